@@ -1,0 +1,41 @@
+// Command-line entry: `ct-fhir <command> [--flags]`. Each command lives in its own module, loaded on demand so a
+// batch command does not load the server. Contract: ../shared/design.md "CLI".
+import { ConfigError } from './config.js';
+
+/** A command: receives the arguments after its name; returns the process exit code. */
+export type Command = (argv: string[]) => Promise<number>;
+
+const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  serve: {
+    summary: 'serve FHIR (HTTP), MLLP and in-process workers',
+    load: async () => (await import('./commands/serve.js')).serve,
+  },
+};
+
+function usage(): string {
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(12)} ${c.summary}`);
+  return `usage: ct-fhir <command> [--flags]\n\ncommands:\n${lines.join('\n')}\n`;
+}
+
+/** Runs one CLI invocation; returns the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === 'help') {
+    process.stdout.write(usage());
+    return name ? 0 : 1;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    process.stderr.write(`ct-fhir: unknown command "${name}"\n${usage()}`);
+    return 1;
+  }
+  try {
+    return await (await command.load())(rest);
+  } catch (err) {
+    if (err instanceof ConfigError || (err instanceof Error && err.name === 'UsageError')) {
+      process.stderr.write(`ct-fhir ${name}: ${err.message}\n`);
+      return 1;
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,99 @@
+// One typed configuration from environment variables and --flags (flags win). Bad values are a ConfigError
+// with a message naming the variable; the CLI prints it and exits 1. Contract: ../shared/design.md "Environment".
+
+export interface Config {
+  port: number;
+  host: string;
+  /** Public base URL of the FHIR endpoint, e.g. http://127.0.0.1:8080/fhir. */
+  baseUrl: string;
+  databaseUrl: string;
+  mllpPort: number;
+  workers: number;
+  model: string;
+  inferenceProviders: ('cpu' | 'cuda')[];
+  dicomwebUrl?: string;
+  hl7Outbound?: { host: string; port: number };
+  auth: string;
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** Largest accepted request body in bytes. */
+  maxBodyBytes: number;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+type Source = Record<string, string | undefined>;
+
+/** Parses `--name value` and `--name=value` flags into the env-style keys they override (NAME). */
+export function flagsToEnv(argv: string[]): { env: Source; rest: string[] } {
+  const env: Source = {};
+  const rest: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const m = /^--([a-z][a-z0-9-]*)(?:=(.*))?$/.exec(arg);
+    if (!m) {
+      rest.push(arg);
+      continue;
+    }
+    const key = m[1]!.replace(/-/g, '_').toUpperCase();
+    if (m[2] !== undefined) env[key] = m[2];
+    else if (i + 1 < argv.length && !argv[i + 1]!.startsWith('--')) env[key] = argv[++i];
+    else env[key] = 'true';
+  }
+  return { env, rest };
+}
+
+function int(src: Source, key: string, dflt: number, min: number, max: number): number {
+  const raw = src[key];
+  if (raw === undefined || raw === '') return dflt;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new ConfigError(`${key} must be an integer between ${min} and ${max}, got "${raw}"`);
+  }
+  return n;
+}
+
+function hostPort(key: string, raw: string | undefined): { host: string; port: number } | undefined {
+  if (!raw) return undefined;
+  const m = /^([^:]+):(\d{1,5})$/.exec(raw);
+  if (!m || Number(m[2]) > 65535) throw new ConfigError(`${key} must be host:port, got "${raw}"`);
+  return { host: m[1]!, port: Number(m[2]) };
+}
+
+/** Builds the configuration from env (and flags already merged into it). */
+export function loadConfig(src: Source = process.env): Config {
+  const port = int(src, 'PORT', 8080, 0, 65535);
+  const host = src.HOST || '127.0.0.1';
+  const databaseUrl = src.DATABASE_URL || 'sqlite:data/ct-fhir.sqlite';
+  if (!/^(sqlite:|postgres(ql)?:\/\/)/.test(databaseUrl)) {
+    throw new ConfigError(`DATABASE_URL must start with sqlite: or postgres://, got "${databaseUrl}"`);
+  }
+  const providers = (src.INFERENCE_PROVIDERS || 'cpu').split(',').map((p) => p.trim());
+  for (const p of providers) {
+    if (p !== 'cpu' && p !== 'cuda') throw new ConfigError(`INFERENCE_PROVIDERS accepts cpu and cuda, got "${p}"`);
+  }
+  const logLevel = (src.LOG_LEVEL || 'info') as Config['logLevel'];
+  if (!['debug', 'info', 'warn', 'error'].includes(logLevel)) {
+    throw new ConfigError(`LOG_LEVEL must be debug, info, warn or error, got "${logLevel}"`);
+  }
+  const dicomwebUrl = src.DICOMWEB_URL || undefined;
+  if (dicomwebUrl && !/^(https?|file):\/\//.test(dicomwebUrl)) {
+    throw new ConfigError(`DICOMWEB_URL must be an http(s):// or file:// URL, got "${dicomwebUrl}"`);
+  }
+  return {
+    port,
+    host,
+    baseUrl: (src.BASE_URL || `http://${host}:${port}/fhir`).replace(/\/$/, ''),
+    databaseUrl,
+    mllpPort: int(src, 'MLLP_PORT', 2575, 0, 65535),
+    workers: int(src, 'WORKERS', 1, 0, 64),
+    model: src.MODEL || 'models/ctnet-phantom',
+    inferenceProviders: providers as Config['inferenceProviders'],
+    dicomwebUrl,
+    hl7Outbound: hostPort('HL7_OUTBOUND', src.HL7_OUTBOUND),
+    auth: src.AUTH || 'none',
+    logLevel,
+    maxBodyBytes: int(src, 'MAX_BODY_BYTES', 16 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+  };
+}

@@ -1,0 +1,76 @@
+// The repository: one method per FHIR interaction, independent of HTTP and of the database library.
+// Methods throw OperationOutcomeError (fhir/outcomes.ts) instead of returning null.
+// FHIR R4 RESTful API: http://hl7.org/fhir/R4/http.html
+import type { Bundle, Resource } from 'fhir/r4.js';
+import type { SearchRequest, SearchResult } from './search/types.js';
+
+export interface WriteOptions {
+  /** If-Match: the versionId the client expects as current (412 on mismatch). */
+  ifMatch?: string;
+}
+
+export interface HistoryRequest {
+  /** Omitted: system-level history. */
+  resourceType?: string;
+  /** Omitted: type-level history. */
+  id?: string;
+  /** `_since`, ms since epoch. */
+  since?: number;
+  /** `_at`: versions current at this instant (ms since epoch). */
+  at?: number;
+  count: number;
+  offset: number;
+}
+
+export interface HistoryEntry {
+  /** The version's content; for a delete, only resourceType, id and meta. */
+  resource: Resource;
+  method: 'POST' | 'PUT' | 'DELETE';
+  deleted: boolean;
+}
+
+export interface HistoryPage {
+  entries: HistoryEntry[];
+  total: number;
+  hasMore: boolean;
+}
+
+export interface UpdateResult<T extends Resource> {
+  resource: T;
+  /** True when the update created the resource (update-as-create). */
+  created: boolean;
+  /** True when the content was identical to the current version and no new version was written. */
+  unchanged?: boolean;
+}
+
+/** Storage of FHIR resources with versioning, history and search. */
+export interface Repository {
+  /** create: assigns a new id, versionId 1 and lastUpdated. */
+  create<T extends Resource>(resource: T): Promise<T>;
+  /** read: the current version; 404 unknown, 410 deleted. */
+  read<T extends Resource>(resourceType: string, id: string): Promise<T>;
+  /** vread: one version; 404 unknown version, 410 when that version is a deletion. */
+  vread<T extends Resource>(resourceType: string, id: string, versionId: string): Promise<T>;
+  /** update: a new version, or creation with the client's id (update-as-create). */
+  update<T extends Resource>(resource: T, options?: WriteOptions): Promise<UpdateResult<T>>;
+  /** delete: writes a deletion version; deleting an unknown or deleted resource is not an error. */
+  delete(resourceType: string, id: string, options?: WriteOptions): Promise<void>;
+  history(request: HistoryRequest): Promise<HistoryPage>;
+  search<T extends Resource>(request: SearchRequest): Promise<SearchResult<T>>;
+  /** Runs fn atomically: every write through the repository passed to fn commits together or not at all. */
+  transaction<T>(fn: (repo: Repository) => Promise<T>): Promise<T>;
+}
+
+/** A change written by the repository, seen by write hooks inside the same database transaction (outbox). */
+export interface ResourceChange {
+  kind: 'create' | 'update' | 'delete';
+  resourceType: string;
+  id: string;
+  versionId: string;
+  /** The new content (absent for delete). */
+  resource?: Resource;
+  /** The previous current version, when there was one. */
+  previous?: Resource;
+}
+
+export type { Bundle };

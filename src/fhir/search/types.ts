@@ -1,0 +1,121 @@
+// The search contract shared by the parser (fhir/search), the indexer and the SQL builder (store/).
+// FHIR R4 search: http://hl7.org/fhir/R4/search.html
+import type { Resource } from 'fhir/r4.js';
+
+export type SearchParamType = 'string' | 'token' | 'reference' | 'date' | 'number' | 'quantity' | 'uri' | 'composite' | 'special';
+
+/** One search parameter definition as the server uses it (from the R4 SearchParameter resources). */
+export interface SearchParamDef {
+  code: string;
+  type: SearchParamType;
+  /** The resource types this definition applies to (base). */
+  base: string[];
+  /** FHIRPath expression, already narrowed to one resource type where the definition is shared. */
+  expression: string;
+  /** Reference targets (reference params only). */
+  target?: string[];
+  /** Composite components: the codes of the component params in order, with their FHIRPath relative to the composite. */
+  components?: { code: string; type: SearchParamType; expression: string }[];
+  url?: string;
+}
+
+/** Comparison prefixes for ordered types (date, number, quantity). */
+export type Prefix = 'eq' | 'ne' | 'gt' | 'lt' | 'ge' | 'le' | 'sa' | 'eb' | 'ap';
+
+/** A parsed search value; ranges are half-open [start, end) in ms since epoch (dates) or numbers. */
+export type SearchValue =
+  | { kind: 'string'; value: string }
+  /** system undefined = any system; system '' = no system (`|code`); code undefined = any code (`system|`). */
+  | { kind: 'token'; system?: string; code?: string; text?: string }
+  /** A reference: `Type/id`, a bare id (any type allowed by the param), or an absolute URL. */
+  | { kind: 'reference'; resourceType?: string; id?: string; url?: string }
+  | { kind: 'date'; prefix: Prefix; start: number; end: number }
+  | { kind: 'number'; prefix: Prefix; value: number; lower: number; upper: number }
+  | { kind: 'quantity'; prefix: Prefix; value: number; lower: number; upper: number; system?: string; code?: string }
+  | { kind: 'uri'; value: string }
+  | { kind: 'composite'; parts: SearchValue[] }
+  | { kind: 'missing'; missing: boolean };
+
+export type Modifier =
+  | 'exact'
+  | 'contains'
+  | 'not'
+  | 'text'
+  | 'missing'
+  | 'above'
+  | 'below'
+  | 'in'
+  | 'not-in'
+  | 'of-type'
+  | 'identifier'
+  | 'type';
+
+/** One parameter occurrence: its values are ORed; the filters of a request are ANDed. */
+export interface SearchFilter {
+  param: SearchParamDef;
+  modifier?: Modifier;
+  /** With modifier 'type' (`subject:Patient=`), the resource type named. */
+  targetType?: string;
+  /** One-level chaining (`subject:Patient.identifier=x`): the filter applies to the referenced resource. */
+  chain?: { targetType: string; filter: SearchFilter };
+  values: SearchValue[];
+}
+
+export interface SortRule {
+  /** The param code, or '_id' / '_lastUpdated'. */
+  param: SearchParamDef;
+  descending: boolean;
+}
+
+/** `_include=Type:param[:target]` or `_revinclude=Type:param[:target]`, optionally `:iterate`. */
+export interface IncludeTarget {
+  resourceType: string;
+  param: SearchParamDef;
+  targetType?: string;
+  iterate: boolean;
+}
+
+export interface SearchRequest {
+  resourceType: string;
+  filters: SearchFilter[];
+  sort: SortRule[];
+  count: number;
+  offset: number;
+  total: 'none' | 'estimate' | 'accurate';
+  summary?: 'true' | 'false' | 'count' | 'text' | 'data';
+  elements?: string[];
+  include: IncludeTarget[];
+  revinclude: IncludeTarget[];
+}
+
+/** Rows written to the index tables for one resource version, extracted with FHIRPath at write time. */
+export interface IndexRows {
+  string: { code: string; value: string }[];
+  token: { code: string; system: string | null; value: string | null; text?: string | null }[];
+  reference: { code: string; targetType: string | null; targetId: string | null; url: string | null }[];
+  date: { code: string; start: number; end: number }[];
+  number: { code: string; value: number }[];
+  quantity: { code: string; value: number; system: string | null; unit: string | null }[];
+  uri: { code: string; value: string }[];
+  /** Composite rows: one per combination, parts in the order of SearchParamDef.components. */
+  composite: { code: string; parts: IndexPart[] }[];
+}
+
+export type IndexPart =
+  | { type: 'token'; system: string | null; value: string | null }
+  | { type: 'quantity'; value: number; system: string | null; unit: string | null }
+  | { type: 'date'; start: number; end: number }
+  | { type: 'string'; value: string };
+
+export interface SearchResult<T extends Resource = Resource> {
+  /** Matches, in order, for the requested page. */
+  resources: T[];
+  /** Resources added by _include / _revinclude (search mode 'include'). */
+  included: Resource[];
+  /** Total number of matches when requested (total != 'none'), else undefined. */
+  total?: number;
+  /** True when there is a page after this one. */
+  hasMore: boolean;
+  /** Warnings to return in an OperationOutcome entry (e.g. ignored unknown parameters). */
+  warnings: string[];
+}
