@@ -2,7 +2,8 @@
 // FHIR R4 search: http://hl7.org/fhir/R4/search.html
 import type { Resource } from 'fhir/r4.js';
 
-export type SearchParamType = 'string' | 'token' | 'reference' | 'date' | 'number' | 'quantity' | 'uri' | 'composite' | 'special';
+export type SearchParamType =
+  'string' | 'token' | 'reference' | 'date' | 'number' | 'quantity' | 'uri' | 'composite' | 'special';
 
 /** One search parameter definition as the server uses it (from the R4 SearchParameter resources). */
 export interface SearchParamDef {
@@ -29,9 +30,19 @@ export type SearchValue =
   | { kind: 'token'; system?: string; code?: string; text?: string }
   /** A reference: `Type/id`, a bare id (any type allowed by the param), or an absolute URL. */
   | { kind: 'reference'; resourceType?: string; id?: string; url?: string }
-  | { kind: 'date'; prefix: Prefix; start: number; end: number }
-  | { kind: 'number'; prefix: Prefix; value: number; lower: number; upper: number }
-  | { kind: 'quantity'; prefix: Prefix; value: number; lower: number; upper: number; system?: string; code?: string }
+  /** `text`: the value as written (without prefix), kept so that the request formats back unchanged. */
+  | { kind: 'date'; prefix: Prefix; start: number; end: number; text?: string }
+  | { kind: 'number'; prefix: Prefix; value: number; lower: number; upper: number; text?: string }
+  | {
+      kind: 'quantity';
+      prefix: Prefix;
+      value: number;
+      lower: number;
+      upper: number;
+      system?: string;
+      code?: string;
+      text?: string;
+    }
   | { kind: 'uri'; value: string }
   | { kind: 'composite'; parts: SearchValue[] }
   | { kind: 'missing'; missing: boolean };
@@ -86,11 +97,14 @@ export interface SearchRequest {
   elements?: string[];
   include: IncludeTarget[];
   revinclude: IncludeTarget[];
+  /** Ignored parameters / modifiers (lenient handling), to return in an OperationOutcome entry. */
+  warnings?: string[];
 }
 
 /** Rows written to the index tables for one resource version, extracted with FHIRPath at write time. */
 export interface IndexRows {
-  string: { code: string; value: string }[];
+  /** value: normalised (lower case, accents folded) for default / :contains; exact: as written, for :exact. */
+  string: { code: string; value: string; exact?: string }[];
   token: { code: string; system: string | null; value: string | null; text?: string | null }[];
   reference: { code: string; targetType: string | null; targetId: string | null; url: string | null }[];
   date: { code: string; start: number; end: number }[];
