@@ -9,6 +9,11 @@ export interface WriteOptions {
   ifMatch?: string;
 }
 
+export interface CreateOptions {
+  /** A server-generated id chosen before the write (transactions); never a client-supplied id. */
+  id?: string;
+}
+
 export interface HistoryRequest {
   /** Omitted: system-level history. */
   resourceType?: string;
@@ -45,8 +50,11 @@ export interface UpdateResult<T extends Resource> {
 
 /** Storage of FHIR resources with versioning, history and search. */
 export interface Repository {
-  /** create: assigns a new id, versionId 1 and lastUpdated. */
-  create<T extends Resource>(resource: T): Promise<T>;
+  /**
+   * create: assigns a new id (or `options.id`, pre-assigned by a transaction that resolves urn:uuid references),
+   * versionId 1 and lastUpdated; history records the version as a POST.
+   */
+  create<T extends Resource>(resource: T, options?: CreateOptions): Promise<T>;
   /** read: the current version; 404 unknown, 410 deleted. */
   read<T extends Resource>(resourceType: string, id: string): Promise<T>;
   /** vread: one version; 404 unknown version, 410 when that version is a deletion. */

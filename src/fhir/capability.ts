@@ -1,0 +1,66 @@
+// CapabilityStatement generated from what the server really supports: resource types and search parameters from
+// the registry, interactions from the router, operations registered in the context, profiles known to validation.
+// FHIR R4 CapabilityStatement: http://hl7.org/fhir/R4/capabilitystatement.html
+import type {
+  CapabilityStatement,
+  CapabilityStatementRestResource,
+  CapabilityStatementRestResourceSearchParam,
+} from 'fhir/r4.js';
+import type { FhirContext } from './context.js';
+import { getResourceTypes, getSearchParams } from './search/registry.js';
+import { knownProfiles } from './validation.js';
+
+const TYPE_INTERACTIONS = ['read', 'vread', 'update', 'delete', 'history-instance', 'history-type', 'create', 'search-type'] as const;
+const US_CORE_SERVER = 'http://hl7.org/fhir/us/core/CapabilityStatement/us-core-server';
+
+/** Builds the server's CapabilityStatement (GET [base]/metadata). */
+export function capabilityStatement(ctx: FhirContext, software: { name: string; version: string }): CapabilityStatement {
+  const profiles = knownProfiles();
+  const resource: CapabilityStatementRestResource[] = getResourceTypes().map((type) => {
+    const searchParam: CapabilityStatementRestResourceSearchParam[] = getSearchParams(type)
+      .filter((p) => !p.code.startsWith('_') || p.code === '_id' || p.code === '_lastUpdated')
+      .map((p) => ({ name: p.code, type: p.type, definition: p.url }));
+    const supportedProfile = profiles.filter((p) => p.type === type).map((p) => p.url);
+    const entry: CapabilityStatementRestResource = {
+      type: type as CapabilityStatementRestResource['type'],
+      interaction: TYPE_INTERACTIONS.map((code) => ({ code })),
+      versioning: 'versioned-update',
+      readHistory: true,
+      updateCreate: true,
+      conditionalCreate: true,
+      conditionalRead: 'not-supported',
+      conditionalUpdate: true,
+      conditionalDelete: 'single',
+      referencePolicy: ['literal', 'logical'],
+      searchInclude: ['*'],
+      searchRevInclude: ['*'],
+      searchParam,
+      operation: ctx.operations
+        .filter((op) => op.types === undefined || op.types.includes(type))
+        .filter((op) => op.instance || op.types)
+        .map((op) => ({ name: op.name, definition: op.definition })),
+    };
+    if (supportedProfile.length > 0) entry.supportedProfile = supportedProfile;
+    return entry;
+  });
+  return {
+    resourceType: 'CapabilityStatement',
+    status: 'active',
+    date: new Date().toISOString(),
+    kind: 'instance',
+    instantiates: [US_CORE_SERVER],
+    software,
+    implementation: { description: 'ct-fhir FHIR R4 server', url: ctx.baseUrl },
+    fhirVersion: '4.0.1',
+    format: ['application/fhir+json', 'json'],
+    patchFormat: [],
+    rest: [
+      {
+        mode: 'server',
+        resource,
+        interaction: [{ code: 'transaction' }, { code: 'batch' }, { code: 'history-system' }],
+        operation: ctx.operations.filter((op) => op.system).map((op) => ({ name: op.name, definition: op.definition })),
+      },
+    ],
+  };
+}

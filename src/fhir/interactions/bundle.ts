@@ -1,0 +1,176 @@
+// batch and transaction Bundles (http://hl7.org/fhir/R4/http.html#transaction). A transaction runs in one database
+// transaction: urn:uuid fullUrls get ids before any write so entries can reference each other in any order,
+// conditional references (Type?query) resolve to exactly one match, entries run DELETE, POST, PUT/PATCH, GET, and the
+// response lists results in request order. A batch runs entries independently; a failed entry carries its outcome.
+import { randomUUID } from 'node:crypto';
+import type { Bundle, BundleEntry, BundleEntryResponse, Resource } from 'fhir/r4.js';
+import type { FhirContext } from '../context.js';
+import { badRequest, OperationOutcomeError, preconditionFailed, toOutcomeError } from '../outcomes.js';
+import type { Repository } from '../repository.js';
+import type { FhirMethod, FhirRequest, FhirResponse } from '../request.js';
+import { findMatches } from './matches.js';
+import { versionedUrl, writeResponse } from './respond.js';
+
+/** Routes one request (the router's entry point), passed in to avoid an import cycle. */
+export type Dispatch = (ctx: FhirContext, req: FhirRequest) => Promise<FhirResponse>;
+
+const ORDER: Record<string, number> = { DELETE: 0, POST: 1, PUT: 2, PATCH: 2, GET: 3, HEAD: 3 };
+const STATUS_TEXT: Record<number, string> = { 200: 'OK', 201: 'Created', 204: 'No Content' };
+
+function entryRequest(entry: BundleEntry, index: number): FhirRequest {
+  const r = entry.request;
+  if (!r?.method || !r.url) throw badRequest(`Bundle entry ${index} has no request method or url`, `Bundle.entry[${index}].request`);
+  const url = r.url.replace(/^\//, '');
+  const q = url.indexOf('?');
+  return {
+    method: r.method as FhirMethod,
+    path: q < 0 ? url : url.slice(0, q),
+    query: new URLSearchParams(q < 0 ? '' : url.slice(q + 1)),
+    body: entry.resource,
+    ifMatch: r.ifMatch,
+    ifNoneExist: r.ifNoneExist,
+    ifNoneMatch: r.ifNoneMatch,
+  };
+}
+
+function responseEntry(res: FhirResponse): BundleEntry {
+  const response: BundleEntryResponse = {
+    status: `${res.status} ${STATUS_TEXT[res.status] ?? ''}`.trim(),
+    location: res.location,
+    etag: res.etag,
+    lastModified: res.body?.meta?.lastUpdated,
+  };
+  const entry: BundleEntry = { response };
+  if (res.body) entry.resource = res.body;
+  return entry;
+}
+
+/** Rewrites every Reference.reference string in a resource tree. */
+function rewriteReferences(value: unknown, map: (ref: string) => string): void {
+  if (Array.isArray(value)) {
+    for (const v of value) rewriteReferences(v, map);
+  } else if (value !== null && typeof value === 'object') {
+    const obj = value as Record<string, unknown>;
+    for (const [key, v] of Object.entries(obj)) {
+      if (key === 'reference' && typeof v === 'string') obj[key] = map(v);
+      else rewriteReferences(v, map);
+    }
+  }
+}
+
+interface Planned {
+  index: number;
+  req: FhirRequest;
+  /** For POST: the id to create with, or the existing resource an If-None-Exist matched. */
+  newId?: string;
+  existing?: Resource;
+}
+
+async function planTransaction(ctx: FhirContext, repo: Repository, entries: BundleEntry[]): Promise<Planned[]> {
+  const refs = new Map<string, string>();
+  const planned: Planned[] = [];
+  for (const [index, entry] of entries.entries()) {
+    const req = entryRequest(entry, index);
+    const p: Planned = { index, req };
+    const type = req.path.split('/')[0]!;
+    if (req.method === 'POST' && !req.path.includes('/') && !req.path.startsWith('$')) {
+      const matches = req.ifNoneExist ? await findMatches(ctx, repo, type, new URLSearchParams(req.ifNoneExist)) : [];
+      if (matches.length > 1) throw preconditionFailed(`Bundle entry ${index}: If-None-Exist matched ${matches.length} resources`);
+      p.existing = matches[0];
+      p.newId = p.existing?.id ?? randomUUID();
+      if (entry.fullUrl) refs.set(entry.fullUrl, `${type}/${p.newId}`);
+    } else if (req.method === 'PUT' && !req.path.includes('/') && [...req.query.keys()].length > 0) {
+      // Conditional update: resolve the match now so other entries can reference it; no match creates with a new id.
+      const matches = await findMatches(ctx, repo, type, req.query);
+      if (matches.length > 1) throw preconditionFailed(`Bundle entry ${index}: conditional update matched ${matches.length} resources`);
+      const id = matches[0]?.id ?? randomUUID();
+      req.path = `${type}/${id}`;
+      req.query = new URLSearchParams();
+      if (req.body && typeof req.body === 'object') req.body = { ...(req.body as Resource), id };
+      if (entry.fullUrl) refs.set(entry.fullUrl, `${type}/${id}`);
+    } else if (req.method === 'PUT' && entry.fullUrl) {
+      const id = req.path.split('/')[1];
+      if (id) refs.set(entry.fullUrl, `${type}/${id}`);
+    }
+    planned.push(p);
+  }
+  const conditional = new Map<string, string>();
+  for (const p of planned) {
+    if (p.req.body === undefined) continue;
+    p.req.body = structuredClone(p.req.body);
+    const pending: string[] = [];
+    rewriteReferences(p.req.body, (ref) => {
+      const mapped = refs.get(ref);
+      if (mapped) return mapped;
+      if (ref.startsWith('urn:uuid:') || ref.startsWith('urn:oid:')) {
+        throw badRequest(`Bundle entry ${p.index}: reference ${ref} matches no entry fullUrl`, `Bundle.entry[${p.index}]`);
+      }
+      if (/^[A-Z][A-Za-z]+\?/.test(ref)) pending.push(ref);
+      return ref;
+    });
+    for (const ref of pending) {
+      if (conditional.has(ref)) continue;
+      const [type, query] = [ref.slice(0, ref.indexOf('?')), ref.slice(ref.indexOf('?') + 1)];
+      const matches = await findMatches(ctx, repo, type, new URLSearchParams(query));
+      if (matches.length !== 1) {
+        throw preconditionFailed(`Bundle entry ${p.index}: conditional reference ${ref} matched ${matches.length} resources`);
+      }
+      conditional.set(ref, `${type}/${matches[0]!.id}`);
+    }
+    if (pending.length > 0) rewriteReferences(p.req.body, (ref) => conditional.get(ref) ?? ref);
+  }
+  return planned;
+}
+
+async function runPlanned(ctx: FhirContext, repo: Repository, p: Planned, dispatch: Dispatch): Promise<FhirResponse> {
+  const txCtx: FhirContext = { ...ctx, repo };
+  if (p.existing) return writeResponse(txCtx, p.req, 200, p.existing);
+  if (p.newId) {
+    const { id: _clientId, ...resource } = p.req.body as Resource;
+    const type = p.req.path;
+    if ((resource as Resource).resourceType !== type) {
+      throw badRequest(`Bundle entry ${p.index}: resourceType does not match ${type}`, `Bundle.entry[${p.index}].resource`);
+    }
+    const created = await repo.create(resource as Resource, { id: p.newId });
+    return { ...writeResponse(txCtx, p.req, 201, created), location: versionedUrl(txCtx, created) };
+  }
+  return dispatch(txCtx, p.req);
+}
+
+/** Processes a transaction Bundle atomically; any failing entry rolls everything back and names the entry. */
+export async function transaction(ctx: FhirContext, bundle: Bundle, dispatch: Dispatch): Promise<Bundle> {
+  const entries = bundle.entry ?? [];
+  const responses = await ctx.repo.transaction(async (repo) => {
+    const planned = await planTransaction(ctx, repo, entries);
+    const out: FhirResponse[] = new Array(planned.length);
+    const order = [...planned].sort((a, b) => (ORDER[a.req.method] ?? 9) - (ORDER[b.req.method] ?? 9) || a.index - b.index);
+    for (const p of order) {
+      try {
+        out[p.index] = await runPlanned(ctx, repo, p, dispatch);
+      } catch (err) {
+        const e = toOutcomeError(err);
+        for (const issue of e.outcome.issue) {
+          issue.diagnostics = `Bundle entry ${p.index}: ${issue.diagnostics ?? ''}`.trim();
+          issue.expression = issue.expression?.map((x) => `Bundle.entry[${p.index}].resource.${x}`);
+        }
+        throw new OperationOutcomeError(e.status, e.outcome, { cause: err });
+      }
+    }
+    return out;
+  });
+  return { resourceType: 'Bundle', type: 'transaction-response', entry: responses.map(responseEntry) };
+}
+
+/** Processes a batch Bundle: each entry on its own; failures become entries with an OperationOutcome. */
+export async function batch(ctx: FhirContext, bundle: Bundle, dispatch: Dispatch): Promise<Bundle> {
+  const out: BundleEntry[] = [];
+  for (const [index, entry] of (bundle.entry ?? []).entries()) {
+    try {
+      out.push(responseEntry(await dispatch(ctx, entryRequest(entry, index))));
+    } catch (err) {
+      const e = toOutcomeError(err);
+      out.push({ response: { status: String(e.status), outcome: e.outcome } });
+    }
+  }
+  return { resourceType: 'Bundle', type: 'batch-response', entry: out };
+}

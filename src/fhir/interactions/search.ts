@@ -1,0 +1,61 @@
+// Type-level search (GET [type]?, POST [type]/_search) returning a searchset Bundle with paging links,
+// included resources (search.mode include) and warnings as an OperationOutcome entry.
+// FHIR R4 search: http://hl7.org/fhir/R4/search.html, bundles: http://hl7.org/fhir/R4/bundle.html#searchset
+import type { Bundle, BundleEntry, BundleLink, OperationOutcome, Resource } from 'fhir/r4.js';
+import type { FhirContext } from '../context.js';
+import type { FhirRequest, FhirResponse } from '../request.js';
+import { formatSearchRequest, parseSearchRequest } from '../search/parse.js';
+import type { SearchRequest } from '../search/types.js';
+import { subset } from '../summary.js';
+import { assertKnownType } from './body.js';
+
+function link(ctx: FhirContext, relation: string, request: SearchRequest, offset: number): BundleLink {
+  const query = formatSearchRequest({ ...request, offset });
+  return { relation, url: `${ctx.baseUrl}/${request.resourceType}${query ? `?${query}` : ''}` };
+}
+
+function entry(ctx: FhirContext, resource: Resource, mode: 'match' | 'include', request: SearchRequest): BundleEntry {
+  return {
+    fullUrl: `${ctx.baseUrl}/${resource.resourceType}/${resource.id}`,
+    resource: subset(resource, request.summary, request.elements),
+    search: { mode },
+  };
+}
+
+/** Runs a parsed search and formats the searchset Bundle. */
+export async function searchBundle(ctx: FhirContext, request: SearchRequest): Promise<Bundle> {
+  const countOnly = request.summary === 'count';
+  const result = await ctx.repo.search(
+    countOnly ? { ...request, count: 0, total: 'accurate', include: [], revinclude: [] } : request,
+  );
+  const bundle: Bundle = { resourceType: 'Bundle', type: 'searchset' };
+  if (result.total !== undefined) bundle.total = result.total;
+  if (countOnly) return bundle;
+  bundle.link = [link(ctx, 'self', request, request.offset)];
+  if (result.hasMore) bundle.link.push(link(ctx, 'next', request, request.offset + request.count));
+  if (request.offset > 0) bundle.link.push(link(ctx, 'previous', request, Math.max(0, request.offset - request.count)));
+  bundle.entry = [
+    ...result.resources.map((r) => entry(ctx, r, 'match', request)),
+    ...result.included.map((r) => entry(ctx, r, 'include', request)),
+  ];
+  const warnings = [...(request.warnings ?? []), ...result.warnings.filter((w) => !request.warnings?.includes(w))];
+  if (warnings.length > 0) {
+    const outcome: OperationOutcome = {
+      resourceType: 'OperationOutcome',
+      issue: warnings.map((diagnostics) => ({ severity: 'warning', code: 'not-supported', diagnostics })),
+    };
+    bundle.entry.push({ resource: outcome, search: { mode: 'outcome' } });
+  }
+  return bundle;
+}
+
+/** GET [type]?params and POST [type]/_search (form body merged with the URL query). */
+export async function searchInteraction(ctx: FhirContext, req: FhirRequest, resourceType: string): Promise<FhirResponse> {
+  assertKnownType(resourceType);
+  const request = parseSearchRequest(resourceType, req.query, {
+    strict: req.preferHandling === 'strict',
+    defaultCount: ctx.defaultCount,
+    maxCount: ctx.maxCount,
+  });
+  return { status: 200, body: await searchBundle(ctx, request) };
+}
