@@ -1,0 +1,131 @@
+// Opens the typeorm DataSource for DATABASE_URL (`sqlite:<path>` or `postgres://...`) and runs migrations.
+//
+// Store modules: other modules (jobs, hl7 raw message store) contribute their tables as a StoreModule
+// `{ name, entities, migrations }` passed in `openDataSource(url, { modules: [...] })`. The store's own module is
+// always first. Entities are typeorm EntitySchemas (no decorators); migrations are classes whose name ends in a
+// 13-digit timestamp (typeorm orders them by it) and that branch on `dialectOf(queryRunner.connection)` for
+// dialect-specific DDL. Migrations run on open (`migrationsRun`); `synchronize` is never used.
+//
+// SQLite: typeorm's better-sqlite3 driver shares ONE connection and ONE query runner among all callers, so two
+// interleaved async transactions would nest into each other. Every transaction on the DataSource must therefore go
+// through `withTransaction(dataSource, fn)` (it serialises on SQLite, and is a plain transaction on PostgreSQL).
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import type { DataSourceOptions as TypeormOptions, EntityManager, EntitySchema, MigrationInterface } from 'typeorm';
+import { DataSource } from 'typeorm';
+import type { Dialect } from './sql.js';
+import { storeMigrations } from './migrations/index.js';
+
+/** Tables contributed by a module: EntitySchemas and migration classes. */
+export interface StoreModule {
+  name: string;
+  entities?: EntitySchema[];
+  /** Migration classes; each class name ends in a 13-digit timestamp. */
+  migrations?: (new () => MigrationInterface)[];
+}
+
+export interface DataSourceOptions {
+  /** Extra modules whose entities and migrations join the store's. */
+  modules?: StoreModule[];
+  /** PostgreSQL connection pool size (default 10). */
+  poolSize?: number;
+  /** SQLite busy timeout in ms (default 5000). */
+  busyTimeoutMs?: number;
+  /** PostgreSQL: how long to wait for a connection before failing (default 5000 ms). */
+  connectTimeoutMs?: number;
+  /** Run migrations on open (default true). */
+  migrationsRun?: boolean;
+}
+
+/** The store's own tables: resources, history and search indexes. */
+export const storeModule: StoreModule = { name: 'store', migrations: storeMigrations };
+
+/** Parses a DATABASE_URL into its dialect and location (a file path or the PostgreSQL URL). */
+export function parseDatabaseUrl(databaseUrl: string): { dialect: Dialect; location: string } {
+  if (databaseUrl.startsWith('sqlite:')) {
+    const path = databaseUrl.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
+    if (!path) throw new Error('DATABASE_URL sqlite: needs a file path, e.g. sqlite:data/ct-fhir.sqlite');
+    return { dialect: 'sqlite', location: path };
+  }
+  if (/^postgres(ql)?:\/\//.test(databaseUrl)) return { dialect: 'postgres', location: databaseUrl };
+  throw new Error(`DATABASE_URL must start with sqlite: or postgres://, got "${databaseUrl}"`);
+}
+
+/** Opens (initialises) the DataSource and runs pending migrations of the store and the given modules. */
+export async function openDataSource(databaseUrl: string, options: DataSourceOptions = {}): Promise<DataSource> {
+  const { dialect, location } = parseDatabaseUrl(databaseUrl);
+  const modules = [storeModule, ...(options.modules ?? [])];
+  const entities = modules.flatMap((m) => m.entities ?? []);
+  // typeorm types migration classes as Function; ours are constructors of MigrationInterface.
+  const migrations = modules.flatMap((m) => m.migrations ?? []) as unknown as TypeormOptions['migrations'];
+  const common = { entities, migrations, migrationsRun: options.migrationsRun ?? true, synchronize: false };
+  let ds: DataSource;
+  if (dialect === 'sqlite') {
+    const file = location === ':memory:' ? location : resolve(location);
+    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+    ds = new DataSource({
+      ...common,
+      type: 'better-sqlite3',
+      database: file,
+      enableWAL: true,
+      timeout: options.busyTimeoutMs ?? 5000,
+      // WAL + synchronous=NORMAL: no corruption on power loss, only the last commits may be lost; fsync per commit
+      // would cap creates far below the target rate.
+      prepareDatabase: (db: { pragma(source: string): unknown }) => {
+        db.pragma('synchronous = NORMAL');
+        db.pragma('foreign_keys = ON');
+      },
+    });
+  } else {
+    ds = new DataSource({
+      ...common,
+      type: 'postgres',
+      url: location,
+      poolSize: options.poolSize ?? 10,
+      connectTimeoutMS: options.connectTimeoutMs ?? 5000,
+      extra: { idleTimeoutMillis: 30_000 },
+    });
+  }
+  await ds.initialize();
+  return ds;
+}
+
+/** The SQL dialect of an open DataSource. */
+export function dialectOf(ds: DataSource): Dialect {
+  return ds.options.type === 'postgres' ? 'postgres' : 'sqlite';
+}
+
+/** A FIFO async mutex: one holder at a time. */
+class Mutex {
+  private tail: Promise<void> = Promise.resolve();
+
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    const previous = this.tail;
+    let release!: () => void;
+    this.tail = new Promise<void>((r) => (release = r));
+    await previous;
+    try {
+      return await fn();
+    } finally {
+      release();
+    }
+  }
+}
+
+const sqliteLocks = new WeakMap<DataSource, Mutex>();
+
+/** Runs fn exclusively on SQLite (the single shared connection); directly on PostgreSQL (a pool). */
+export function exclusive<T>(ds: DataSource, fn: () => Promise<T>): Promise<T> {
+  if (dialectOf(ds) === 'postgres') return fn();
+  let lock = sqliteLocks.get(ds);
+  if (!lock) {
+    lock = new Mutex();
+    sqliteLocks.set(ds, lock);
+  }
+  return lock.run(fn);
+}
+
+/** Runs fn in one database transaction; the only safe way to open a transaction on this DataSource (see header). */
+export function withTransaction<T>(ds: DataSource, fn: (manager: EntityManager) => Promise<T>): Promise<T> {
+  return exclusive(ds, () => ds.transaction((manager) => fn(manager)));
+}

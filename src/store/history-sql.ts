@@ -1,0 +1,56 @@
+// History queries over resource_history: instance, type and system level, `_since`, `_at`, newest first.
+// FHIR R4 http.html#history.
+import type { Resource } from 'fhir/r4.js';
+import type { EntityManager } from 'typeorm';
+import type { HistoryEntry, HistoryPage, HistoryRequest } from '../fhir/repository.js';
+import { decodeContent, num, select } from './rows.js';
+import { and, type Dialect, type Frag, sql } from './sql.js';
+
+interface HistoryRow {
+  method: string;
+  deleted: unknown;
+  content: unknown;
+}
+
+/** The WHERE conditions of a history request on alias h. */
+function historyWhere(request: HistoryRequest): Frag {
+  const conds: Frag[] = [];
+  if (request.resourceType !== undefined) conds.push(sql`h.resource_type = ${request.resourceType}`);
+  if (request.id !== undefined) conds.push(sql`h.id = ${request.id}`);
+  if (request.since !== undefined) conds.push(sql`h.last_updated >= ${Math.round(request.since)}`);
+  if (request.at !== undefined) {
+    // The version current at `at`: written at or before it, with no later version also at or before it.
+    const at = Math.round(request.at);
+    conds.push(sql`h.last_updated <= ${at}`);
+    conds.push(sql`NOT EXISTS (SELECT 1 FROM resource_history h2 WHERE h2.resource_type = h.resource_type
+      AND h2.id = h.id AND h2.version_id > h.version_id AND h2.last_updated <= ${at})`);
+  }
+  return and(conds);
+}
+
+/** One page of history entries, newest first, with the total count. */
+export async function readHistory(m: EntityManager, d: Dialect, request: HistoryRequest): Promise<HistoryPage> {
+  const where = historyWhere(request);
+  const count = Math.max(0, Math.floor(request.count));
+  const offset = Math.max(0, Math.floor(request.offset));
+  const rows =
+    count === 0
+      ? []
+      : await select<HistoryRow>(
+          m,
+          d,
+          sql`SELECT h.method, h.deleted, h.content FROM resource_history h WHERE ${where}
+              ORDER BY h.last_updated DESC, h.resource_type, h.id, h.version_id DESC LIMIT ${count + 1} OFFSET ${offset}`,
+        );
+  const totalRows = await select<{ n: unknown }>(
+    m,
+    d,
+    sql`SELECT COUNT(*) AS n FROM resource_history h WHERE ${where}`,
+  );
+  const entries: HistoryEntry[] = rows.slice(0, count).map((r) => ({
+    resource: decodeContent<Resource>(r.content),
+    method: r.method as HistoryEntry['method'],
+    deleted: num(r.deleted) === 1,
+  }));
+  return { entries, total: num(totalRows[0]?.n ?? 0), hasMore: rows.length > count };
+}

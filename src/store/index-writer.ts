@@ -1,0 +1,123 @@
+// Writes the search index rows of one resource: delete the old rows and insert the new ones, in the caller's
+// transaction, so the index always matches the current version.
+import type { EntityManager } from 'typeorm';
+import type { IndexPart, IndexRows } from '../fhir/search/types.js';
+import { INDEX_TABLES, type IndexKind } from './migrations/store-schema-ddl.js';
+import { normalizeString } from './normalize.js';
+import { clampInstant, type Dialect, raw, render, sql } from './sql.js';
+
+type Row = unknown[];
+
+const COLUMNS: Record<IndexKind, string[]> = {
+  string: ['value', 'exact'],
+  token: ['system', 'value', 'text'],
+  reference: ['target_type', 'target_id', 'url'],
+  date: ['start_ms', 'end_ms'],
+  number: ['value'],
+  quantity: ['value', 'system', 'unit'],
+  uri: ['value'],
+  composite: [
+    'p1_system',
+    'p1_value',
+    'p1_number',
+    'p1_start',
+    'p1_end',
+    'p2_system',
+    'p2_value',
+    'p2_number',
+    'p2_start',
+    'p2_end',
+  ],
+};
+
+/** One composite part as the five p<n>_ columns (system, value, number, start, end). */
+export function partColumns(part: IndexPart | undefined): Row {
+  if (!part) return [null, null, null, null, null];
+  switch (part.type) {
+    case 'token':
+      return [part.system, part.value, null, null, null];
+    case 'quantity':
+      return [part.system, part.unit, part.value, null, null];
+    case 'date':
+      return [null, null, null, clampInstant(part.start), clampInstant(part.end)];
+    case 'string':
+      return [null, normalizeString(part.value), null, null, null];
+  }
+}
+
+function finite(n: number): number | null {
+  return Number.isFinite(n) ? n : null;
+}
+
+/** Column values per table for a set of index rows (duplicates removed). */
+export function indexValues(rows: IndexRows): Record<IndexKind, Row[]> {
+  const out: Record<IndexKind, Row[]> = {
+    string: rows.string.map((r) => [normalizeString(r.value), r.value]),
+    token: rows.token.map((r) => [r.system, r.value, r.text ? normalizeString(r.text) : null]),
+    reference: rows.reference.map((r) => [r.targetType, r.targetId, r.url]),
+    date: rows.date.map((r) => [clampInstant(r.start), clampInstant(r.end)]),
+    number: rows.number.filter((r) => finite(r.value) !== null).map((r) => [r.value]),
+    quantity: rows.quantity.filter((r) => finite(r.value) !== null).map((r) => [r.value, r.system, r.unit]),
+    uri: rows.uri.map((r) => [r.value]),
+    composite: rows.composite.map((r) => [...partColumns(r.parts[0]), ...partColumns(r.parts[1])]),
+  };
+  const codes: Record<IndexKind, string[]> = {
+    string: rows.string.map((r) => r.code),
+    token: rows.token.map((r) => r.code),
+    reference: rows.reference.map((r) => r.code),
+    date: rows.date.map((r) => r.code),
+    number: rows.number.filter((r) => finite(r.value) !== null).map((r) => r.code),
+    quantity: rows.quantity.filter((r) => finite(r.value) !== null).map((r) => r.code),
+    uri: rows.uri.map((r) => r.code),
+    composite: rows.composite.map((r) => r.code),
+  };
+  for (const kind of Object.keys(out) as IndexKind[]) {
+    const seen = new Set<string>();
+    const withCode: Row[] = [];
+    out[kind].forEach((values, i) => {
+      const row = [codes[kind][i], ...values];
+      const key = JSON.stringify(row);
+      if (!seen.has(key)) {
+        seen.add(key);
+        withCode.push(row);
+      }
+    });
+    out[kind] = withCode;
+  }
+  return out;
+}
+
+const CHUNK = 400;
+
+/** Deletes every index row of a resource. */
+export async function deleteIndexRows(m: EntityManager, d: Dialect, resourceType: string, id: string): Promise<void> {
+  for (const table of Object.values(INDEX_TABLES)) {
+    await m.query(
+      ...render(sql`DELETE FROM ${raw(table)} WHERE resource_type = ${resourceType} AND resource_id = ${id}`, d),
+    );
+  }
+}
+
+/** Replaces the index rows of a resource with `rows` (old rows deleted unless `fresh`, i.e. a first version). */
+export async function writeIndexRows(
+  m: EntityManager,
+  d: Dialect,
+  resourceType: string,
+  id: string,
+  rows: IndexRows,
+  fresh: boolean,
+): Promise<void> {
+  if (!fresh) await deleteIndexRows(m, d, resourceType, id);
+  const values = indexValues(rows);
+  for (const kind of Object.keys(values) as IndexKind[]) {
+    const all = values[kind];
+    const cols = ['resource_type', 'resource_id', 'code', ...COLUMNS[kind]];
+    const tuple = `(${cols.map(() => '?').join(', ')})`;
+    for (let i = 0; i < all.length; i += CHUNK) {
+      const chunk = all.slice(i, i + CHUNK);
+      const text = `INSERT INTO ${INDEX_TABLES[kind]} (${cols.join(', ')}) VALUES ${chunk.map(() => tuple).join(', ')}`;
+      const params = chunk.flatMap((row) => [resourceType, id, ...row]);
+      await m.query(...render({ sql: text, params }, d));
+    }
+  }
+}

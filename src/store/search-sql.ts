@@ -1,0 +1,187 @@
+// SearchRequest -> SQL: each filter becomes `alias.id [NOT] IN (SELECT resource_id FROM <index table> ...)`, so
+// the planner drives from the index tables; values of a filter are ORed, filters ANDed. Chained parameters nest a
+// subquery on the referenced type. `_id` and `_lastUpdated` read the resource row itself. FHIR R4 search.html.
+import { badRequest } from '../fhir/outcomes.js';
+import type { SearchFilter, SearchParamType, SearchRequest, SearchValue, SortRule } from '../fhir/search/types.js';
+import { INDEX_TABLES } from './migrations/store-schema-ddl.js';
+import { and, type Frag, join, list, or, raw, sql } from './sql.js';
+import {
+  dateMatch,
+  numberMatch,
+  quantityMatch,
+  referenceMatch,
+  stringMatch,
+  tokenMatch,
+  uriMatch,
+} from './search-values.js';
+
+/** Alias allocation for nested subqueries. */
+interface Ctx {
+  next: number;
+  now: number;
+}
+
+const TABLE_OF: Partial<Record<SearchParamType, string>> = {
+  string: INDEX_TABLES.string,
+  token: INDEX_TABLES.token,
+  reference: INDEX_TABLES.reference,
+  date: INDEX_TABLES.date,
+  number: INDEX_TABLES.number,
+  quantity: INDEX_TABLES.quantity,
+  uri: INDEX_TABLES.uri,
+  composite: INDEX_TABLES.composite,
+};
+
+function tableOf(type: SearchParamType, code: string): string {
+  const table = TABLE_OF[type];
+  if (!table) throw badRequest(`search parameter ${code} of type ${type} is not supported`, code);
+  return table;
+}
+
+function wrongKind(code: string, v: SearchValue): never {
+  throw badRequest(`search parameter ${code} does not accept a ${v.kind} value`, code);
+}
+
+/** The match of one value against the index row alias x of the filter's table. */
+function valueMatch(f: SearchFilter, x: string, v: SearchValue, ctx: Ctx): Frag {
+  const { code, type } = f.param;
+  switch (type) {
+    case 'string':
+      return v.kind === 'string' ? stringMatch(`${x}.value`, `${x}.exact`, v, f.modifier) : wrongKind(code, v);
+    case 'token':
+      return v.kind === 'token'
+        ? tokenMatch(`${x}.system`, `${x}.value`, `${x}.text`, v, f.modifier)
+        : wrongKind(code, v);
+    case 'reference': {
+      if (v.kind !== 'reference') wrongKind(code, v);
+      const only = f.targetType ?? (f.param.target?.length === 1 ? f.param.target[0] : undefined);
+      return referenceMatch({ targetType: `${x}.target_type`, targetId: `${x}.target_id`, url: `${x}.url` }, v, only);
+    }
+    case 'date':
+      return v.kind === 'date'
+        ? dateMatch({ start: `${x}.start_ms`, end: `${x}.end_ms` }, v, ctx.now)
+        : wrongKind(code, v);
+    case 'number':
+      return v.kind === 'number' ? numberMatch(`${x}.value`, v) : wrongKind(code, v);
+    case 'quantity':
+      return v.kind === 'quantity' ? quantityMatch(`${x}.value`, `${x}.system`, `${x}.unit`, v) : wrongKind(code, v);
+    case 'uri':
+      return v.kind === 'uri' ? uriMatch(`${x}.value`, v, f.modifier) : wrongKind(code, v);
+    case 'composite':
+      return v.kind === 'composite' ? compositeMatch(f, x, v.parts, ctx) : wrongKind(code, v);
+    default:
+      throw badRequest(`search parameter ${code} of type ${type} is not supported`, code);
+  }
+}
+
+/** A composite value: part n against the p<n>_ columns, read as the component's type. */
+function compositeMatch(f: SearchFilter, x: string, parts: SearchValue[], ctx: Ctx): Frag {
+  const components = f.param.components ?? [];
+  if (parts.length !== components.length || parts.length > 2) {
+    throw badRequest(`composite parameter ${f.param.code} needs ${components.length} parts joined by $`, f.param.code);
+  }
+  return and(
+    parts.map((part, i) => {
+      const p = `${x}.p${i + 1}`;
+      const component = components[i]!;
+      if (part.kind === 'token' && component.type === 'token')
+        return tokenMatch(`${p}_system`, `${p}_value`, undefined, part);
+      if (part.kind === 'quantity' && component.type === 'quantity') {
+        return quantityMatch(`${p}_number`, `${p}_system`, `${p}_value`, part);
+      }
+      if (part.kind === 'number') return numberMatch(`${p}_number`, part);
+      if (part.kind === 'date') return dateMatch({ start: `${p}_start`, end: `${p}_end` }, part, ctx.now);
+      if (part.kind === 'string') return stringMatch(`${p}_value`, undefined, part);
+      return wrongKind(`${f.param.code} (part ${i + 1})`, part);
+    }),
+  );
+}
+
+/** `_id`: tokens compared to the resource id. */
+function idCondition(f: SearchFilter, alias: string): Frag {
+  const ids = f.values.flatMap((v) => (v.kind === 'token' && v.code !== undefined ? [v.code] : []));
+  if (ids.length !== f.values.length) throw badRequest('_id takes ids', '_id');
+  return sql`${raw(`${alias}.id`)} ${raw(f.modifier === 'not' ? 'NOT IN' : 'IN')} (${list(ids)})`;
+}
+
+/** `_lastUpdated`: dates against the row's instant, as the range [t, t + 1 ms). */
+function lastUpdatedCondition(f: SearchFilter, alias: string, ctx: Ctx): Frag {
+  const col = `${alias}.last_updated`;
+  return or(
+    f.values.map((v) =>
+      v.kind === 'date' ? dateMatch({ start: col, end: `(${col} + 1)` }, v, ctx.now) : wrongKind('_lastUpdated', v),
+    ),
+  );
+}
+
+/** One filter as a condition on the resource row alias of type `resourceType`. */
+export function filterCondition(f: SearchFilter, resourceType: string, alias: string, ctx: Ctx): Frag {
+  const code = f.param.code;
+  const missing = f.modifier === 'missing' ? f.values.find((v) => v.kind === 'missing') : undefined;
+  if (f.modifier === 'missing' && !missing) throw badRequest(`${code}:missing takes true or false`, code);
+  if (code === '_id' && !missing) return idCondition(f, alias);
+  if (code === '_lastUpdated' && !missing) return lastUpdatedCondition(f, alias, ctx);
+  if (code === '_id' || code === '_lastUpdated') return raw(missing!.missing ? '1 = 0' : '1 = 1');
+  const table = tableOf(f.param.type, code);
+  const x = `x${ctx.next++}`;
+  const base = sql`SELECT ${raw(`${x}.resource_id`)} FROM ${raw(`${table} ${x}`)} WHERE ${raw(`${x}.resource_type`)} = ${resourceType} AND ${raw(`${x}.code`)} = ${code}`;
+  const idCol = raw(`${alias}.id`);
+  if (missing) return sql`${idCol} ${raw(missing.missing ? 'NOT IN' : 'IN')} (${base})`;
+  if (f.chain) {
+    if (f.param.type !== 'reference') throw badRequest(`only reference parameters can be chained, not ${code}`, code);
+    const c = `c${ctx.next++}`;
+    const target = f.chain.targetType;
+    const inner = filterCondition(f.chain.filter, target, c, ctx);
+    return sql`${idCol} IN (${base} AND ${raw(`${x}.target_type`)} = ${target} AND ${raw(`${x}.target_id`)} IN (SELECT ${raw(`${c}.id`)} FROM ${raw(`resource ${c}`)} WHERE ${raw(`${c}.resource_type`)} = ${target} AND ${raw(`${c}.deleted`)} = 0 AND ${inner}))`;
+  }
+  if (f.values.length === 0) throw badRequest(`search parameter ${code} has no value`, code);
+  if (f.modifier && !['exact', 'contains', 'text', 'not', 'type', 'below', 'above'].includes(f.modifier)) {
+    throw badRequest(`modifier :${f.modifier} is not supported`, code);
+  }
+  const negate = f.modifier === 'not';
+  const valueFilter = negate ? { ...f, modifier: undefined } : f;
+  const match = or(f.values.map((v) => valueMatch(valueFilter, x, v, ctx)));
+  return sql`${idCol} ${raw(negate ? 'NOT IN' : 'IN')} (${base} AND (${match}))`;
+}
+
+/** The WHERE clause of a search on alias r. */
+export function searchWhere(request: SearchRequest, now: number): Frag {
+  const ctx: Ctx = { next: 0, now };
+  return and([
+    sql`r.resource_type = ${request.resourceType}`,
+    raw('r.deleted = 0'),
+    ...request.filters.map((f) => filterCondition(f, request.resourceType, 'r', ctx)),
+  ]);
+}
+
+const SORT_COLUMN: Partial<Record<SearchParamType, [string, string]>> = {
+  // [ascending: MIN of, descending: MAX of]
+  string: ['value', 'value'],
+  token: ['value', 'value'],
+  reference: ['target_id', 'target_id'],
+  date: ['start_ms', 'end_ms'],
+  number: ['value', 'value'],
+  quantity: ['value', 'value'],
+  uri: ['value', 'value'],
+};
+
+function sortKey(rule: SortRule): Frag {
+  const { code, type } = rule.param;
+  if (code === '_id') return raw('r.id');
+  if (code === '_lastUpdated') return raw('r.last_updated');
+  const cols = SORT_COLUMN[type];
+  if (!cols) throw badRequest(`cannot sort by ${code} (type ${type})`, '_sort');
+  const [fn, col] = rule.descending ? ['MAX', cols[1]] : ['MIN', cols[0]];
+  return sql`(SELECT ${raw(`${fn}(s.${col})`)} FROM ${raw(tableOf(type, code))} s WHERE s.resource_type = r.resource_type AND s.resource_id = r.id AND s.code = ${code})`;
+}
+
+/** ORDER BY for `_sort`: each key by the per-resource min (ascending) or max (descending); id breaks ties. */
+export function searchOrder(sort: SortRule[]): Frag {
+  const keys: Frag[] = [];
+  for (const rule of sort) {
+    // ids are unique: nothing after an _id key can change the order.
+    if (rule.param.code === '_id') return join([...keys, raw(`r.id ${rule.descending ? 'DESC' : 'ASC'}`)], ', ');
+    keys.push(sql`${sortKey(rule)} ${raw(rule.descending ? 'DESC' : 'ASC')} NULLS LAST`);
+  }
+  return join([...keys, raw('r.id ASC')], ', ');
+}

@@ -1,0 +1,274 @@
+// The Repository (fhir/repository.ts) over typeorm on SQLite or PostgreSQL: current rows in `resource`, every
+// version in `resource_history`, search index rows replaced in the same transaction as each write, and write hooks
+// (the jobs outbox) called inside that transaction. FHIR R4 http.html (read, vread, update, delete, history).
+import { randomUUID } from 'node:crypto';
+import type { Resource } from 'fhir/r4.js';
+import type { DataSource, EntityManager } from 'typeorm';
+import type {
+  HistoryPage,
+  HistoryRequest,
+  Repository,
+  ResourceChange,
+  UpdateResult,
+  WriteOptions,
+} from '../fhir/repository.js';
+import { badRequest, conflict, gone, notFound, preconditionFailed } from '../fhir/outcomes.js';
+import type { IndexRows, SearchRequest, SearchResult } from '../fhir/search/types.js';
+import { dialectOf, exclusive, withTransaction } from './datasource.js';
+import { mapDbError } from './db-errors.js';
+import { readHistory } from './history-sql.js';
+import { deleteIndexRows, writeIndexRows } from './index-writer.js';
+import { canonicalJson, decodeContent, execute, num, select } from './rows.js';
+import { runSearch } from './search-run.js';
+import { type Dialect, sql } from './sql.js';
+
+/** Called inside the write's database transaction after each create/update/delete; throwing rolls it back. */
+export type WriteHook = (change: ResourceChange, manager: EntityManager) => Promise<void>;
+
+export interface SqlRepositoryOptions {
+  /** Extracts the search index rows of a resource (fhir/search/indexer.ts `indexResource`). */
+  indexResource: (resource: Resource) => IndexRows;
+  hooks?: WriteHook[];
+  /** Clock in ms since epoch (tests). */
+  now?: () => number;
+}
+
+interface CurrentRow {
+  version_id: unknown;
+  last_updated: unknown;
+  deleted: unknown;
+  content: unknown;
+}
+
+interface Current {
+  version: number;
+  lastUpdated: number;
+  deleted: boolean;
+  content: Resource;
+}
+
+const ID_PATTERN = /^[A-Za-z0-9\-.]{1,64}$/;
+
+/** If-Match values arrive as `3`, `"3"` or `W/"3"`. */
+function etagVersion(ifMatch: string): string {
+  return ifMatch.replace(/^W\//, '').replace(/^"(.*)"$/, '$1');
+}
+
+/** Content compared for "unchanged": everything but the server-assigned meta fields. */
+function comparable(resource: Resource): string {
+  const meta = { ...resource.meta };
+  delete meta.versionId;
+  delete meta.lastUpdated;
+  const copy: Resource = { ...resource, meta };
+  if (Object.keys(meta).length === 0) delete copy.meta;
+  return canonicalJson(copy);
+}
+
+export class SqlRepository implements Repository {
+  private readonly dialect: Dialect;
+  private readonly hooks: WriteHook[];
+  private readonly now: () => number;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly options: SqlRepositoryOptions,
+    /** Set on the repository handed to a transaction callback. */
+    private readonly tx?: EntityManager,
+  ) {
+    this.dialect = dialectOf(dataSource);
+    this.hooks = options.hooks ?? [];
+    this.now = options.now ?? Date.now;
+  }
+
+  /** Runs fn on the transaction's manager, in a new transaction (writes) or exclusively (reads); maps DB errors. */
+  private async run<T>(write: boolean, fn: (m: EntityManager) => Promise<T>): Promise<T> {
+    try {
+      if (this.tx) return await fn(this.tx);
+      if (write) return await withTransaction(this.dataSource, fn);
+      return await exclusive(this.dataSource, () => fn(this.dataSource.manager));
+    } catch (err) {
+      throw mapDbError(err);
+    }
+  }
+
+  private async current(m: EntityManager, resourceType: string, id: string): Promise<Current | undefined> {
+    const rows = await select<CurrentRow>(
+      m,
+      this.dialect,
+      sql`SELECT version_id, last_updated, deleted, content FROM resource WHERE resource_type = ${resourceType} AND id = ${id}`,
+    );
+    const row = rows[0];
+    if (!row) return undefined;
+    return {
+      version: num(row.version_id),
+      lastUpdated: num(row.last_updated),
+      deleted: num(row.deleted) === 1,
+      content: decodeContent(row.content),
+    };
+  }
+
+  async create<T extends Resource>(resource: T): Promise<T> {
+    return this.run(true, (m) => this.write(m, { ...resource, id: randomUUID() }, undefined, 'POST'));
+  }
+
+  async read<T extends Resource>(resourceType: string, id: string): Promise<T> {
+    return this.run(false, async (m) => {
+      const cur = await this.current(m, resourceType, id);
+      if (!cur) throw notFound(`${resourceType}/${id} not found`);
+      if (cur.deleted) throw gone(`${resourceType}/${id} was deleted`);
+      return cur.content as T;
+    });
+  }
+
+  async vread<T extends Resource>(resourceType: string, id: string, versionId: string): Promise<T> {
+    if (!/^[1-9][0-9]{0,8}$/.test(versionId)) throw notFound(`${resourceType}/${id} has no version ${versionId}`);
+    return this.run(false, async (m) => {
+      const rows = await select<{ deleted: unknown; content: unknown }>(
+        m,
+        this.dialect,
+        sql`SELECT deleted, content FROM resource_history WHERE resource_type = ${resourceType} AND id = ${id}
+            AND version_id = ${Number(versionId)}`,
+      );
+      const row = rows[0];
+      if (!row) throw notFound(`${resourceType}/${id} has no version ${versionId}`);
+      if (num(row.deleted) === 1) throw gone(`${resourceType}/${id} version ${versionId} is a deletion`);
+      return decodeContent<T>(row.content);
+    });
+  }
+
+  async update<T extends Resource>(resource: T, options: WriteOptions = {}): Promise<UpdateResult<T>> {
+    const id = resource.id;
+    if (!id || !ID_PATTERN.test(id))
+      throw badRequest('update needs a valid resource id', `${resource.resourceType}.id`);
+    return this.run(true, async (m) => {
+      const cur = await this.current(m, resource.resourceType, id);
+      this.checkIfMatch(resource.resourceType, id, cur, options.ifMatch);
+      if (cur && !cur.deleted && comparable(cur.content) === comparable(resource)) {
+        return { resource: cur.content as T, created: false, unchanged: true };
+      }
+      const written = await this.write(m, resource, cur, 'PUT');
+      return { resource: written, created: !cur || cur.deleted };
+    });
+  }
+
+  async delete(resourceType: string, id: string, options: WriteOptions = {}): Promise<void> {
+    await this.run(true, async (m) => {
+      const cur = await this.current(m, resourceType, id);
+      this.checkIfMatch(resourceType, id, cur, options.ifMatch);
+      if (!cur || cur.deleted) return;
+      const version = cur.version + 1;
+      const lastUpdated = Math.max(this.now(), cur.lastUpdated + 1);
+      const marker: Resource = {
+        resourceType,
+        id,
+        meta: { versionId: String(version), lastUpdated: new Date(lastUpdated).toISOString() },
+      } as Resource;
+      await this.storeVersion(m, marker, cur, version, lastUpdated, 'DELETE');
+      await deleteIndexRows(m, this.dialect, resourceType, id);
+      await this.notify(m, { kind: 'delete', resourceType, id, versionId: String(version), previous: cur.content });
+    });
+  }
+
+  async history(request: HistoryRequest): Promise<HistoryPage> {
+    return this.run(false, async (m) => {
+      if (request.resourceType && request.id && !(await this.current(m, request.resourceType, request.id))) {
+        throw notFound(`${request.resourceType}/${request.id} not found`);
+      }
+      return readHistory(m, this.dialect, request);
+    });
+  }
+
+  async search<T extends Resource>(request: SearchRequest): Promise<SearchResult<T>> {
+    return this.run(false, (m) => runSearch<T>(m, this.dialect, request, this.now()));
+  }
+
+  async transaction<T>(fn: (repo: Repository) => Promise<T>): Promise<T> {
+    if (this.tx) return fn(this);
+    return this.run(true, (m) => fn(new SqlRepository(this.dataSource, this.options, m)));
+  }
+
+  private checkIfMatch(resourceType: string, id: string, cur: Current | undefined, ifMatch: string | undefined): void {
+    if (ifMatch === undefined) return;
+    const expected = etagVersion(ifMatch);
+    if (!cur || cur.deleted || String(cur.version) !== expected) {
+      const actual = cur && !cur.deleted ? cur.version : 'none';
+      throw preconditionFailed(`If-Match ${expected} does not match ${resourceType}/${id} (current version ${actual})`);
+    }
+  }
+
+  /** Writes a new version (create or update) with its index rows and calls the hooks. */
+  private async write<T extends Resource>(
+    m: EntityManager,
+    resource: T,
+    cur: Current | undefined,
+    method: 'POST' | 'PUT',
+  ): Promise<T> {
+    const id = resource.id!;
+    const version = (cur?.version ?? 0) + 1;
+    const lastUpdated = Math.max(this.now(), (cur?.lastUpdated ?? 0) + 1);
+    const meta = { ...resource.meta, versionId: String(version), lastUpdated: new Date(lastUpdated).toISOString() };
+    const content = { resourceType: resource.resourceType, id, meta, ...resource } as T;
+    content.meta = meta;
+    await this.storeVersion(m, content, cur, version, lastUpdated, method);
+    await writeIndexRows(
+      m,
+      this.dialect,
+      resource.resourceType,
+      id,
+      this.options.indexResource(content),
+      !cur || cur.deleted,
+    );
+    const kind = cur && !cur.deleted ? 'update' : 'create';
+    await this.notify(m, {
+      kind,
+      resourceType: resource.resourceType,
+      id,
+      versionId: String(version),
+      resource: content,
+      ...(cur && !cur.deleted ? { previous: cur.content } : {}),
+    });
+    return content;
+  }
+
+  /** Writes the current row (guarded by the version read before: a concurrent writer makes it 409) and history. */
+  private async storeVersion(
+    m: EntityManager,
+    content: Resource,
+    cur: Current | undefined,
+    version: number,
+    lastUpdated: number,
+    method: 'POST' | 'PUT' | 'DELETE',
+  ): Promise<void> {
+    const d = this.dialect;
+    const { resourceType } = content;
+    const id = content.id!;
+    const json = JSON.stringify(content);
+    const deleted = method === 'DELETE' ? 1 : 0;
+    if (cur) {
+      const affected = await execute(
+        m,
+        d,
+        sql`UPDATE resource SET version_id = ${version}, last_updated = ${lastUpdated}, deleted = ${deleted},
+            content = ${json} WHERE resource_type = ${resourceType} AND id = ${id} AND version_id = ${cur.version}`,
+      );
+      if (affected !== 1) throw conflict(`${resourceType}/${id} was changed by a concurrent write; retry`);
+    } else {
+      await execute(
+        m,
+        d,
+        sql`INSERT INTO resource (resource_type, id, version_id, last_updated, deleted, content)
+            VALUES (${resourceType}, ${id}, ${version}, ${lastUpdated}, ${deleted}, ${json})`,
+      );
+    }
+    await execute(
+      m,
+      d,
+      sql`INSERT INTO resource_history (resource_type, id, version_id, last_updated, method, deleted, content)
+          VALUES (${resourceType}, ${id}, ${version}, ${lastUpdated}, ${method}, ${deleted}, ${json})`,
+    );
+  }
+
+  private async notify(m: EntityManager, change: ResourceChange): Promise<void> {
+    for (const hook of this.hooks) await hook(change, m);
+  }
+}
