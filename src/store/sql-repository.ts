@@ -207,8 +207,9 @@ export class SqlRepository implements Repository {
     const version = (cur?.version ?? 0) + 1;
     const lastUpdated = Math.max(this.now(), (cur?.lastUpdated ?? 0) + 1);
     const meta = { ...resource.meta, versionId: String(version), lastUpdated: new Date(lastUpdated).toISOString() };
-    const content = { resourceType: resource.resourceType, id, meta, ...resource } as T;
-    content.meta = meta;
+    const { resourceType, id: _id, meta: _meta, ...rest } = resource;
+    // resourceType, id and meta first, as servers conventionally return them.
+    const content = { resourceType, id, meta, ...rest } as unknown as T;
     await this.storeVersion(m, content, cur, version, lastUpdated, method);
     await writeIndexRows(
       m,
