@@ -10,11 +10,23 @@ import type { FhirContext } from './context.js';
 import { getResourceTypes, getSearchParams } from './search/registry.js';
 import { knownProfiles } from './validation.js';
 
-const TYPE_INTERACTIONS = ['read', 'vread', 'update', 'delete', 'history-instance', 'history-type', 'create', 'search-type'] as const;
+const TYPE_INTERACTIONS = [
+  'read',
+  'vread',
+  'update',
+  'delete',
+  'history-instance',
+  'history-type',
+  'create',
+  'search-type',
+] as const;
 const US_CORE_SERVER = 'http://hl7.org/fhir/us/core/CapabilityStatement/us-core-server';
 
 /** Builds the server's CapabilityStatement (GET [base]/metadata). */
-export function capabilityStatement(ctx: FhirContext, software: { name: string; version: string }): CapabilityStatement {
+export function capabilityStatement(
+  ctx: FhirContext,
+  software: { name: string; version: string },
+): CapabilityStatement {
   const profiles = knownProfiles();
   const resource: CapabilityStatementRestResource[] = getResourceTypes().map((type) => {
     const searchParam: CapabilityStatementRestResourceSearchParam[] = getSearchParams(type)

@@ -35,7 +35,12 @@ export function allOk(diagnostics = 'All OK'): OperationOutcome {
   return outcome('information', 'informational', diagnostics);
 }
 
-function fail(status: number, code: IssueCode, diagnostics: string, expression?: string | string[]): OperationOutcomeError {
+function fail(
+  status: number,
+  code: IssueCode,
+  diagnostics: string,
+  expression?: string | string[],
+): OperationOutcomeError {
   return new OperationOutcomeError(status, outcome('error', code, diagnostics, expression));
 }
 
@@ -52,8 +57,7 @@ export const gone = (diagnostics: string): OperationOutcomeError => fail(410, 'd
 /** 409: a version conflict without If-Match (e.g. concurrent writers). */
 export const conflict = (diagnostics: string): OperationOutcomeError => fail(409, 'conflict', diagnostics);
 /** 412: If-Match / conditional operation precondition failed. */
-export const preconditionFailed = (diagnostics: string): OperationOutcomeError =>
-  fail(412, 'conflict', diagnostics);
+export const preconditionFailed = (diagnostics: string): OperationOutcomeError => fail(412, 'conflict', diagnostics);
 /** 405: interaction not allowed on this type. */
 export const notAllowed = (diagnostics: string): OperationOutcomeError => fail(405, 'not-supported', diagnostics);
 /** 413: request body over the configured limit. */

@@ -19,12 +19,20 @@ import type { FhirRequest, FhirResponse } from './request.js';
 
 type Route = (ctx: FhirContext, req: FhirRequest, p: string[]) => Promise<FhirResponse>;
 
-async function operation(ctx: FhirContext, req: FhirRequest, name: string, resourceType?: string, id?: string): Promise<FhirResponse> {
+async function operation(
+  ctx: FhirContext,
+  req: FhirRequest,
+  name: string,
+  resourceType?: string,
+  id?: string,
+): Promise<FhirResponse> {
   const op = ctx.operations.find((o) => o.name === name);
   const allowed =
     op && (id ? op.instance : resourceType ? op.types === undefined || op.types.includes(resourceType) : op.system);
   if (!op || !allowed) {
-    throw notFound(`Operation $${name} is not supported ${id ? 'on instances of' : resourceType ? 'on' : 'at system level'} ${resourceType ?? ''}`.trim());
+    throw notFound(
+      `Operation $${name} is not supported ${id ? 'on instances of' : resourceType ? 'on' : 'at system level'} ${resourceType ?? ''}`.trim(),
+    );
   }
   return op.handler(req, ctx, { resourceType, id });
 }

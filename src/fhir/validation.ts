@@ -37,7 +37,9 @@ export function registerProfile(sd: StructureDefinition): void {
 /** The profiles the server can validate against, with the type each constrains (for the CapabilityStatement). */
 export function knownProfiles(): { url: string; type: string }[] {
   loadDefinitions();
-  return [...profiles.values()].map((sd) => ({ url: sd.url, type: sd.type })).sort((a, b) => a.url.localeCompare(b.url));
+  return [...profiles.values()]
+    .map((sd) => ({ url: sd.url, type: sd.type }))
+    .sort((a, b) => a.url.localeCompare(b.url));
 }
 
 function issuesOf(err: unknown): OperationOutcomeIssue[] | undefined {

@@ -76,7 +76,12 @@ export function createApp(options: AppOptions): express.Express {
       const route = req.path.startsWith('/fhir') ? 'fhir' : req.path;
       metrics.inc('http_requests_total', { method: req.method, status: String(res.statusCode) });
       metrics.observe({ route, method: req.method }, seconds);
-      (res.locals.log as Logger).debug('request', { method: req.method, path: req.path, status: res.statusCode, ms: seconds * 1000 });
+      (res.locals.log as Logger).debug('request', {
+        method: req.method,
+        path: req.path,
+        status: res.statusCode,
+        ms: seconds * 1000,
+      });
     });
     next();
   });
@@ -117,7 +122,11 @@ export function createApp(options: AppOptions): express.Express {
       writeFhir(res, out, type, pretty);
     } catch (err) {
       const e = toOutcomeError(err);
-      if (e.status >= 500) (res.locals.log as Logger).error('request failed', { status: e.status, error: String((err as Error)?.stack ?? err) });
+      if (e.status >= 500)
+        (res.locals.log as Logger).error('request failed', {
+          status: e.status,
+          error: String((err as Error)?.stack ?? err),
+        });
       send(res, e.status, e.outcome, type, pretty);
     }
   });
@@ -127,7 +136,8 @@ export function createApp(options: AppOptions): express.Express {
     const status = (err as { status?: number }).status;
     const e: OperationOutcomeError =
       status === 413 ? tooLarge(`Request body exceeds ${options.maxBodyBytes} bytes`) : toOutcomeError(err);
-    if (status && status >= 400 && status < 500 && status !== 413) e.outcome.issue[0]!.diagnostics = (err as Error).message;
+    if (status && status >= 400 && status < 500 && status !== 413)
+      e.outcome.issue[0]!.diagnostics = (err as Error).message;
     send(res, status && status < 500 ? status : e.status, e.outcome, 'application/fhir+json', false);
   });
   return app;

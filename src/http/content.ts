@@ -46,7 +46,10 @@ export function responseType(req: Request, query: URLSearchParams): string {
 }
 
 /** Parses the Prefer header (return=..., handling=...). */
-export function parsePrefer(header: string | undefined): { preferReturn?: PreferReturn; preferHandling?: 'strict' | 'lenient' } {
+export function parsePrefer(header: string | undefined): {
+  preferReturn?: PreferReturn;
+  preferHandling?: 'strict' | 'lenient';
+} {
   const out: { preferReturn?: PreferReturn; preferHandling?: 'strict' | 'lenient' } = {};
   for (const part of (header ?? '').split(/[;,]/)) {
     const [k, v] = part.split('=').map((s) => s.trim());

@@ -19,7 +19,8 @@ const STATUS_TEXT: Record<number, string> = { 200: 'OK', 201: 'Created', 204: 'N
 
 function entryRequest(entry: BundleEntry, index: number): FhirRequest {
   const r = entry.request;
-  if (!r?.method || !r.url) throw badRequest(`Bundle entry ${index} has no request method or url`, `Bundle.entry[${index}].request`);
+  if (!r?.method || !r.url)
+    throw badRequest(`Bundle entry ${index} has no request method or url`, `Bundle.entry[${index}].request`);
   const url = r.url.replace(/^\//, '');
   const q = url.indexOf('?');
   return {
@@ -75,14 +76,16 @@ async function planTransaction(ctx: FhirContext, repo: Repository, entries: Bund
     const type = req.path.split('/')[0]!;
     if (req.method === 'POST' && !req.path.includes('/') && !req.path.startsWith('$')) {
       const matches = req.ifNoneExist ? await findMatches(ctx, repo, type, new URLSearchParams(req.ifNoneExist)) : [];
-      if (matches.length > 1) throw preconditionFailed(`Bundle entry ${index}: If-None-Exist matched ${matches.length} resources`);
+      if (matches.length > 1)
+        throw preconditionFailed(`Bundle entry ${index}: If-None-Exist matched ${matches.length} resources`);
       p.existing = matches[0];
       p.newId = p.existing?.id ?? randomUUID();
       if (entry.fullUrl) refs.set(entry.fullUrl, `${type}/${p.newId}`);
     } else if (req.method === 'PUT' && !req.path.includes('/') && [...req.query.keys()].length > 0) {
       // Conditional update: resolve the match now so other entries can reference it; no match creates with a new id.
       const matches = await findMatches(ctx, repo, type, req.query);
-      if (matches.length > 1) throw preconditionFailed(`Bundle entry ${index}: conditional update matched ${matches.length} resources`);
+      if (matches.length > 1)
+        throw preconditionFailed(`Bundle entry ${index}: conditional update matched ${matches.length} resources`);
       const id = matches[0]?.id ?? randomUUID();
       req.path = `${type}/${id}`;
       req.query = new URLSearchParams();
@@ -103,7 +106,10 @@ async function planTransaction(ctx: FhirContext, repo: Repository, entries: Bund
       const mapped = refs.get(ref);
       if (mapped) return mapped;
       if (ref.startsWith('urn:uuid:') || ref.startsWith('urn:oid:')) {
-        throw badRequest(`Bundle entry ${p.index}: reference ${ref} matches no entry fullUrl`, `Bundle.entry[${p.index}]`);
+        throw badRequest(
+          `Bundle entry ${p.index}: reference ${ref} matches no entry fullUrl`,
+          `Bundle.entry[${p.index}]`,
+        );
       }
       if (/^[A-Z][A-Za-z]+\?/.test(ref)) pending.push(ref);
       return ref;
@@ -113,7 +119,9 @@ async function planTransaction(ctx: FhirContext, repo: Repository, entries: Bund
       const [type, query] = [ref.slice(0, ref.indexOf('?')), ref.slice(ref.indexOf('?') + 1)];
       const matches = await findMatches(ctx, repo, type, new URLSearchParams(query));
       if (matches.length !== 1) {
-        throw preconditionFailed(`Bundle entry ${p.index}: conditional reference ${ref} matched ${matches.length} resources`);
+        throw preconditionFailed(
+          `Bundle entry ${p.index}: conditional reference ${ref} matched ${matches.length} resources`,
+        );
       }
       conditional.set(ref, `${type}/${matches[0]!.id}`);
     }
@@ -129,7 +137,10 @@ async function runPlanned(ctx: FhirContext, repo: Repository, p: Planned, dispat
     const { id: _clientId, ...resource } = p.req.body as Resource;
     const type = p.req.path;
     if ((resource as Resource).resourceType !== type) {
-      throw badRequest(`Bundle entry ${p.index}: resourceType does not match ${type}`, `Bundle.entry[${p.index}].resource`);
+      throw badRequest(
+        `Bundle entry ${p.index}: resourceType does not match ${type}`,
+        `Bundle.entry[${p.index}].resource`,
+      );
     }
     const created = await repo.create(resource as Resource, { id: p.newId });
     return { ...writeResponse(txCtx, p.req, 201, created), location: versionedUrl(txCtx, created) };
@@ -143,7 +154,9 @@ export async function transaction(ctx: FhirContext, bundle: Bundle, dispatch: Di
   const responses = await ctx.repo.transaction(async (repo) => {
     const planned = await planTransaction(ctx, repo, entries);
     const out: FhirResponse[] = new Array(planned.length);
-    const order = [...planned].sort((a, b) => (ORDER[a.req.method] ?? 9) - (ORDER[b.req.method] ?? 9) || a.index - b.index);
+    const order = [...planned].sort(
+      (a, b) => (ORDER[a.req.method] ?? 9) - (ORDER[b.req.method] ?? 9) || a.index - b.index,
+    );
     for (const p of order) {
       try {
         out[p.index] = await runPlanned(ctx, repo, p, dispatch);

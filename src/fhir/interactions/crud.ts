@@ -17,7 +17,11 @@ function prepare(ctx: FhirContext, body: unknown, resourceType: string): Resourc
 }
 
 /** POST [type] with optional If-None-Exist (conditional create). */
-export async function createInteraction(ctx: FhirContext, req: FhirRequest, resourceType: string): Promise<FhirResponse> {
+export async function createInteraction(
+  ctx: FhirContext,
+  req: FhirRequest,
+  resourceType: string,
+): Promise<FhirResponse> {
   assertKnownType(resourceType);
   const resource = prepare(ctx, req.body, resourceType);
   return ctx.repo.transaction(async (repo) => {

@@ -11,7 +11,8 @@ function instant(query: URLSearchParams, name: string): number | undefined {
   const raw = query.get(name);
   if (raw === null) return undefined;
   const ms = Date.parse(raw);
-  if (!/^\d{4}-\d{2}-\d{2}T/.test(raw) || Number.isNaN(ms)) throw badRequest(`Invalid ${name}: "${raw}" is not an instant`, name);
+  if (!/^\d{4}-\d{2}-\d{2}T/.test(raw) || Number.isNaN(ms))
+    throw badRequest(`Invalid ${name}: "${raw}" is not an instant`, name);
   return ms;
 }
 
@@ -53,7 +54,11 @@ export async function historyInteraction(
     const entry: BundleEntry = {
       fullUrl: `${ctx.baseUrl}/${r.resourceType}/${r.id}`,
       request: { method: e.method, url: e.method === 'POST' ? r.resourceType : `${r.resourceType}/${r.id}` },
-      response: { status: e.deleted ? '204' : e.method === 'POST' ? '201' : '200', etag: `W/"${r.meta?.versionId}"`, lastModified: r.meta?.lastUpdated },
+      response: {
+        status: e.deleted ? '204' : e.method === 'POST' ? '201' : '200',
+        etag: `W/"${r.meta?.versionId}"`,
+        lastModified: r.meta?.lastUpdated,
+      },
     };
     if (!e.deleted) entry.resource = r;
     return entry;
@@ -66,6 +71,7 @@ export async function historyInteraction(
     entry: entries,
   };
   if (page.hasMore) bundle.link!.push({ relation: 'next', url: url(request.offset + request.count) });
-  if (request.offset > 0) bundle.link!.push({ relation: 'previous', url: url(Math.max(0, request.offset - request.count)) });
+  if (request.offset > 0)
+    bundle.link!.push({ relation: 'previous', url: url(Math.max(0, request.offset - request.count)) });
   return { status: 200, body: bundle };
 }

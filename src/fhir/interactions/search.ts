@@ -50,7 +50,11 @@ export async function searchBundle(ctx: FhirContext, request: SearchRequest): Pr
 }
 
 /** GET [type]?params and POST [type]/_search (form body merged with the URL query). */
-export async function searchInteraction(ctx: FhirContext, req: FhirRequest, resourceType: string): Promise<FhirResponse> {
+export async function searchInteraction(
+  ctx: FhirContext,
+  req: FhirRequest,
+  resourceType: string,
+): Promise<FhirResponse> {
   assertKnownType(resourceType);
   const request = parseSearchRequest(resourceType, req.query, {
     strict: req.preferHandling === 'strict',

@@ -12,7 +12,8 @@ function unwrap(body: unknown): { resource?: Resource; profile?: string; mode?: 
   const params = (r as Parameters).parameter ?? [];
   return {
     resource: params.find((p) => p.name === 'resource')?.resource,
-    profile: params.find((p) => p.name === 'profile')?.valueUri ?? params.find((p) => p.name === 'profile')?.valueCanonical,
+    profile:
+      params.find((p) => p.name === 'profile')?.valueUri ?? params.find((p) => p.name === 'profile')?.valueCanonical,
     mode: params.find((p) => p.name === 'mode')?.valueCode,
   };
 }
@@ -27,7 +28,14 @@ export const validateOperation: OperationDef = {
     let resource = bodyResource;
     if (!resource && target.resourceType && target.id) resource = await ctx.repo.read(target.resourceType, target.id);
     if (!resource) throw badRequest('$validate needs a resource in the body (or Parameters.resource)');
-    if (mode === 'delete') return { status: 200, body: { resourceType: 'OperationOutcome', issue: [{ severity: 'information', code: 'informational', diagnostics: 'Delete allowed' }] } };
+    if (mode === 'delete')
+      return {
+        status: 200,
+        body: {
+          resourceType: 'OperationOutcome',
+          issue: [{ severity: 'information', code: 'informational', diagnostics: 'Delete allowed' }],
+        },
+      };
     if (target.resourceType && resource.resourceType !== target.resourceType) {
       throw badRequest(`resourceType ${resource.resourceType} does not match ${target.resourceType}`, 'resourceType');
     }

@@ -1,0 +1,134 @@
+// batch and transaction Bundles through fhir-kit-client, on SQLite and PostgreSQL: atomicity, urn:uuid and conditional
+// references, ordering of the response.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { Client } from 'fhir-kit-client';
+import type { Bundle, Observation, OperationOutcome, Patient } from 'fhir/r4.js';
+import { databaseKinds } from '../../support/databases.js';
+import { fhirFetch, startTestServer, type TestServer } from '../../support/server.js';
+
+const obs = (patientRef: string, code: string): Observation => ({
+  resourceType: 'Observation',
+  status: 'final',
+  code: { coding: [{ system: 'http://loinc.org', code }] },
+  subject: { reference: patientRef },
+});
+
+for (const { kind, make } of databaseKinds) {
+  describe(`FHIR batch and transaction (${kind})`, () => {
+    let server: TestServer;
+    let client: Client;
+    before(async () => {
+      server = await startTestServer(await make());
+      client = new Client({ baseUrl: server.baseUrl });
+    });
+    after(async () => server.stop());
+
+    it('resolves urn:uuid references regardless of entry order and answers in request order', async () => {
+      const bundle: Bundle = {
+        resourceType: 'Bundle',
+        type: 'transaction',
+        entry: [
+          {
+            fullUrl: 'urn:uuid:obs-1',
+            resource: obs('urn:uuid:pat-1', '8867-4'),
+            request: { method: 'POST', url: 'Observation' },
+          },
+          {
+            fullUrl: 'urn:uuid:pat-1',
+            resource: { resourceType: 'Patient', identifier: [{ system: 'urn:mrn', value: 'T1' }] },
+            request: { method: 'POST', url: 'Patient' },
+          },
+        ],
+      };
+      const res = (await client.transaction({ body: bundle })) as Bundle;
+      assert.equal(res.type, 'transaction-response');
+      assert.match(res.entry?.[0]?.response?.status ?? '', /^201/);
+      const o = res.entry?.[0]?.resource as Observation;
+      const p = res.entry?.[1]?.resource as Patient;
+      assert.equal(o.resourceType, 'Observation');
+      assert.equal(o.subject?.reference, `Patient/${p.id}`);
+      assert.ok(res.entry?.[0]?.response?.location?.includes(`/Observation/${o.id}/_history/1`));
+    });
+
+    it('resolves conditional references and conditional creates inside a transaction', async () => {
+      await client.create({
+        resourceType: 'Patient',
+        body: { resourceType: 'Patient', identifier: [{ system: 'urn:mrn', value: 'C1' }] },
+      });
+      const bundle: Bundle = {
+        resourceType: 'Bundle',
+        type: 'transaction',
+        entry: [
+          { resource: obs('Patient?identifier=urn:mrn|C1', '718-7'), request: { method: 'POST', url: 'Observation' } },
+          {
+            fullUrl: 'urn:uuid:again',
+            resource: { resourceType: 'Patient', identifier: [{ system: 'urn:mrn', value: 'C1' }] },
+            request: { method: 'POST', url: 'Patient', ifNoneExist: 'identifier=urn:mrn|C1' },
+          },
+        ],
+      };
+      const res = (await client.transaction({ body: bundle })) as Bundle;
+      const o = res.entry?.[0]?.resource as Observation;
+      const p = res.entry?.[1]?.resource as Patient;
+      assert.match(res.entry?.[1]?.response?.status ?? '', /^200/);
+      assert.equal(o.subject?.reference, `Patient/${p.id}`);
+    });
+
+    it('rolls back everything when the fifth entry fails', async () => {
+      const marker = `atomic-${kind}`;
+      const entries = Array.from({ length: 4 }, (_, i) => ({
+        resource: { resourceType: 'Patient' as const, identifier: [{ system: 'urn:atomic', value: `${marker}-${i}` }] },
+        request: { method: 'POST' as const, url: 'Patient' },
+      }));
+      const bundle: Bundle = {
+        resourceType: 'Bundle',
+        type: 'transaction',
+        entry: [
+          ...entries,
+          {
+            resource: { resourceType: 'Patient', birthDate: 'not-a-date' } as Patient,
+            request: { method: 'POST', url: 'Patient' },
+          },
+        ],
+      };
+      const res = await fhirFetch(server, '', { method: 'POST', body: bundle });
+      assert.equal(res.status, 400);
+      const oo = res.body as OperationOutcome;
+      assert.match(oo.issue[0]?.diagnostics ?? '', /entry 4/);
+      const search = (await client.search({
+        resourceType: 'Patient',
+        searchParams: { identifier: `urn:atomic|${marker}-0` },
+      })) as Bundle;
+      assert.equal(search.entry?.filter((e) => e.search?.mode === 'match').length ?? 0, 0);
+    });
+
+    it('rejects a urn:uuid reference that no entry defines', async () => {
+      const bundle: Bundle = {
+        resourceType: 'Bundle',
+        type: 'transaction',
+        entry: [{ resource: obs('urn:uuid:nowhere', '1-1'), request: { method: 'POST', url: 'Observation' } }],
+      };
+      const res = await fhirFetch(server, '', { method: 'POST', body: bundle });
+      assert.equal(res.status, 400);
+    });
+
+    it('runs batch entries independently: a failing entry does not stop the others', async () => {
+      const bundle: Bundle = {
+        resourceType: 'Bundle',
+        type: 'batch',
+        entry: [
+          { resource: { resourceType: 'Patient', gender: 'male' }, request: { method: 'POST', url: 'Patient' } },
+          { request: { method: 'GET', url: 'Patient/does-not-exist' } },
+          { request: { method: 'GET', url: 'Patient?gender=male' } },
+        ],
+      };
+      const res = (await client.batch({ body: bundle })) as Bundle;
+      assert.equal(res.type, 'batch-response');
+      assert.match(res.entry?.[0]?.response?.status ?? '', /^201/);
+      assert.equal(res.entry?.[1]?.response?.status, '404');
+      assert.equal((res.entry?.[1]?.response?.outcome as OperationOutcome).resourceType, 'OperationOutcome');
+      assert.equal((res.entry?.[2]?.resource as Bundle).type, 'searchset');
+    });
+  });
+}
