@@ -1,0 +1,156 @@
+"""CT-Net architectures (Draelos et al., Medical Image Analysis 67:101857, 2021), written from the published description.
+
+Two networks share one shape of computation: the volume [z, y, x] is cut into chunks of 3 adjacent axial slices, a 2D
+feature extractor turns every chunk (as a 3-channel image) into a feature map, the chunk axis becomes the channel axis of
+three 3D convolutions that shrink it, and a fully connected head with dropout gives one logit per abnormality.
+
+- CTNetFull: the published size. Input [B, 402, 420, 420] -> 134 chunks -> ResNet18 body (no pooling, no FC) ->
+  512 x 14 x 14 per chunk -> 3D convs 134 -> 64 -> 32 -> 16 channels -> 16 x 18 x 5 x 5 = 7200 features ->
+  FC 7200 -> 128 -> 96 -> n_outputs (83). The ResNet18 body is defined here (no torchvision needed); with no
+  ImageNet weights available offline it starts from random weights.
+- CTNetSmall: the same structure scaled to train on two CPU cores: a 4-stage residual body with few channels, chunks
+  of 3 slices from a small volume (e.g. 48 x 64 x 64 -> 16 chunks), 3D convs over the chunk axis, a small FC head.
+
+Both return logits (no sigmoid inside): the manifest says `output.activation: "sigmoid"` and the runtime applies it,
+which keeps BCEWithLogits training numerically stable and the exported graph identical to the trained one.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+FULL_INPUT = (402, 420, 420)
+FULL_OUTPUTS = 83
+CHUNK = 3
+
+
+class BasicBlock(nn.Module):
+    """ResNet basic block: two 3x3 convs with batch norm and an identity (or 1x1 projected) shortcut."""
+
+    def __init__(self, cin: int, cout: int, stride: int) -> None:
+        super().__init__()
+        self.conv1 = nn.Conv2d(cin, cout, 3, stride, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(cout)
+        self.conv2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(cout)
+        self.relu = nn.ReLU(inplace=True)
+        self.down = None
+        if stride != 1 or cin != cout:
+            self.down = nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        identity = x if self.down is None else self.down(x)
+        out = self.relu(self.bn1(self.conv1(x)))
+        out = self.bn2(self.conv2(out))
+        return self.relu(out + identity)
+
+
+def resnet_body(widths: tuple[int, int, int, int], blocks: int = 2, stem: int = 64) -> nn.Sequential:
+    """ResNet18-style body without average pooling and FC: stem (7x7/2 conv + 3x3/2 max pool) and 4 stages."""
+    layers: list[nn.Module] = [
+        nn.Conv2d(3, stem, 7, 2, 3, bias=False),
+        nn.BatchNorm2d(stem),
+        nn.ReLU(inplace=True),
+        nn.MaxPool2d(3, 2, 1),
+    ]
+    cin = stem
+    for i, w in enumerate(widths):
+        for b in range(blocks):
+            layers.append(BasicBlock(cin, w, 2 if (b == 0 and i > 0) else 1))
+            cin = w
+    return nn.Sequential(*layers)
+
+
+class ChunkedCTNet(nn.Module):
+    """Chunk the volume into 3-slice images, extract 2D features per chunk, reduce with 3D convs, classify."""
+
+    def __init__(self, body: nn.Module, reducer: nn.Module, head: nn.Module, chunks: int) -> None:
+        super().__init__()
+        self.features = body
+        self.reducer = reducer
+        self.classifier = head
+        self.chunks = chunks
+
+    def forward(self, volume: torch.Tensor) -> torch.Tensor:
+        # volume: [B, Z, Y, X] with Z = chunks * 3
+        b, z, y, x = volume.shape
+        chunks = volume.reshape(b * self.chunks, CHUNK, y, x)
+        feats = self.features(chunks)  # [B*chunks, C, h, w]
+        c, h, w = feats.shape[1], feats.shape[2], feats.shape[3]
+        # The chunk axis becomes the channel axis of the 3D convs; the 2D feature channels become depth.
+        feats = feats.reshape(b, self.chunks, c, h, w)
+        reduced = self.reducer(feats)
+        return self.classifier(reduced.flatten(1))
+
+
+def ctnet_full(n_outputs: int = FULL_OUTPUTS) -> ChunkedCTNet:
+    """The published CT-Net: 402 x 420 x 420 input, 134 chunks, ResNet18 body, 7200 features, 83 outputs."""
+    chunks = FULL_INPUT[0] // CHUNK  # 134
+    body = resnet_body((64, 128, 256, 512))
+    reducer = nn.Sequential(
+        nn.Conv3d(chunks, 64, (3, 3, 3), stride=(3, 1, 1)),
+        nn.ReLU(inplace=True),
+        nn.Conv3d(64, 32, (3, 3, 3), stride=(3, 1, 1)),
+        nn.ReLU(inplace=True),
+        nn.Conv3d(32, 16, (3, 2, 2), stride=(3, 2, 2)),
+        nn.ReLU(inplace=True),
+    )
+    head = nn.Sequential(
+        nn.Linear(16 * 18 * 5 * 5, 128),
+        nn.ReLU(inplace=True),
+        nn.Dropout(0.5),
+        nn.Linear(128, 96),
+        nn.ReLU(inplace=True),
+        nn.Dropout(0.5),
+        nn.Linear(96, n_outputs),
+    )
+    return ChunkedCTNet(body, reducer, head, chunks)
+
+
+def ctnet_small(shape: tuple[int, int, int], n_outputs: int, width: int = 16) -> ChunkedCTNet:
+    """A CT-Net-style network scaled for CPU training on small volumes (z divisible by 3, y and x by 16)."""
+    z, y, x = shape
+    if z % CHUNK or y % 16 or x % 16:
+        raise ValueError(f"shape {shape}: z must be a multiple of 3 and y, x multiples of 16")
+    chunks = z // CHUNK
+    widths = (width, width * 2, width * 4, width * 4)
+    body = resnet_body(widths, blocks=1, stem=width)
+    # 2D body downsamples by 16 (stem /4, three strided stages would be /32; we keep /16 by making the last stage
+    # stride 1), so a 64 x 64 slice gives a 4 x 4 map.
+    last = body[-1]
+    assert isinstance(last, BasicBlock)
+    body[-1] = BasicBlock(widths[2], widths[3], 1)
+    c = widths[3]
+    h, w = y // 16, x // 16
+    red = max(8, chunks // 2)
+    reducer = nn.Sequential(
+        nn.Conv3d(chunks, red, (3, 3, 3), stride=(2, 1, 1), padding=(0, 1, 1)),
+        nn.ReLU(inplace=True),
+        nn.Conv3d(red, 8, (3, 3, 3), stride=(2, 1, 1), padding=(0, 1, 1)),
+        nn.ReLU(inplace=True),
+    )
+    with torch.no_grad():
+        probe = reducer(torch.zeros(1, chunks, c, h, w))
+    features = int(probe.numel())
+    head = nn.Sequential(
+        nn.Linear(features, 64),
+        nn.ReLU(inplace=True),
+        nn.Dropout(0.5),
+        nn.Linear(64, 48),
+        nn.ReLU(inplace=True),
+        nn.Dropout(0.5),
+        nn.Linear(48, n_outputs),
+    )
+    return ChunkedCTNet(body, reducer, head, chunks)
+
+
+def count_parameters(model: nn.Module) -> int:
+    return sum(p.numel() for p in model.parameters())
+
+
+if __name__ == "__main__":
+    full = ctnet_full()
+    print("ctnet_full parameters", count_parameters(full))
+    small = ctnet_small((48, 64, 64), 12)
+    print("ctnet_small parameters", count_parameters(small), small(torch.zeros(2, 48, 64, 64)).shape)
