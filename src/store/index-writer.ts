@@ -8,6 +8,9 @@ import { clampInstant, type Dialect, raw, render, sql } from './sql.js';
 
 type Row = unknown[];
 
+/** Parameters answered from the resource row itself (id, last_updated columns): no index rows needed. */
+const ROW_FIELDS = new Set(['_id', '_lastUpdated']);
+
 const COLUMNS: Record<IndexKind, string[]> = {
   string: ['value', 'exact'],
   token: ['system', 'value', 'text'],
@@ -52,7 +55,7 @@ function finite(n: number): number | null {
 /** Column values per table for a set of index rows (duplicates removed). */
 export function indexValues(rows: IndexRows): Record<IndexKind, Row[]> {
   const out: Record<IndexKind, Row[]> = {
-    string: rows.string.map((r) => [normalizeString(r.value), r.value]),
+    string: rows.string.map((r) => [normalizeString(r.value), r.exact ?? r.value]),
     token: rows.token.map((r) => [r.system, r.value, r.text ? normalizeString(r.text) : null]),
     reference: rows.reference.map((r) => [r.targetType, r.targetId, r.url]),
     date: rows.date.map((r) => [clampInstant(r.start), clampInstant(r.end)]),
@@ -77,7 +80,7 @@ export function indexValues(rows: IndexRows): Record<IndexKind, Row[]> {
     out[kind].forEach((values, i) => {
       const row = [codes[kind][i], ...values];
       const key = JSON.stringify(row);
-      if (!seen.has(key)) {
+      if (!seen.has(key) && !ROW_FIELDS.has(codes[kind][i]!)) {
         seen.add(key);
         withCode.push(row);
       }

@@ -97,6 +97,14 @@ function compositeMatch(f: SearchFilter, x: string, parts: SearchValue[], ctx: C
   );
 }
 
+/** Modifiers each parameter type supports (besides :missing, and :not which negates any type). */
+const MODIFIERS: Partial<Record<SearchParamType, string[]>> = {
+  string: ['exact', 'contains'],
+  token: ['text'],
+  reference: ['type', 'identifier'],
+  uri: ['below', 'above'],
+};
+
 /** `_id`: tokens compared to the resource id. */
 function idCondition(f: SearchFilter, alias: string): Frag {
   const ids = f.values.flatMap((v) => (v.kind === 'token' && v.code !== undefined ? [v.code] : []));
@@ -122,7 +130,9 @@ export function filterCondition(f: SearchFilter, resourceType: string, alias: st
   if (code === '_id' && !missing) return idCondition(f, alias);
   if (code === '_lastUpdated' && !missing) return lastUpdatedCondition(f, alias, ctx);
   if (code === '_id' || code === '_lastUpdated') return raw(missing!.missing ? '1 = 0' : '1 = 1');
-  const table = tableOf(f.param.type, code);
+  // `subject:identifier=system|value`: the indexer stores Reference.identifier as token rows of the parameter.
+  const byIdentifier = f.modifier === 'identifier' && f.param.type === 'reference';
+  const table = byIdentifier ? INDEX_TABLES.token : tableOf(f.param.type, code);
   const x = `x${ctx.next++}`;
   const base = sql`SELECT ${raw(`${x}.resource_id`)} FROM ${raw(`${table} ${x}`)} WHERE ${raw(`${x}.resource_type`)} = ${resourceType} AND ${raw(`${x}.code`)} = ${code}`;
   const idCol = raw(`${alias}.id`);
@@ -135,8 +145,16 @@ export function filterCondition(f: SearchFilter, resourceType: string, alias: st
     return sql`${idCol} IN (${base} AND ${raw(`${x}.target_type`)} = ${target} AND ${raw(`${x}.target_id`)} IN (SELECT ${raw(`${c}.id`)} FROM ${raw(`resource ${c}`)} WHERE ${raw(`${c}.resource_type`)} = ${target} AND ${raw(`${c}.deleted`)} = 0 AND ${inner}))`;
   }
   if (f.values.length === 0) throw badRequest(`search parameter ${code} has no value`, code);
-  if (f.modifier && !['exact', 'contains', 'text', 'not', 'type', 'below', 'above'].includes(f.modifier)) {
-    throw badRequest(`modifier :${f.modifier} is not supported`, code);
+  if (f.modifier && f.modifier !== 'not' && !MODIFIERS[f.param.type]?.includes(f.modifier)) {
+    throw badRequest(`modifier :${f.modifier} is not supported on ${f.param.type} parameter ${code}`, code);
+  }
+  if (byIdentifier) {
+    const match = or(
+      f.values.map((v) =>
+        v.kind === 'token' ? tokenMatch(`${x}.system`, `${x}.value`, undefined, v) : wrongKind(code, v),
+      ),
+    );
+    return sql`${idCol} IN (${base} AND (${match}))`;
   }
   const negate = f.modifier === 'not';
   const valueFilter = negate ? { ...f, modifier: undefined } : f;
