@@ -1,0 +1,115 @@
+// State changes of claimed jobs: completion, retry, failure, dead letter, heartbeat, lease reaping and release.
+// Every change of a running job is fenced by (locked_by, attempts): a worker that lost its lease (reaped, taken over)
+// cannot overwrite the new owner's state.
+import type { JobQueue } from './queue.js';
+import { greatest, nowMs, query } from './sql.js';
+import type { Job, JobResult } from './types.js';
+
+/** How a run ended, as decided by the worker. */
+export type RunOutcome =
+  | { kind: 'completed'; result: JobResult }
+  | { kind: 'retry'; error: string; delayMs: number }
+  | { kind: 'failed'; error: string }
+  | { kind: 'dead'; error: string };
+
+const STATUS: Record<RunOutcome['kind'], string> = {
+  completed: 'completed',
+  retry: 'queued',
+  failed: 'failed',
+  dead: 'dead',
+};
+
+/** Longest error text kept on a job (Task.statusReason). */
+export const MAX_ERROR_CHARS = 2000;
+
+/** Error text for storage: the message only (stacks stay in the logs), truncated. */
+export function errorText(err: unknown): string {
+  const text = err instanceof Error ? `${err.name === 'Error' ? '' : err.name + ': '}${err.message}` : String(err);
+  return text.length > MAX_ERROR_CHARS ? text.slice(0, MAX_ERROR_CHARS - 1) + '…' : text;
+}
+
+/**
+ * Records the end of a run. A job flagged `rerun` (its dedupe key was triggered while it ran) goes back to the queue
+ * with fresh attempts instead. Returns undefined when this worker no longer holds the lease.
+ */
+export async function finishRun(
+  queue: JobQueue,
+  job: Job,
+  workerId: string,
+  outcome: RunOutcome,
+): Promise<Job | undefined> {
+  const now = nowMs(queue.dialect);
+  const terminal = outcome.kind !== 'retry';
+  const runAt = outcome.kind === 'retry' ? `${now} + :delayMs` : 'run_at';
+  const [updated] = await queue.jobs(
+    `UPDATE job SET
+        status = CASE WHEN rerun = 1 THEN 'queued' ELSE :status END,
+        attempts = CASE WHEN rerun = 1 THEN 0 ELSE attempts END,
+        run_at = CASE WHEN rerun = 1 THEN ${now} ELSE ${runAt} END,
+        finished_at = ${terminal ? `CASE WHEN rerun = 1 THEN NULL ELSE ${now} END` : 'NULL'},
+        rerun = 0, result = :result, last_error = :error,
+        locked_by = NULL, locked_until = NULL, updated_at = ${now}
+      WHERE id = :id AND status = 'running' AND locked_by = :workerId AND attempts = :attempt
+      RETURNING *`,
+    {
+      id: Number(job.id),
+      workerId,
+      attempt: job.attempts,
+      status: STATUS[outcome.kind],
+      delayMs: outcome.kind === 'retry' ? outcome.delayMs : 0,
+      result: outcome.kind === 'completed' ? JSON.stringify(outcome.result) : null,
+      error: outcome.kind === 'completed' ? null : outcome.error,
+    },
+  );
+  return updated;
+}
+
+/** Extends the leases this worker holds; returns the ids it still holds (the others were lost). */
+export async function heartbeat(
+  queue: JobQueue,
+  workerId: string,
+  ids: string[],
+  leaseMs: number,
+): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const rows = await queue.run((m) =>
+    query<{ id: number | string }>(
+      m,
+      queue.dialect,
+      `UPDATE job SET locked_until = ${nowMs(queue.dialect)} + :leaseMs
+        WHERE status = 'running' AND locked_by = :workerId AND id IN (:ids) RETURNING id`,
+      { leaseMs, workerId, ids: ids.map(Number) },
+    ),
+  );
+  return new Set(rows.map((r) => String(r.id)));
+}
+
+/**
+ * Takes back jobs whose lease expired (their worker was killed or stalled): queued again, or dead when that run
+ * was the last allowed attempt. Any worker may reap; row locks make each job reaped once.
+ */
+export function reapExpired(queue: JobQueue): Promise<Job[]> {
+  const now = nowMs(queue.dialect);
+  return queue.jobs(
+    `UPDATE job SET
+        status = CASE WHEN attempts >= max_attempts THEN 'dead' ELSE 'queued' END,
+        finished_at = CASE WHEN attempts >= max_attempts THEN ${now} ELSE NULL END,
+        last_error = 'lease expired: worker ' || locked_by || ' stopped renewing it (killed or stalled)',
+        run_at = ${now}, rerun = 0, locked_by = NULL, locked_until = NULL, updated_at = ${now}
+      WHERE status = 'running' AND locked_until < ${now}
+      RETURNING *`,
+  );
+}
+
+/** Hands running jobs back to the queue at shutdown; the interrupted run does not count as an attempt. */
+export function releaseRuns(queue: JobQueue, workerId: string, ids: string[]): Promise<Job[]> {
+  if (ids.length === 0) return Promise.resolve([]);
+  const now = nowMs(queue.dialect);
+  return queue.jobs(
+    `UPDATE job SET status = 'queued', attempts = ${greatest(queue.dialect, 'attempts - 1', '0')},
+        run_at = ${now}, rerun = 0, started_at = NULL, locked_by = NULL, locked_until = NULL, updated_at = ${now}
+      WHERE status = 'running' AND locked_by = :workerId AND id IN (:ids)
+      RETURNING *`,
+    { workerId, ids: ids.map(Number) },
+  );
+}
