@@ -1,0 +1,285 @@
+// Volume assembly: instances (from a folder or a DICOMweb stream) decoded one at a time into a preallocated
+// Int16Array of HU (Modality LUT, PS3.3 C.11.1: HU = stored x Rescale Slope + Rescale Intercept), then ordered along
+// the slice normal by Image Position (Patient) (PS3.3 C.7.6.2.1.1) with geometry checks and clear errors.
+import { PixelDataError, readPixelData, frameCount, type DicomDataset, type PixelArray } from '../dicom/index.js';
+import {
+  orientationOf,
+  positionOf,
+  obliquityDeg,
+  orientationDifferenceDeg,
+  dot,
+  type Orientation,
+} from './geometry.js';
+import { SliceStore } from './slice-store.js';
+import { checkStack, type StackChecks } from './stack.js';
+import { VolumeError, type Vec3, type Volume } from './types.js';
+
+export interface AssembleOptions extends Partial<StackChecks> {
+  /** Instances expected (QIDO NumberOfSeriesRelatedInstances, folder scan): allocates once, checks the count. */
+  expectedSlices?: number;
+  /** Largest volume accepted, in voxels; larger series are refused before allocation (default 512x512x1200). */
+  maxVoxels?: number;
+  /** Required Modality (0008,0060); default CT. */
+  modality?: string;
+  maxObliquityDeg?: number;
+  /** Pixel Spacing row and column values must agree within this fraction (method: square pixels). */
+  squarePixelTolerance?: number;
+  /** Flip axes so x, y, z run along +L, +P, +S (LPS); default true. */
+  canonical?: boolean;
+  /** When given, accumulates milliseconds spent decoding (incl. HU) and ordering/checking. */
+  timings?: { decodeMs: number; orderMs: number };
+}
+
+export const DEFAULT_MAX_VOXELS = 512 * 512 * 1200;
+
+interface Reference {
+  rows: number;
+  columns: number;
+  pixelSpacing: [number, number];
+  orientation: Orientation;
+  seriesInstanceUid: string;
+  studyInstanceUid?: string;
+  /** Spacing Between Slices or Slice Thickness: the z spacing of a single-slice series. */
+  nominalSpacing?: number;
+}
+
+function fail(code: ConstructorParameters<typeof VolumeError>[0], index: number, message: string): never {
+  throw new VolumeError(code, `instance ${index + 1}: ${message}`);
+}
+
+/** Header checks one instance must pass before its pixels are decoded. */
+function checkInstance(ds: DicomDataset, index: number, o: AssembleOptions): void {
+  const modality = ds.string('Modality');
+  const wanted = o.modality ?? 'CT';
+  if (modality !== wanted) fail('non-ct', index, `Modality (0008,0060) is ${modality ?? 'absent'}, not ${wanted}`);
+  if (!ds.has('PixelData')) fail('missing-pixel-data', index, 'no Pixel Data (7FE0,0010)');
+  if (frameCount(ds) > 1) {
+    fail(
+      'multi-frame',
+      index,
+      `${frameCount(ds)} frames in one instance (Enhanced CT); only single-frame CT Image Storage is read`,
+    );
+  }
+  const spp = ds.number('SamplesPerPixel') ?? 1;
+  const photometric = ds.string('PhotometricInterpretation') ?? 'MONOCHROME2';
+  if (spp !== 1 || !photometric.startsWith('MONOCHROME')) {
+    fail(
+      'unsupported-pixels',
+      index,
+      `${spp} samples per pixel, ${photometric}: CT needs one MONOCHROME sample (PS3.3 C.8.2.1)`,
+    );
+  }
+  const rescaleType = ds.string('RescaleType');
+  if (rescaleType !== undefined && rescaleType !== 'HU') {
+    fail('non-hu-rescale', index, `Rescale Type (0028,1054) is ${rescaleType}, not HU (PS3.3 C.11.1.1.2)`);
+  }
+  const tilt = ds.number('GantryDetectorTilt') ?? 0;
+  if (Math.abs(tilt) > (o.maxTiltDeg ?? 0.5)) {
+    fail(
+      'gantry-tilt',
+      index,
+      `Gantry/Detector Tilt (0018,1120) is ${tilt} deg; tilted acquisitions are not resampled`,
+    );
+  }
+}
+
+function referenceOf(ds: DicomDataset, o: AssembleOptions): Reference {
+  const orientation = orientationOf(ds);
+  const angle = obliquityDeg(orientation.normal);
+  if (angle > (o.maxObliquityDeg ?? 5)) {
+    throw new VolumeError(
+      'non-axial',
+      `slices are not axial: normal ${angle.toFixed(1)} deg from the feet-head axis (limit ${o.maxObliquityDeg ?? 5})`,
+    );
+  }
+  const ps = ds.numbers('PixelSpacing');
+  if (ps.length !== 2 || !(ps[0]! > 0 && ps[1]! > 0))
+    throw new VolumeError('unsupported-pixels', 'Pixel Spacing (0028,0030) must hold two positive values');
+  const tol = o.squarePixelTolerance ?? 0.01;
+  if (Math.abs(ps[0]! - ps[1]!) > tol * Math.max(ps[0]!, ps[1]!)) {
+    throw new VolumeError(
+      'non-square-pixels',
+      `Pixel Spacing ${ps[0]}\\${ps[1]} is not square (method: square pixels)`,
+    );
+  }
+  return {
+    rows: ds.number('Rows') ?? 0,
+    columns: ds.number('Columns') ?? 0,
+    pixelSpacing: [ps[0]!, ps[1]!],
+    orientation,
+    seriesInstanceUid: ds.string('SeriesInstanceUID') ?? '',
+    studyInstanceUid: ds.string('StudyInstanceUID'),
+    nominalSpacing: ds.number('SpacingBetweenSlices') ?? ds.number('SliceThickness'),
+  };
+}
+
+function checkAgainst(ds: DicomDataset, ref: Reference, index: number): void {
+  const rows = ds.number('Rows');
+  const columns = ds.number('Columns');
+  if (rows !== ref.rows || columns !== ref.columns) {
+    fail('mixed-sizes', index, `${rows}x${columns} pixels but the series started with ${ref.rows}x${ref.columns}`);
+  }
+  const series = ds.string('SeriesInstanceUID') ?? '';
+  if (series !== ref.seriesInstanceUid)
+    fail('mixed-series', index, `belongs to series ${series}, not ${ref.seriesInstanceUid}`);
+  const ps = ds.numbers('PixelSpacing');
+  if (Math.abs((ps[0] ?? 0) - ref.pixelSpacing[0]) > 1e-3 || Math.abs((ps[1] ?? 0) - ref.pixelSpacing[1]) > 1e-3) {
+    fail('mixed-sizes', index, `Pixel Spacing ${ps.join('\\')} differs from ${ref.pixelSpacing.join('\\')}`);
+  }
+  const diff = orientationDifferenceDeg(orientationOf(ds), ref.orientation);
+  if (diff > 0.5)
+    fail(
+      'inconsistent-orientation',
+      index,
+      `Image Orientation (Patient) differs by ${diff.toFixed(2)} deg from the first instance`,
+    );
+}
+
+/** Stored values -> HU into dst, rounded half away from zero and clamped to int16. */
+export function storeHU(src: PixelArray, dst: Int16Array, slope: number, intercept: number): void {
+  const n = dst.length;
+  for (let i = 0; i < n; i++) {
+    let v = src[i]! * slope + intercept;
+    v = v >= 0 ? v + 0.5 : v - 0.5;
+    dst[i] = v > 32767 ? 32767 : v < -32768 ? -32768 : v;
+  }
+}
+
+interface Placed {
+  slot: number;
+  position: Vec3;
+}
+
+/**
+ * Assembles a CT volume from the instances of one series, decoding each into its slot as it arrives (PS3.3 C.7.6.2,
+ * C.11.1). Accepts arrays, generators and async streams (DICOMweb), so memory stays one volume plus one instance.
+ */
+export async function assembleVolume(
+  instances: Iterable<DicomDataset> | AsyncIterable<DicomDataset>,
+  options: AssembleOptions = {},
+): Promise<Volume> {
+  let ref: Reference | undefined;
+  let store: SliceStore | undefined;
+  const placed: Placed[] = [];
+  const transferSyntaxes = new Set<string>();
+  const warnings: string[] = [];
+  for await (const ds of instances) {
+    const index = placed.length;
+    checkInstance(ds, index, options);
+    if (!ref) {
+      ref = referenceOf(ds, options);
+      store = new SliceStore(ref.rows * ref.columns, options.expectedSlices, options.maxVoxels ?? DEFAULT_MAX_VOXELS);
+    } else checkAgainst(ds, ref, index);
+    if (options.expectedSlices !== undefined && index >= options.expectedSlices) {
+      throw new VolumeError('instance-count', `more instances than the ${options.expectedSlices} expected`);
+    }
+    const t0 = performance.now();
+    let pixels: PixelArray;
+    try {
+      pixels = await readPixelData(ds);
+    } catch (err) {
+      if (err instanceof PixelDataError) fail('unsupported-pixels', index, err.message);
+      throw err;
+    }
+    const slope = ds.number('RescaleSlope');
+    const intercept = ds.number('RescaleIntercept');
+    if (slope === undefined || intercept === undefined) {
+      if (!warnings.some((w) => w.startsWith('Rescale')))
+        warnings.push('Rescale Slope/Intercept absent: stored values taken as HU');
+    }
+    storeHU(pixels, store!.slot(index), slope ?? 1, intercept ?? 0);
+    if (options.timings) options.timings.decodeMs += performance.now() - t0;
+    placed.push({ slot: index, position: positionOf(ds) });
+    transferSyntaxes.add(ds.transferSyntaxUid);
+    for (const w of ds.warnings) if (!warnings.includes(w) && warnings.length < 50) warnings.push(w);
+  }
+  if (!ref || !store) throw new VolumeError('no-series', 'no instances to assemble');
+  if (options.expectedSlices !== undefined && placed.length !== options.expectedSlices) {
+    throw new VolumeError('instance-count', `${placed.length} instances arrived, ${options.expectedSlices} expected`);
+  }
+  const t1 = performance.now();
+  const volume = finish(ref, store, placed, [...transferSyntaxes], warnings, options);
+  if (options.timings) options.timings.orderMs += performance.now() - t1;
+  return volume;
+}
+
+function finish(
+  ref: Reference,
+  store: SliceStore,
+  placed: Placed[],
+  transferSyntaxes: string[],
+  warnings: string[],
+  o: AssembleOptions,
+): Volume {
+  const { row, column, normal } = ref.orientation;
+  const canonical = o.canonical ?? true;
+  // Order along the normal; canonical output runs feet to head whichever way the normal points.
+  const sign = canonical && normal[2] < 0 ? -1 : 1;
+  const zAxis: Vec3 = [normal[0] * sign, normal[1] * sign, normal[2] * sign];
+  const sorted = placed.map((p) => ({ ...p, along: dot(p.position, zAxis) })).sort((a, b) => a.along - b.along);
+  const spacingZ = checkStack(sorted, zAxis, o, warnings, ref.nominalSpacing);
+  store.trim(placed.length);
+  store.permute(sorted.map((p) => p.slot));
+  const [dy, dx] = ref.pixelSpacing;
+  let origin: Vec3 = sorted[0]!.position;
+  let xAxis = row;
+  let yAxis = column;
+  const flipX = canonical && row[0] < 0;
+  const flipY = canonical && column[1] < 0;
+  if (flipX || flipY) {
+    flipInPlane(store.data, placed.length, ref.rows, ref.columns, flipX, flipY);
+    if (flipX) {
+      origin = [
+        origin[0] + row[0] * dx * (ref.columns - 1),
+        origin[1] + row[1] * dx * (ref.columns - 1),
+        origin[2] + row[2] * dx * (ref.columns - 1),
+      ];
+      xAxis = [-row[0], -row[1], -row[2]];
+    }
+    if (flipY) {
+      origin = [
+        origin[0] + column[0] * dy * (ref.rows - 1),
+        origin[1] + column[1] * dy * (ref.rows - 1),
+        origin[2] + column[2] * dy * (ref.rows - 1),
+      ];
+      yAxis = [-column[0], -column[1], -column[2]];
+    }
+    warnings.push(`flipped ${[flipX ? 'x' : '', flipY ? 'y' : ''].filter(Boolean).join(' and ')} to LPS order`);
+  }
+  return {
+    data: store.data,
+    shape: [placed.length, ref.rows, ref.columns],
+    spacing: [spacingZ, dy, dx],
+    origin,
+    direction: { x: xAxis, y: yAxis, z: zAxis },
+    seriesInstanceUid: ref.seriesInstanceUid,
+    studyInstanceUid: ref.studyInstanceUid,
+    transferSyntaxes,
+    warnings,
+  };
+}
+
+function flipInPlane(
+  data: Int16Array,
+  slices: number,
+  rows: number,
+  columns: number,
+  flipX: boolean,
+  flipY: boolean,
+): void {
+  const size = rows * columns;
+  const line = new Int16Array(columns);
+  for (let z = 0; z < slices; z++) {
+    const slice = data.subarray(z * size, (z + 1) * size);
+    if (flipX) for (let y = 0; y < rows; y++) slice.subarray(y * columns, (y + 1) * columns).reverse();
+    if (flipY) {
+      for (let y = 0; y < rows >> 1; y++) {
+        const a = slice.subarray(y * columns, (y + 1) * columns);
+        const b = slice.subarray((rows - 1 - y) * columns, (rows - y) * columns);
+        line.set(a);
+        a.set(b);
+        b.set(line);
+      }
+    }
+  }
+}

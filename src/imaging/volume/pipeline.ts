@@ -1,0 +1,23 @@
+// Preprocessing as the model manifest describes it (method.md "Preprocessing"): resample to the model spacing with
+// the storage clip (int16), then pad/crop, clip, scale and centre into the Float32 model input.
+import { prepareModelInput, type ModelInput } from './model-input.js';
+import type { Preprocessing } from './preprocessing.js';
+import { resample, type Resampled } from './resample.js';
+import type { VolumeGeometry } from './types.js';
+
+/** Resamples to p.spacing and stores int16 clipped to p.clipHU. */
+export function resampleForModel(
+  volume: VolumeGeometry & { data: Int16Array },
+  p: Preprocessing,
+): Resampled<Int16Array> {
+  return resample(volume, p.spacing, { clip: p.clipHU, output: 'int16' });
+}
+
+/** The whole preprocessing: volume in HU -> model input tensor. */
+export function preprocessVolume(
+  volume: VolumeGeometry & { data: Int16Array },
+  p: Preprocessing,
+): { resampled: Resampled<Int16Array>; input: ModelInput } {
+  const resampled = resampleForModel(volume, p);
+  return { resampled, input: prepareModelInput(resampled, p) };
+}

@@ -1,0 +1,129 @@
+// Trilinear resampling to a target spacing, separable and streamed: each input slice is interpolated in-plane once
+// (x then y, Float32), kept in a two-slice cache, and output slices are blended along z straight into the output
+// array. Memory: input + output + three slices. Sample k of an axis sits at k x target / source input indices
+// (voxel centres, origin kept), so the physical spacing is exact.
+import type { VolumeGeometry } from './types.js';
+
+export interface ResampleOptions {
+  /** Clip output values to [lo, hi] (HU) before storing. */
+  clip?: [number, number];
+  /** Output array kind: int16 (rounded half away from zero) or float32. Default int16. */
+  output?: 'int16' | 'float32';
+}
+
+export interface Resampled<T extends Int16Array | Float32Array> extends VolumeGeometry {
+  data: T;
+}
+
+interface AxisMap {
+  size: number;
+  i0: Int32Array;
+  i1: Int32Array;
+  w: Float32Array;
+}
+
+/** Output length and interpolation taps for one axis: n samples at `from` mm to spacing `to` mm. */
+export function axisMap(n: number, from: number, to: number): AxisMap {
+  const size = Math.max(1, Math.floor(((n - 1) * from) / to + 1e-6) + 1);
+  const i0 = new Int32Array(size);
+  const i1 = new Int32Array(size);
+  const w = new Float32Array(size);
+  for (let k = 0; k < size; k++) {
+    const u = Math.min((k * to) / from, n - 1);
+    const a = Math.floor(u);
+    i0[k] = a;
+    i1[k] = Math.min(a + 1, n - 1);
+    w[k] = u - a;
+  }
+  return { size, i0, i1, w };
+}
+
+/** In-plane (x then y) interpolation of one slice into `out` (ny x nx), using `tmp` (rows x nx) as scratch. */
+function resamplePlane(
+  src: Int16Array,
+  rows: number,
+  columns: number,
+  mx: AxisMap,
+  my: AxisMap,
+  tmp: Float32Array,
+  out: Float32Array,
+): void {
+  const nx = mx.size;
+  const { i0: x0, i1: x1, w: wx } = mx;
+  for (let r = 0; r < rows; r++) {
+    const base = r * columns;
+    const o = r * nx;
+    for (let k = 0; k < nx; k++) {
+      const a = src[base + x0[k]!]!;
+      tmp[o + k] = a + (src[base + x1[k]!]! - a) * wx[k]!;
+    }
+  }
+  for (let j = 0; j < my.size; j++) {
+    const r0 = my.i0[j]! * nx;
+    const r1 = my.i1[j]! * nx;
+    const wy = my.w[j]!;
+    const o = j * nx;
+    for (let k = 0; k < nx; k++) {
+      const a = tmp[r0 + k]!;
+      out[o + k] = a + (tmp[r1 + k]! - a) * wy;
+    }
+  }
+}
+
+/** Resamples a volume to `spacing` ([z, y, x] mm) by trilinear interpolation. */
+export function resample<T extends 'int16' | 'float32' = 'int16'>(
+  volume: VolumeGeometry & { data: Int16Array },
+  spacing: [number, number, number],
+  options: ResampleOptions & { output?: T } = {},
+): Resampled<T extends 'float32' ? Float32Array : Int16Array> {
+  const [nz, ny, nx] = volume.shape;
+  const mz = axisMap(nz, volume.spacing[0], spacing[0]);
+  const my = axisMap(ny, volume.spacing[1], spacing[1]);
+  const mx = axisMap(nx, volume.spacing[2], spacing[2]);
+  const plane = my.size * mx.size;
+  const float = options.output === 'float32';
+  const out = float ? new Float32Array(mz.size * plane) : new Int16Array(mz.size * plane);
+  const lo = options.clip?.[0] ?? -Infinity;
+  const hi = options.clip?.[1] ?? Infinity;
+  const tmp = new Float32Array(ny * mx.size);
+  // Two cached in-plane slices, tagged with the input slice they hold.
+  const cache = [new Float32Array(plane), new Float32Array(plane)];
+  const held = [-1, -1];
+  const planeOf = (z: number): Float32Array => {
+    const hit = held.indexOf(z);
+    if (hit >= 0) return cache[hit]!;
+    // Replace the slot not holding the other slice needed now (z is always >= the held ones minus one).
+    const slot = held[0]! < held[1]! ? 0 : 1;
+    resamplePlane(volume.data.subarray(z * ny * nx, (z + 1) * ny * nx), ny, nx, mx, my, tmp, cache[slot]!);
+    held[slot] = z;
+    return cache[slot]!;
+  };
+  for (let k = 0; k < mz.size; k++) {
+    const z0 = mz.i0[k]!;
+    const z1 = mz.i1[k]!;
+    const wz = mz.w[k]!;
+    const a = planeOf(z0);
+    const b = z1 === z0 ? a : planeOf(z1);
+    const base = k * plane;
+    // Two loops rather than a per-voxel branch on the output kind (typed-array stores round toward zero).
+    if (float) {
+      for (let i = 0; i < plane; i++) {
+        const v = a[i]! + (b[i]! - a[i]!) * wz;
+        out[base + i] = v < lo ? lo : v > hi ? hi : v;
+      }
+    } else {
+      for (let i = 0; i < plane; i++) {
+        let v = a[i]! + (b[i]! - a[i]!) * wz;
+        v = v < lo ? lo : v > hi ? hi : v;
+        out[base + i] = v >= 0 ? v + 0.5 : v - 0.5;
+      }
+    }
+  }
+  return {
+    data: out as T extends 'float32' ? Float32Array : Int16Array,
+    shape: [mz.size, my.size, mx.size],
+    spacing: [...spacing],
+    origin: volume.origin,
+    direction: volume.direction,
+  };
+}
