@@ -1,0 +1,56 @@
+// Builds the FHIR transaction Bundle a message maps to (FHIR R4 http.html#transaction): conditional update
+// (PUT Type?identifier=...), conditional create (POST + ifNoneExist) and conditional patch, with urn:uuid fullUrls
+// so entries reference each other before ids exist. The repository executes it; nothing here writes.
+import { randomUUID } from 'node:crypto';
+import type { Bundle, BundleEntry, Identifier, Reference, Resource } from 'fhir/r4.js';
+import type { ErrorLocation } from '../ack.js';
+
+/** Search query matching one identifier (token search system|value, FHIR R4 search.html#token). */
+export function identifierQuery(id: Identifier): string {
+  const esc = (s: string): string => encodeURIComponent(s.replace(/[\\|,$]/g, (c) => `\\${c}`));
+  return `identifier=${id.system ? `${esc(id.system)}|` : ''}${esc(id.value ?? '')}`;
+}
+
+/** Accumulates transaction entries and, for each, the HL7 location to report if the repository rejects it. */
+export class TransactionBuilder {
+  private readonly entries: BundleEntry[] = [];
+  readonly locations: (ErrorLocation | undefined)[] = [];
+
+  /** Conditional update: creates or replaces the resource matched by `query`; returns a reference to it. */
+  upsert(resource: Resource, query: string, location?: ErrorLocation): Reference {
+    const fullUrl = `urn:uuid:${randomUUID()}`;
+    this.entries.push({ fullUrl, resource, request: { method: 'PUT', url: `${resource.resourceType}?${query}` } });
+    this.locations.push(location);
+    return { reference: fullUrl };
+  }
+
+  /** Conditional create: creates the resource unless `query` matches one; returns a reference to either. */
+  createIfNone(resource: Resource, query: string, location?: ErrorLocation): Reference {
+    const fullUrl = `urn:uuid:${randomUUID()}`;
+    this.entries.push({
+      fullUrl,
+      resource,
+      request: { method: 'POST', url: resource.resourceType, ifNoneExist: query },
+    });
+    this.locations.push(location);
+    return { reference: fullUrl };
+  }
+
+  /** Conditional patch with a FHIRPath Patch Parameters body (FHIR R4 fhirpatch.html); fails if nothing matches. */
+  patch(resourceType: string, query: string, parameters: Resource, location?: ErrorLocation): void {
+    this.entries.push({
+      fullUrl: `urn:uuid:${randomUUID()}`,
+      resource: parameters,
+      request: { method: 'PATCH', url: `${resourceType}?${query}` },
+    });
+    this.locations.push(location);
+  }
+
+  get size(): number {
+    return this.entries.length;
+  }
+
+  build(): Bundle {
+    return { resourceType: 'Bundle', type: 'transaction', entry: [...this.entries] };
+  }
+}

@@ -1,0 +1,247 @@
+// Builders shared by the message handlers: Patient from PID, Encounter from PV1, ServiceRequest from ORC/OBR,
+// the ImagingStudy stub, all as conditional entries keyed by identifiers so reprocessing never duplicates.
+import type { Encounter, Identifier, ImagingStudy, Patient, Reference, ServiceRequest } from 'fhir/r4.js';
+import type { Hl7Message, Segment } from '../message.js';
+import { ErrorCode, type AckError, type ErrorLocation } from '../ack.js';
+import type { MappingConfig } from './config.js';
+import { applySegmentMap, type MappedElements } from './interpreter.js';
+import { authoritySystem, ei, lookup } from './datatypes.js';
+import { identifierQuery, type TransactionBuilder } from './bundle.js';
+import { MappingError, locationOf } from './result.js';
+
+const V2_0203 = 'http://terminology.hl7.org/CodeSystem/v2-0203';
+/** DICOM Study Instance UID identifier system (FHIR R4 ImagingStudy.identifier notes). */
+export const DICOM_UID_SYSTEM = 'urn:dicom:uid';
+
+/** Shared state of one message being mapped. */
+export interface MapContext {
+  cfg: MappingConfig;
+  msg: Hl7Message;
+  tx: TransactionBuilder;
+  warnings: AckError[];
+  /** Default assigning authority for identifiers without one: MSH-4 (facility) or MSH-3. */
+  authority: string;
+}
+
+/** Runs a segment map and turns its problems into AE (required) or warnings (optional). */
+export function mapSegments(
+  ctx: MapContext,
+  mapName: string,
+  segs: Record<string, Segment | undefined>,
+  sequence = 1,
+): Record<string, unknown> {
+  const map = ctx.cfg.segments[mapName];
+  if (!map) throw new Error(`no segment map ${mapName}`);
+  const out: MappedElements = applySegmentMap(ctx.cfg, map, segs);
+  const fatal: AckError[] = [];
+  for (const p of out.problems) {
+    const err: AckError = {
+      code:
+        p.kind === 'missing'
+          ? ErrorCode.requiredFieldMissing
+          : p.kind === 'unknown-code'
+            ? ErrorCode.tableValueNotFound
+            : ErrorCode.dataType,
+      location: locationOf(p.field, sequence),
+      text: `${p.field} ${p.kind === 'missing' ? 'is required' : p.kind === 'unknown-code' ? 'has a code not in the table' : 'has a bad value'}`,
+      severity: p.required ? 'E' : 'W',
+    };
+    (p.required ? fatal : ctx.warnings).push(err);
+  }
+  if (fatal.length) throw new MappingError('AE', fatal);
+  return out.value;
+}
+
+/** Fills identifiers without a system with the sending facility's authority. */
+function withSystem(ctx: MapContext, ids: Identifier[]): Identifier[] {
+  const fallback = authoritySystem(ctx.cfg, ctx.authority);
+  return ids.map((id) => (id.system || !fallback ? id : { ...id, system: fallback }));
+}
+
+/** Picks the identifier to match on: type MR first, then the first one. */
+function matchIdentifier(ids: Identifier[]): Identifier | undefined {
+  return ids.find((i) => i.type?.coding?.some((c) => c.code === 'MR')) ?? ids[0];
+}
+
+/** PID -> Patient conditional update keyed by its MR (or first) PID-3 identifier; AE 101 at PID-3 without one. */
+export function patientEntry(
+  ctx: MapContext,
+  pid: Segment | undefined,
+  extra: Partial<Patient> = {},
+  location: ErrorLocation = { segment: 'PID', sequence: 1, field: 3 },
+): { ref: Reference; query: string } {
+  if (!pid) {
+    throw new MappingError('AE', [
+      { code: ErrorCode.segmentSequence, location: { segment: 'PID' }, text: 'PID segment is required' },
+    ]);
+  }
+  const mapped = mapSegments(ctx, 'pid-patient', { PID: pid }) as Partial<Patient>;
+  const ids = withSystem(ctx, mapped.identifier ?? []);
+  const match = matchIdentifier(ids);
+  if (!match) {
+    throw new MappingError('AE', [
+      {
+        code: ErrorCode.requiredFieldMissing,
+        location: { segment: 'PID', sequence: 1, field: 3 },
+        text: 'PID-3 patient identifier is required',
+      },
+    ]);
+  }
+  const patient: Patient = { resourceType: 'Patient', ...mapped, ...extra, identifier: ids };
+  const query = identifierQuery(match);
+  return { ref: ctx.tx.upsert(patient, query, location), query };
+}
+
+/** The query that matches a patient by the same identifier patientEntry would use (for A40's prior patient). */
+export function patientQuery(ctx: MapContext, ids: Identifier[]): { query: string; ids: Identifier[] } | undefined {
+  const full = withSystem(ctx, ids);
+  const match = matchIdentifier(full);
+  return match ? { query: identifierQuery(match), ids: full } : undefined;
+}
+
+/** PV1 -> Encounter conditional update keyed by PV1-19; none without a visit number. */
+export function encounterEntry(ctx: MapContext, pv1: Segment | undefined, subject: Reference): Reference | undefined {
+  if (!pv1 || pv1.rawField(19) === '') return undefined;
+  const mapped = mapSegments(ctx, 'pv1-encounter', { PV1: pv1 }) as Partial<Encounter>;
+  const ids = withSystem(ctx, mapped.identifier ?? []);
+  if (!ids[0]) return undefined;
+  const enc: Encounter = {
+    resourceType: 'Encounter',
+    status: mapped.period?.end ? 'finished' : 'in-progress',
+    class: mapped.class ?? { system: 'http://terminology.hl7.org/CodeSystem/v3-NullFlavor', code: 'UNK' },
+    ...mapped,
+    identifier: ids,
+    subject,
+  };
+  if (!mapped.class) enc.class = { system: 'http://terminology.hl7.org/CodeSystem/v3-NullFlavor', code: 'UNK' };
+  return ctx.tx.upsert(enc, identifierQuery(ids[0]), { segment: 'PV1', sequence: 1, field: 19 });
+}
+
+/** One order group: its ORC (optional in ORU), OBR, and the segments that follow the OBR. */
+export interface OrderGroup {
+  orc?: Segment;
+  obr: Segment;
+  /** 1-based OBR occurrence, for ERR locations. */
+  sequence: number;
+  obx: Segment[];
+  zds?: Segment;
+  ipc?: Segment;
+}
+
+/** Splits segments into order groups at each OBR (an ORC just before an OBR belongs to it). */
+export function orderGroups(msg: Hl7Message): OrderGroup[] {
+  const groups: OrderGroup[] = [];
+  let orc: Segment | undefined;
+  let current: OrderGroup | undefined;
+  for (const s of msg.segments) {
+    if (s.name === 'ORC') {
+      orc = s;
+      if (current && !current.orc) current.orc = s; // ORC after OBR in some senders' ORM
+    } else if (s.name === 'OBR') {
+      current = { obr: s, orc, sequence: groups.length + 1, obx: [] };
+      orc = undefined;
+      groups.push(current);
+    } else if (current && s.name === 'OBX') current.obx.push(s);
+    else if (current && s.name === 'ZDS') current.zds = s;
+    else if (current && s.name === 'IPC') current.ipc ??= s;
+  }
+  return groups;
+}
+
+/** Order identifiers: placer (ORC-2/OBR-2), filler (ORC-3/OBR-3), accession (IPC-1/OBR-18), procedure ids. */
+export function orderIdentifiers(ctx: MapContext, g: OrderGroup): { all: Identifier[]; key: Identifier } {
+  const typed = (id: Identifier | undefined, code: string): Identifier | undefined =>
+    id && { ...id, type: { coding: [{ system: V2_0203, code }] } };
+  const pick = (a: Segment | undefined, an: number, b: Segment | undefined, bn: number): Identifier | undefined => {
+    const ra = a?.rep(an);
+    const rep = ra && !ra.isEmpty ? ra : b?.rep(bn);
+    return rep && !rep.isEmpty ? ei(ctx.cfg, rep, ctx.authority) : undefined;
+  };
+  const placer = typed(pick(g.orc, 2, g.obr, 2), 'PLAC');
+  const filler = typed(pick(g.orc, 3, g.obr, 3), 'FILL');
+  const accRep = g.ipc && !g.ipc.rep(1).isEmpty ? g.ipc.rep(1) : g.obr.rep(18);
+  const accession = accRep.isEmpty ? undefined : typed(ei(ctx.cfg, accRep, ctx.authority), 'ACSN');
+  const key = accession ?? filler ?? placer;
+  if (!key) {
+    throw new MappingError('AE', [
+      {
+        code: ErrorCode.requiredFieldMissing,
+        location: { segment: 'OBR', sequence: g.sequence, field: 3 },
+        text: 'the order has no placer, filler or accession number',
+      },
+    ]);
+  }
+  const all = [placer, filler, accession].filter((i): i is Identifier => i !== undefined);
+  const procId = g.obr.get(19);
+  if (procId) all.push({ system: authoritySystem(ctx.cfg, `${ctx.authority}-procedure`), value: procId });
+  return { all, key };
+}
+
+/** ORC/OBR -> ServiceRequest conditional update keyed by the order's key identifier. */
+export function serviceRequestEntry(
+  ctx: MapContext,
+  g: OrderGroup,
+  ids: { all: Identifier[]; key: Identifier },
+  status: ServiceRequest['status'],
+  subject: Reference,
+  encounter: Reference | undefined,
+): Reference {
+  const mapped = mapSegments(ctx, 'orc-obr-service-request', { ORC: g.orc, OBR: g.obr }, g.sequence);
+  const sr: ServiceRequest = {
+    resourceType: 'ServiceRequest',
+    ...(mapped as Partial<ServiceRequest>),
+    identifier: ids.all,
+    status,
+    intent: 'order',
+    subject,
+  };
+  if (encounter) sr.encounter = encounter;
+  return ctx.tx.upsert(sr, identifierQuery(ids.key), { segment: 'OBR', sequence: g.sequence, field: 3 });
+}
+
+/** The study UID of a group: IPC-3, ZDS-1, or an OBX whose code names a study UID (first valued wins). */
+export function studyUid(ctx: MapContext, g: OrderGroup): string | undefined {
+  const fromIpc = g.ipc?.get(3);
+  if (fromIpc) return fromIpc;
+  const fromZds = g.zds?.get(1);
+  if (fromZds) return fromZds;
+  for (const obx of g.obx) {
+    const code = obx.rep(3);
+    const isUid = ctx.cfg.messages.studyUidCodes.some(
+      (c) => (code.c(1) === c.code && code.c(3) === c.system) || (code.c(4) === c.code && code.c(6) === c.system),
+    );
+    if (isUid && obx.rep(5).c(1)) return obx.rep(5).c(1);
+  }
+  return undefined;
+}
+
+/** ImagingStudy created unless one with the study UID exists (a stub: identifiers, status, subject, order). */
+export function imagingStudyEntry(
+  ctx: MapContext,
+  g: OrderGroup,
+  uid: string,
+  status: ImagingStudy['status'],
+  accession: Identifier | undefined,
+  subject: Reference,
+  basedOn: Reference,
+): Reference {
+  const uidId: Identifier = { system: DICOM_UID_SYSTEM, value: `urn:oid:${uid}` };
+  const study: ImagingStudy = {
+    resourceType: 'ImagingStudy',
+    identifier: accession ? [uidId, accession] : [uidId],
+    status,
+    subject,
+    basedOn: [basedOn],
+  };
+  const modalityCode = g.ipc?.get(5) || g.obr.get(24);
+  const modalities = ctx.cfg.vocabularies['dicom-modality'];
+  const modality = modalities && lookup(modalities, modalityCode);
+  if (modality && modalities) study.modality = [{ system: modalities.system, code: modality }];
+  const desc = g.obr.rep(4).c(2);
+  if (desc) study.description = desc;
+  return ctx.tx.createIfNone(study, identifierQuery(uidId), {
+    segment: g.ipc ? 'IPC' : 'ZDS',
+    sequence: 1,
+    field: g.ipc ? 3 : 1,
+  });
+}

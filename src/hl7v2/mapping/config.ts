@@ -1,0 +1,108 @@
+// Loads the mapping data in mappings/ (vocabularies, message table, segment rules) once, checking its shape so a
+// broken edit fails at startup with the file named.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+/** A v2 table mapped to FHIR codes. */
+export interface Vocabulary {
+  source: string;
+  system?: string;
+  map: Record<string, string>;
+  aliases?: Record<string, string>;
+  display?: Record<string, string>;
+}
+
+/** One rule: HL7 field(s) -> converter -> FHIR element path. */
+export interface Rule {
+  from: string | string[];
+  type: string;
+  to: string;
+  vocabulary?: string;
+  set?: Record<string, unknown>;
+  required?: boolean;
+}
+
+export interface SegmentMap {
+  resource: string;
+  rules: Rule[];
+}
+
+export interface CodeRef {
+  system: string;
+  code: string;
+}
+
+export interface MessageTable {
+  versions: string[];
+  messages: Record<string, string>;
+  localSystemBase: string;
+  localAuthorities: Record<string, string>;
+  radiologyCategory: { system: string; code: string; display: string };
+  studyUidCodes: CodeRef[];
+  impressionCodes: CodeRef[];
+  textValueTypes: string[];
+  defaultTimezone: string;
+}
+
+export interface MappingConfig {
+  vocabularies: Record<string, Vocabulary>;
+  messages: MessageTable;
+  segments: Record<string, SegmentMap>;
+}
+
+const SEGMENT_FILES = [
+  'pid-patient',
+  'pv1-encounter',
+  'orc-obr-service-request',
+  'obr-diagnostic-report',
+  'obx-observation',
+  'mrg-patient',
+];
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function check(cond: boolean, file: string, what: string): void {
+  if (!cond) throw new Error(`mappings/${file}: ${what}`);
+}
+
+function readJson(dir: string, file: string): unknown {
+  return JSON.parse(readFileSync(`${dir}/${file}`, 'utf8'));
+}
+
+/** Reads and checks the mapping files under `dir` (default: the repository's mappings/). */
+export function loadMappingConfig(dir = fileURLToPath(new URL('../../../mappings', import.meta.url))): MappingConfig {
+  const vocab = readJson(dir, 'vocabularies.json');
+  check(isRecord(vocab), 'vocabularies.json', 'must be an object');
+  const vocabularies: Record<string, Vocabulary> = {};
+  for (const [name, v] of Object.entries(vocab as Record<string, unknown>)) {
+    if (name.startsWith('$')) continue;
+    check(isRecord(v) && isRecord(v.map), 'vocabularies.json', `${name} needs a "map" object`);
+    vocabularies[name] = v as unknown as Vocabulary;
+  }
+  const messages = readJson(dir, 'messages.json');
+  check(
+    isRecord(messages) && Array.isArray(messages.versions) && isRecord(messages.messages),
+    'messages.json',
+    'needs "versions" and "messages"',
+  );
+  const segments: Record<string, SegmentMap> = {};
+  for (const name of SEGMENT_FILES) {
+    const file = `segments/${name}.json`;
+    const s = readJson(dir, file);
+    check(isRecord(s) && typeof s.resource === 'string' && Array.isArray(s.rules), file, 'needs resource and rules');
+    for (const r of (s as { rules: unknown[] }).rules) {
+      check(isRecord(r) && typeof r.type === 'string' && typeof r.to === 'string', file, 'each rule needs type, to');
+      const rule = r as unknown as Rule;
+      if (rule.vocabulary) check(rule.vocabulary in vocabularies, file, `unknown vocabulary ${rule.vocabulary}`);
+    }
+    segments[name] = s as unknown as SegmentMap;
+  }
+  return { vocabularies, messages: messages as unknown as MessageTable, segments };
+}
+
+let cached: MappingConfig | undefined;
+/** The repository's mapping data, loaded once. */
+export function mappingConfig(): MappingConfig {
+  cached ??= loadMappingConfig();
+  return cached;
+}

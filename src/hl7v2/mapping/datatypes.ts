@@ -1,0 +1,171 @@
+// HL7 v2 data types -> FHIR data types, after the v2-to-FHIR IG data type maps (CX[Identifier], XPN[HumanName],
+// XAD[Address], XTN[ContactPoint], CWE[CodeableConcept], EI[Identifier], XCN[Reference], DTM[dateTime]).
+import type { Address, CodeableConcept, Coding, ContactPoint, HumanName, Identifier, Reference } from 'fhir/r4.js';
+import type { Rep } from '../message.js';
+import type { MappingConfig, Vocabulary } from './config.js';
+
+/** Looks a v2 code up in a vocabulary (exact, then upper-cased, then aliases). */
+export function lookup(vocab: Vocabulary, value: string): string | undefined {
+  const v = value.trim();
+  return vocab.map[v] ?? vocab.map[v.toUpperCase()] ?? vocab.aliases?.[v.toUpperCase()];
+}
+
+/** FHIR system for a v2 assigning authority / namespace (HD: namespace^universal id^universal id type). */
+export function authoritySystem(
+  cfg: MappingConfig,
+  namespace: string,
+  universalId = '',
+  idType = '',
+): string | undefined {
+  if (universalId) {
+    if (/^ISO$/i.test(idType) || /^\d+(\.\d+)+$/.test(universalId)) return `urn:oid:${universalId}`;
+    if (/^(URI|URL)$/i.test(idType) || /^[a-z][a-z0-9+.-]*:/i.test(universalId)) return universalId;
+  }
+  if (!namespace) return undefined;
+  return cfg.messages.localAuthorities[namespace] ?? `${cfg.messages.localSystemBase}${encodeURIComponent(namespace)}`;
+}
+
+const ID_TYPE = 'http://terminology.hl7.org/CodeSystem/v2-0203';
+
+/** CX -> Identifier (value, system from CX-4, type from CX-5). */
+export function cx(cfg: MappingConfig, r: Rep): Identifier | undefined {
+  const value = r.c(1);
+  if (!value) return undefined;
+  const id: Identifier = { value };
+  const system = authoritySystem(cfg, r.c(4, 1), r.c(4, 2), r.c(4, 3));
+  if (system) id.system = system;
+  const type = r.c(5);
+  if (type) id.type = { coding: [{ system: ID_TYPE, code: type }] };
+  return id;
+}
+
+/** EI -> Identifier (entity id, system from namespace / universal id), with a fallback authority. */
+export function ei(cfg: MappingConfig, r: Rep, fallbackNamespace = ''): Identifier | undefined {
+  const value = r.c(1);
+  if (!value) return undefined;
+  const system = authoritySystem(cfg, r.c(2) || fallbackNamespace, r.c(3), r.c(4));
+  return system ? { system, value } : { value };
+}
+
+/** XPN -> HumanName (family^given^middle^suffix^prefix, XPN-7 name type). */
+export function xpn(r: Rep): HumanName | undefined {
+  const family = r.c(1);
+  const given = [r.c(2), r.c(3)].filter(Boolean);
+  if (!family && given.length === 0) return undefined;
+  const name: HumanName = {};
+  if (family) name.family = family;
+  if (given.length) name.given = given;
+  if (r.c(4)) name.suffix = [r.c(4)];
+  if (r.c(5)) name.prefix = [r.c(5)];
+  const use: Record<string, HumanName['use']> = {
+    L: 'official',
+    D: 'usual',
+    M: 'maiden',
+    N: 'nickname',
+    A: 'anonymous',
+  };
+  const u = use[r.c(7)];
+  if (u) name.use = u;
+  return name;
+}
+
+/** XAD -> Address. */
+export function xad(r: Rep): Address | undefined {
+  const line = [r.c(1), r.c(2)].filter(Boolean);
+  const a: Address = {};
+  if (line.length) a.line = line;
+  if (r.c(3)) a.city = r.c(3);
+  if (r.c(4)) a.state = r.c(4);
+  if (r.c(5)) a.postalCode = r.c(5);
+  if (r.c(6)) a.country = r.c(6);
+  return Object.keys(a).length ? a : undefined;
+}
+
+/** XTN -> ContactPoint (v2.3 number in XTN-1, v2.5+ parts; XTN-3 equipment type). */
+export function xtn(r: Rep): ContactPoint | undefined {
+  const email = r.c(4);
+  const built = [r.c(5) && `+${r.c(5)}`, r.c(6), r.c(7)].filter(Boolean).join(' ');
+  const value = email || r.c(1) || built;
+  if (!value) return undefined;
+  const equip = r.c(3);
+  const system: ContactPoint['system'] = email || equip === 'Internet' ? 'email' : equip === 'FX' ? 'fax' : 'phone';
+  return { system, value };
+}
+
+/** CWE/CE -> CodeableConcept with the alternate coding (components 4-6) and text. */
+export function cwe(cfg: MappingConfig, r: Rep): CodeableConcept | undefined {
+  const coding: Coding[] = [];
+  const add = (code: string, display: string, sys: string): void => {
+    if (!code) return;
+    const c: Coding = { code };
+    const system =
+      cfg.vocabularies['coding-system']?.map[sys.toUpperCase()] ?? (sys ? authoritySystem(cfg, sys) : undefined);
+    if (system) c.system = system;
+    if (display) c.display = display;
+    coding.push(c);
+  };
+  add(r.c(1), r.c(2), r.c(3));
+  add(r.c(4), r.c(5), r.c(6));
+  const text = r.c(9) || (coding.length === 0 ? r.c(2) || r.c(1) : '');
+  if (coding.length === 0 && !text) return undefined;
+  const cc: CodeableConcept = {};
+  if (coding.length) cc.coding = coding;
+  if (text) cc.text = text;
+  return cc;
+}
+
+/** XCN / CNN / NDL -> Reference with identifier and display (no Practitioner resource is created). */
+export function xcn(cfg: MappingConfig, r: Rep, offset = 0): Reference | undefined {
+  const id = r.c(1 + offset);
+  const family = r.c(2 + offset);
+  const given = r.c(3 + offset);
+  const display = [r.c(6 + offset), given, family].filter(Boolean).join(' ');
+  if (!id && !display) return undefined;
+  const ref: Reference = { type: 'Practitioner' };
+  if (id) {
+    const system = authoritySystem(cfg, offset === 0 ? r.c(9, 1) : r.c(9, 1), r.c(9, 2), r.c(9, 3));
+    ref.identifier = system ? { system, value: id } : { value: id };
+  }
+  if (display) ref.display = display;
+  return ref;
+}
+
+/** NDL (OBR-32 principal result interpreter): the name is a CNN in component 1 with subcomponents. */
+export function ndl(cfg: MappingConfig, r: Rep): Reference | undefined {
+  const id = r.c(1, 1);
+  const display = [r.c(1, 6), r.c(1, 3), r.c(1, 2)].filter(Boolean).join(' ');
+  if (!id && !display) return xcn(cfg, r);
+  const ref: Reference = { type: 'Practitioner' };
+  if (id) {
+    const system = authoritySystem(cfg, r.c(1, 9), r.c(1, 10), r.c(1, 11));
+    ref.identifier = system ? { system, value: id } : { value: id };
+  }
+  if (display) ref.display = display;
+  return ref;
+}
+
+const DTM = /^(\d{4})(\d{2})?(\d{2})?(\d{2})?(\d{2})?(\d{2})?(\.\d{1,4})?([+-]\d{4})?$/;
+
+/** DTM/TS -> FHIR date (precision kept, YYYY to YYYY-MM-DD). */
+export function date(value: string): string | undefined {
+  const m = DTM.exec(value.trim());
+  if (!m) return undefined;
+  return [m[1], m[2], m[3]].filter(Boolean).join('-');
+}
+
+/** DTM/TS -> FHIR dateTime; a time without offset gets `tz` (FHIR requires one when a time is given). */
+export function dateTime(value: string, tz = 'Z'): string | undefined {
+  const m = DTM.exec(value.trim());
+  if (!m) return undefined;
+  const d = [m[1], m[2], m[3]].filter(Boolean).join('-');
+  if (!m[4] || !m[3]) return d;
+  const offset = m[8] ? `${m[8].slice(0, 3)}:${m[8].slice(3)}` : tz;
+  return `${d}T${m[4]}:${m[5] ?? '00'}:${m[6] ?? '00'}${m[7] ?? ''}${offset}`;
+}
+
+/** DTM/TS -> FHIR instant (date-only values become midnight). */
+export function instant(value: string, tz = 'Z'): string | undefined {
+  const dt = dateTime(value, tz);
+  if (!dt) return undefined;
+  return dt.includes('T') ? dt : /^\d{4}-\d{2}-\d{2}$/.test(dt) ? `${dt}T00:00:00${tz}` : undefined;
+}

@@ -1,0 +1,177 @@
+// ORU^R01 (v2.3-v2.8) -> Patient, Encounter, ServiceRequest, DiagnosticReport (+ coded/numeric Observations and
+// an ImagingStudy stub), after the v2-to-FHIR IG message map ORU_R01 with ct-fhir rules for the report text.
+import type { Attachment, DiagnosticReport, Observation, Reference, ServiceRequest } from 'fhir/r4.js';
+import type { Segment } from '../message.js';
+import { ErrorCode } from '../ack.js';
+import { cwe, lookup } from './datatypes.js';
+import { identifierQuery } from './bundle.js';
+import { MappingError, type Trigger } from './result.js';
+import {
+  encounterEntry,
+  imagingStudyEntry,
+  mapSegments,
+  orderGroups,
+  orderIdentifiers,
+  patientEntry,
+  serviceRequestEntry,
+  studyUid,
+  type MapContext,
+  type OrderGroup,
+} from './common.js';
+
+function codeIn(obx: Segment, codes: { system: string; code: string }[]): boolean {
+  const c = obx.rep(3);
+  return codes.some((x) => (c.c(1) === x.code && c.c(3) === x.system) || (c.c(4) === x.code && c.c(6) === x.system));
+}
+
+/** OBX-5 of a text OBX: each repetition is a line; escapes (incl. \.br\) decoded. */
+function obxText(obx: Segment): string {
+  return obx
+    .reps(5)
+    .map((r) => r.text)
+    .join('\n');
+}
+
+/** The report text in OBX order, the impression (conclusion) and pointer attachments (RP). */
+function reportText(ctx: MapContext, g: OrderGroup): { text: string; conclusion: string; pointers: Attachment[] } {
+  const lines: string[] = [];
+  const impression: string[] = [];
+  const pointers: Attachment[] = [];
+  for (const obx of g.obx) {
+    const type = obx.get(2).toUpperCase();
+    if (codeIn(obx, ctx.cfg.messages.studyUidCodes)) continue;
+    if (type === 'RP') {
+      const url = obx.rep(5).c(1);
+      if (url) pointers.push({ url, title: obx.rep(3).c(2) || undefined });
+      continue;
+    }
+    if (!ctx.cfg.messages.textValueTypes.includes(type)) continue;
+    const text = obxText(obx);
+    lines.push(text);
+    if (codeIn(obx, ctx.cfg.messages.impressionCodes)) impression.push(text);
+  }
+  return { text: lines.join('\n'), conclusion: impression.join('\n').trim(), pointers };
+}
+
+/** A coded or numeric OBX -> Observation keyed by report key + OBX-1/OBX-4. */
+function observationEntry(
+  ctx: MapContext,
+  obx: Segment,
+  key: { system?: string; value?: string },
+  subject: Reference,
+  status: DiagnosticReport['status'],
+): Reference | undefined {
+  const type = obx.get(2).toUpperCase();
+  const mapped = mapSegments(ctx, 'obx-observation', { OBX: obx }, Number(obx.get(1)) || 1) as Partial<Observation>;
+  const obs: Observation = {
+    resourceType: 'Observation',
+    status: mapped.status ?? (status === 'final' ? 'final' : 'preliminary'),
+    code: mapped.code ?? { text: 'unknown' },
+    ...mapped,
+    subject,
+  };
+  const v = obx.rep(5);
+  if (type === 'NM' || type === 'SN') {
+    const num = Number(type === 'SN' ? v.c(2) : v.c(1));
+    if (!Number.isFinite(num)) return undefined;
+    obs.valueQuantity = { value: num };
+    const unit = obx.rep(6);
+    if (unit.c(1))
+      Object.assign(obs.valueQuantity, {
+        unit: unit.c(2) || unit.c(1),
+        code: unit.c(1),
+        system: 'http://unitsofmeasure.org',
+      });
+  } else if (type === 'CE' || type === 'CWE' || type === 'CNE') {
+    const value = cwe(ctx.cfg, v);
+    if (!value) return undefined;
+    obs.valueCodeableConcept = value;
+  } else return undefined;
+  const id = { system: `${key.system ?? ''}#obx`, value: `${key.value}.${obx.get(1) || '0'}.${obx.get(4) || '0'}` };
+  obs.identifier = [id];
+  return ctx.tx.upsert(obs, identifierQuery(id), { segment: 'OBX', sequence: Number(obx.get(1)) || 1 });
+}
+
+/** The report text as a text/plain attachment, then any RP pointers. */
+function presentedForm(text: string, pointers: Attachment[], title: string | undefined): Attachment[] {
+  const forms: Attachment[] = [];
+  if (text.trim()) {
+    const form: Attachment = {
+      contentType: 'text/plain; charset=utf-8',
+      data: Buffer.from(text, 'utf8').toString('base64'),
+    };
+    if (title) form.title = title;
+    forms.push(form);
+  }
+  return [...forms, ...pointers];
+}
+
+/** ServiceRequest.status in an ORU: ORC-5 when valued, else from the report status. */
+function orderStatusOf(ctx: MapContext, g: OrderGroup, status: DiagnosticReport['status']): ServiceRequest['status'] {
+  const vocab = ctx.cfg.vocabularies['order-status'];
+  const byOrc = g.orc && vocab ? lookup(vocab, g.orc.get(5)) : undefined;
+  if (byOrc) return byOrc as ServiceRequest['status'];
+  if (status === 'final' || status === 'corrected' || status === 'amended') return 'completed';
+  return status === 'cancelled' ? 'revoked' : 'active';
+}
+
+/** Maps every OBR group of an ORU^R01. */
+export function mapOru(ctx: MapContext): Trigger[] {
+  const { msg } = ctx;
+  const subject = patientEntry(ctx, msg.segment('PID')).ref;
+  const encounter = encounterEntry(ctx, msg.segment('PV1'), subject);
+  const groups = orderGroups(msg);
+  if (groups.length === 0) {
+    throw new MappingError('AE', [
+      { code: ErrorCode.segmentSequence, location: { segment: 'OBR' }, text: 'ORU^R01 needs an OBR segment' },
+    ]);
+  }
+  const triggers: Trigger[] = [];
+  for (const g of groups) {
+    const mapped = mapSegments(ctx, 'obr-diagnostic-report', { OBR: g.obr }, g.sequence) as Partial<DiagnosticReport>;
+    if (!mapped.code) {
+      throw new MappingError('AE', [
+        {
+          code: ErrorCode.requiredFieldMissing,
+          location: { segment: 'OBR', sequence: g.sequence, field: 4 },
+          text: 'OBR-4 universal service identifier is required',
+        },
+      ]);
+    }
+    const status = mapped.status ?? 'final';
+    const ids = orderIdentifiers(ctx, g);
+    const basedOn = serviceRequestEntry(ctx, g, ids, orderStatusOf(ctx, g, status), subject, encounter);
+    const { text, conclusion, pointers } = reportText(ctx, g);
+    const cat = ctx.cfg.messages.radiologyCategory;
+    const report: DiagnosticReport = {
+      resourceType: 'DiagnosticReport',
+      identifier: [ids.key],
+      basedOn: [basedOn],
+      status,
+      category: [{ coding: [cat] }, ...(mapped.category ?? [])],
+      code: mapped.code,
+      subject,
+    };
+    if (encounter) report.encounter = encounter;
+    if (mapped.effectiveDateTime) report.effectiveDateTime = mapped.effectiveDateTime;
+    if (mapped.issued) report.issued = mapped.issued;
+    if (mapped.resultsInterpreter) report.resultsInterpreter = mapped.resultsInterpreter;
+    if (conclusion) report.conclusion = conclusion;
+    const forms = presentedForm(text, pointers, mapped.code.coding?.[0]?.display ?? mapped.code.text);
+    if (forms.length) report.presentedForm = forms;
+    const uid = studyUid(ctx, g);
+    if (uid) {
+      const accession = ids.all.find((i) => i.type?.coding?.[0]?.code === 'ACSN');
+      report.imagingStudy = [imagingStudyEntry(ctx, g, uid, 'available', accession, subject, basedOn)];
+    }
+    const results = g.obx
+      .map((obx) => observationEntry(ctx, obx, ids.key, subject, status))
+      .filter((r): r is Reference => r !== undefined);
+    if (results.length) report.result = results;
+    const ref = ctx.tx.upsert(report, identifierQuery(ids.key), { segment: 'OBR', sequence: g.sequence, field: 3 });
+    if ((status === 'final' || status === 'corrected' || status === 'amended') && text.trim()) {
+      triggers.push({ kind: 'report-labels', fullUrl: ref.reference! });
+    }
+  }
+  return triggers;
+}

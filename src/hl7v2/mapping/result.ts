@@ -1,0 +1,39 @@
+// What mapping a message produces, and the error that turns into AE/AR + ERR (HL7 v2.5.1 2.9, table 0357).
+import type { Bundle } from 'fhir/r4.js';
+import type { AckError, ErrorLocation } from '../ack.js';
+
+/** Follow-up work the written resources should trigger (the jobs layer enqueues it in the same transaction). */
+export interface Trigger {
+  kind: 'report-labels';
+  /** fullUrl of the entry (resolve to the stored id after the transaction). */
+  fullUrl: string;
+}
+
+export interface MappingResult {
+  /** e.g. "ORU^R01". */
+  messageType: string;
+  bundle: Bundle;
+  /** Per bundle entry: the HL7 location reported in ERR-2 if the repository rejects that entry. */
+  entryLocations: (ErrorLocation | undefined)[];
+  triggers: Trigger[];
+  /** Non-fatal problems (unknown optional codes), reported as ERR with severity W. */
+  warnings: AckError[];
+}
+
+/** A message that parses but cannot be applied (AE) or is not supported (AR). */
+export class MappingError extends Error {
+  override name = 'MappingError';
+  constructor(
+    readonly ackCode: 'AE' | 'AR',
+    readonly errors: AckError[],
+  ) {
+    super(errors[0]?.text ?? 'mapping failed');
+  }
+}
+
+/** Parses "PID-3" / "OBR-25" into an ERR location. */
+export function locationOf(field: string, sequence = 1): ErrorLocation {
+  const m = /^([A-Z][A-Z0-9]{2})-(\d+)$/.exec(field);
+  if (!m) return { segment: field.slice(0, 3), sequence };
+  return { segment: m[1]!, sequence, field: Number(m[2]) };
+}

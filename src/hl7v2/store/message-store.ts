@@ -1,0 +1,108 @@
+// Raw inbound message store: store before processing, mark processed/error with the ACK sent, find the original
+// ACK of a duplicate, list and reset for reprocessing. Functions over a typeorm EntityManager so that marking a
+// message processed can join the transaction that writes its resources.
+import { randomUUID } from 'node:crypto';
+import type { DataSource, EntityManager } from 'typeorm';
+import { Hl7MessageEntity, type Hl7MessageRow, type Hl7MessageStatus } from './schema.js';
+
+/** Header values identifying an inbound message. */
+export interface InboundKey {
+  controlId: string;
+  sendingApplication: string;
+  sendingFacility: string;
+  messageType: string;
+}
+
+export type ReceiveResult =
+  | { kind: 'new'; id: string }
+  /** The same (application, facility, MSH-10) was stored before: its row as it stands. */
+  | { kind: 'duplicate'; row: Hl7MessageRow };
+
+export interface ListQuery {
+  status?: Hl7MessageStatus;
+  limit?: number;
+  offset?: number;
+}
+
+/** The hl7_message table, over one DataSource. */
+export class Hl7MessageStore {
+  constructor(private readonly ds: DataSource) {}
+
+  private repo(manager?: EntityManager) {
+    return (manager ?? this.ds.manager).getRepository(Hl7MessageEntity);
+  }
+
+  /** Stores the raw message as 'received' unless its key exists; then reports the duplicate (one round trip more). */
+  async receive(key: InboundKey, raw: string, now = Date.now()): Promise<ReceiveResult> {
+    const id = randomUUID();
+    const row: Hl7MessageRow = {
+      id,
+      controlId: key.controlId,
+      sendingApplication: key.sendingApplication,
+      sendingFacility: key.sendingFacility,
+      messageType: key.messageType.slice(0, 32),
+      receivedAt: now,
+      raw,
+      status: 'received',
+      reason: null,
+      ack: null,
+      processedAt: null,
+      attempts: 0,
+    };
+    await this.repo().createQueryBuilder().insert().values(row).orIgnore().execute();
+    const stored = await this.findByKey(key);
+    if (!stored) throw new Error('hl7_message insert neither stored nor found a row');
+    return stored.id === id ? { kind: 'new', id } : { kind: 'duplicate', row: stored };
+  }
+
+  /** The row for a sender's control id, if any. */
+  async findByKey(key: Omit<InboundKey, 'messageType'>): Promise<Hl7MessageRow | null> {
+    return this.repo().findOneBy({
+      sendingApplication: key.sendingApplication,
+      sendingFacility: key.sendingFacility,
+      controlId: key.controlId,
+    });
+  }
+
+  async get(id: string): Promise<Hl7MessageRow | null> {
+    return this.repo().findOneBy({ id });
+  }
+
+  /** Marks a message processed with the ACK sent for it; pass the manager of the resource transaction to join it. */
+  async markProcessed(id: string, ack: string, manager?: EntityManager, now = Date.now()): Promise<void> {
+    await this.repo(manager).update({ id }, { status: 'processed', ack, reason: null, processedAt: now });
+    await this.repo(manager).increment({ id }, 'attempts', 1);
+  }
+
+  /** Marks a message failed with a reason (no patient data) and the ACK sent (AE/AR). */
+  async markError(id: string, reason: string, ack: string | null, manager?: EntityManager, now = Date.now()) {
+    await this.repo(manager).update({ id }, { status: 'error', reason: reason.slice(0, 2000), ack, processedAt: now });
+    await this.repo(manager).increment({ id }, 'attempts', 1);
+  }
+
+  /** Messages newest first, optionally by status. */
+  async list(query: ListQuery = {}): Promise<Hl7MessageRow[]> {
+    return this.repo().find({
+      where: query.status ? { status: query.status } : {},
+      order: { receivedAt: 'DESC', id: 'ASC' },
+      take: Math.min(query.limit ?? 100, 1000),
+      skip: query.offset ?? 0,
+    });
+  }
+
+  /** Messages still 'received' (crashed before processing finished) older than `olderThanMs`, oldest first. */
+  async stale(olderThanMs: number, now = Date.now(), limit = 100): Promise<Hl7MessageRow[]> {
+    return this.repo()
+      .createQueryBuilder('m')
+      .where('m.status = :s AND m.received_at < :t', { s: 'received', t: now - olderThanMs })
+      .orderBy('m.received_at', 'ASC')
+      .limit(limit)
+      .getMany();
+  }
+
+  /** Resets a message to 'received' so it can be processed again; false when the id is unknown. */
+  async resetForReprocess(id: string): Promise<boolean> {
+    const r = await this.repo().update({ id }, { status: 'received', reason: null });
+    return (r.affected ?? 0) > 0;
+  }
+}
