@@ -10,6 +10,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'serve FHIR (HTTP), MLLP and in-process workers',
     load: async () => (await import('./commands/serve.js')).serve,
   },
+  inspect: { summary: 'load a DICOM folder as the worker does; print series choice, geometry, HU range, problems', load: async () => (await import('./commands/inspect.js')).inspect },
 };
 
 function usage(): string {
