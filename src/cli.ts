@@ -10,6 +10,8 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'serve FHIR (HTTP), MLLP and in-process workers',
     load: async () => (await import('./commands/serve.js')).serve,
   },
+  extract: { summary: 'report CSV -> labels', load: async () => (await import('./commands/extract.js')).extract },
+  'eval-labels': { summary: 'label P/R/F1', load: async () => (await import('./commands/eval-labels.js')).evalLabels },
   inspect: { summary: 'load a DICOM folder as the worker does; print series choice, geometry, HU range, problems', load: async () => (await import('./commands/inspect.js')).inspect },
 };
 

@@ -1,0 +1,194 @@
+// Report text -> findings (SARLE stages A and B): sections, sentences, ordered normal/negation/hedge rules, term
+// search with synonyms, pairs and exclusions, size rules, location assignment. Pure: text and vocabulary in,
+// findings out; every finding points at its evidence by offsets into the original text.
+import { collectLocations, assignLocations, matchLocations, type LocationSet } from './locations.js';
+import type { Match } from './matcher.js';
+import { ABSENT, IGNORED, PRESENT, UNCERTAIN, analyseSentence, type SentenceAnalysis } from './scopes.js';
+import { splitSections } from './sections.js';
+import { splitSentences } from './sentences.js';
+import { largestMillimetres } from './sizes.js';
+import { tokenize, type Token } from './tokens.js';
+import type { LocationHit, Vocabulary } from './vocabulary.js';
+
+export type Polarity = 'present' | 'absent' | 'uncertain';
+
+/** Where a finding was read: section kind, the sentence, and the matched words as [start, end) offsets. */
+export interface Evidence {
+  readonly section: string;
+  readonly sentence: string;
+  readonly sentenceStart: number;
+  readonly start: number;
+  readonly end: number;
+}
+
+/** One (abnormality, location) finding of a report. */
+export interface Finding {
+  readonly abnormality: string;
+  readonly location: string;
+  readonly polarity: Polarity;
+  readonly evidence: Evidence;
+}
+
+const POLARITY: Record<number, Polarity> = { [PRESENT]: 'present', [ABSENT]: 'absent', [UNCERTAIN]: 'uncertain' };
+const STRENGTH: Record<Polarity, number> = { present: 3, uncertain: 2, absent: 1 };
+
+/** Largest report text the extractor reads; longer text is cut (1 MB reports are not radiology reports). */
+export const MAX_REPORT_CHARS = 200_000;
+
+interface Hit {
+  code: string;
+  from: number;
+  to: number;
+  state: number;
+}
+
+function stateOf(a: SentenceAnalysis, from: number, to: number): number {
+  for (let i = from; i < to; i++) if (a.state[i] === IGNORED) return IGNORED;
+  return a.state[to - 1]!;
+}
+
+function excluded(
+  code: string,
+  m: { from: number; to: number },
+  excludes: readonly Match<readonly string[]>[],
+  window: number,
+): boolean {
+  if (m.to - m.from > 1) return false;
+  return excludes.some((e) => e.term.value.includes(code) && e.to > m.from - window && e.from < m.to + window);
+}
+
+function termHits(tokens: readonly Token[], a: SentenceAnalysis, vocab: Vocabulary): Hit[] {
+  const hits: Hit[] = [];
+  const excludes = vocab.excludeTerms.matchAll(tokens);
+  for (const m of vocab.anyTerms.matchAll(tokens)) {
+    const state = stateOf(a, m.from, m.to);
+    if (state === IGNORED) continue;
+    for (const code of m.term.value) {
+      if (!excluded(code, m, excludes, vocab.excludeWindow)) hits.push({ code, from: m.from, to: m.to, state });
+    }
+  }
+  // Pairs: both terms in one clause, with the same state.
+  const seen = new Map<string, { from: number; to: number; state: number }[]>();
+  for (const m of vocab.pairTerms.matchAll(tokens)) {
+    const state = stateOf(a, m.from, m.to);
+    if (state === IGNORED) continue;
+    const c = a.clause[m.from]!;
+    for (const p of m.term.value) {
+      const key = `${p.code}|${p.pair}|${c}|${state}`;
+      const other = seen.get(`${key}|${1 - p.side}`);
+      if (other) {
+        const o = other[0]!;
+        hits.push({ code: p.code, from: Math.min(o.from, m.from), to: Math.max(o.to, m.to), state });
+      }
+      const mine = seen.get(`${key}|${p.side}`) ?? [];
+      mine.push({ from: m.from, to: m.to, state });
+      seen.set(`${key}|${p.side}`, mine);
+    }
+  }
+  return hits;
+}
+
+function sizeHits(tokens: readonly Token[], a: SentenceAnalysis, hits: readonly Hit[], vocab: Vocabulary): Hit[] {
+  const out: Hit[] = [];
+  const words = vocab.sizeWords.matchAll(tokens);
+  for (const rule of vocab.sizeRules) {
+    for (const h of hits) {
+      if (h.code !== rule.when || h.state === ABSENT) continue;
+      const c = a.clause[h.from]!;
+      const [from, to] = a.clauses[c] ?? [h.from, h.to];
+      const big = largestMillimetres(tokens, from, to, vocab) > rule.minMillimetresExclusive;
+      const word = words.some(
+        (w) => w.term.value.includes(rule) && a.clause[w.from] === c && a.state[w.from] === PRESENT,
+      );
+      if (big || word) out.push({ ...h, code: rule.adds });
+    }
+  }
+  return out;
+}
+
+function locationsFor(
+  locs: readonly Match<readonly LocationHit[]>[],
+  a: SentenceAnalysis,
+  cache: Map<number, LocationSet>,
+  clause: number,
+): LocationSet {
+  let set = cache.get(clause);
+  if (!set) {
+    const [from, to] = a.clauses[clause] ?? [0, 0];
+    set = collectLocations(locs, from, to);
+    cache.set(clause, set);
+  }
+  return set;
+}
+
+function add(out: Map<string, Finding>, f: Finding): void {
+  const key = `${f.abnormality}|${f.location}`;
+  const prev = out.get(key);
+  if (!prev || STRENGTH[f.polarity] > STRENGTH[prev.polarity]) out.set(key, f);
+}
+
+/** Extracts the findings of one sentence text[start, end) of a section into `out`. */
+function extractSentence(
+  text: string,
+  start: number,
+  end: number,
+  section: string,
+  vocab: Vocabulary,
+  out: Map<string, Finding>,
+): void {
+  const tokens = tokenize(text, start, end);
+  if (tokens.length === 0) return;
+  const a = analyseSentence(tokens, vocab);
+  const base = termHits(tokens, a, vocab);
+  const hits = base.concat(sizeHits(tokens, a, base, vocab));
+  const locs = matchLocations(tokens, vocab);
+  const sentenceLocs = collectLocations(locs, 0, tokens.length);
+  const cache = new Map<number, LocationSet>();
+  const sentence = text.slice(start, end);
+  let anyFinding = false;
+  for (const h of hits) {
+    const polarity = POLARITY[h.state]!;
+    if (polarity !== 'absent') anyFinding = true;
+    const clauseLocs = locationsFor(locs, a, cache, a.clause[h.from]!);
+    const evidence = {
+      section,
+      sentence,
+      sentenceStart: start,
+      start: tokens[h.from]!.start,
+      end: tokens[h.to - 1]!.end,
+    };
+    for (const location of assignLocations(h.code, clauseLocs, sentenceLocs, vocab)) {
+      add(out, { abnormality: h.code, location, polarity, evidence });
+    }
+  }
+  if (anyFinding) return;
+  // A location in abnormal text with no known abnormality: other_disease (SARLE).
+  for (const m of locs) {
+    if (a.state[m.from] !== PRESENT) continue;
+    for (const hit of m.term.value) {
+      if (hit.kind !== 'location' || vocab.directional.has(hit.code)) continue;
+      const evidence = {
+        section,
+        sentence,
+        sentenceStart: start,
+        start: tokens[m.from]!.start,
+        end: tokens[m.to - 1]!.end,
+      };
+      add(out, { abnormality: 'other_disease', location: hit.code, polarity: 'present', evidence });
+    }
+  }
+}
+
+/** Extracts findings from a report: one per (abnormality, location), strongest polarity first
+ * (present > uncertain > absent), evidence from the first mention with that polarity. */
+export function extractFindings(text: string, vocab: Vocabulary): Finding[] {
+  const body = text.length > MAX_REPORT_CHARS ? text.slice(0, MAX_REPORT_CHARS) : text;
+  const out = new Map<string, Finding>();
+  for (const section of splitSections(body, vocab.sections)) {
+    if (section.skip) continue;
+    for (const s of splitSentences(body, section.start, section.end)) {
+      extractSentence(body, s.start, s.end, section.kind, vocab, out);
+    }
+  }
+  return [...out.values()];
+}

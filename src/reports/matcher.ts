@@ -1,0 +1,124 @@
+// Phrase matcher over tokens. A term is a space-separated token sequence; a token ending in '*' matches any word
+// that starts with it. Terms are indexed by the first three characters of their first token, so matching a
+// sentence costs one map lookup per token plus a check of the few candidate terms.
+import { stem, type Token } from './tokens.js';
+
+interface Part {
+  readonly text: string;
+  readonly prefix: boolean;
+}
+
+/** A compiled term with the payload the caller attached (an abnormality code, a rule effect, ...). */
+export interface CompiledTerm<T> {
+  readonly source: string;
+  readonly parts: readonly Part[];
+  readonly value: T;
+}
+
+/** One match: token index range [from, to) and the term's payload. */
+export interface Match<T> {
+  readonly from: number;
+  readonly to: number;
+  readonly term: CompiledTerm<T>;
+}
+
+const KEY = 3;
+
+function partOf(raw: string): Part {
+  if (raw.endsWith('*')) return { text: raw.slice(0, -1), prefix: true };
+  return { text: raw.length > 1 && /^[a-z]/.test(raw) ? stem(raw) : raw, prefix: false };
+}
+
+/** Parses a vocabulary term ("pleural effusion*") into parts; throws on an empty or malformed term. */
+export function parseTerm(term: string): Part[] {
+  const raw = term
+    .trim()
+    .toLowerCase()
+    .split(/\s+/)
+    .filter((p) => p.length > 0);
+  if (raw.length === 0) throw new Error(`empty term "${term}"`);
+  const parts = raw.map(partOf);
+  for (const p of parts) if (p.text.length === 0) throw new Error(`term "${term}" has a bare '*'`);
+  return parts;
+}
+
+function matchesPart(part: Part, token: string): boolean {
+  return part.prefix ? token.startsWith(part.text) : token === part.text;
+}
+
+/** A set of terms compiled for matching against token arrays. */
+export class TermMatcher<T> {
+  private readonly index = new Map<string, CompiledTerm<T>[]>();
+
+  constructor(entries: Iterable<readonly [string, T]>) {
+    for (const [source, value] of entries) {
+      const parts = parseTerm(source);
+      const first = parts[0]!;
+      // A prefix shorter than the key is indexed under each of its possible keys lazily: store it under its own
+      // text and look it up with every shorter slice of the token.
+      const key = first.text.length >= KEY ? first.text.slice(0, KEY) : first.text;
+      const list = this.index.get(key) ?? [];
+      list.push({ source, parts, value });
+      this.index.set(key, list);
+    }
+    for (const list of this.index.values()) list.sort((a, b) => b.parts.length - a.parts.length);
+  }
+
+  private candidates(token: string): CompiledTerm<T>[] | undefined {
+    if (token.length >= KEY) {
+      const long = this.index.get(token.slice(0, KEY));
+      const shortKeys = [token.slice(0, 1), token.slice(0, 2)]
+        .map((k) => this.index.get(k))
+        .filter((l) => l !== undefined);
+      if (shortKeys.length === 0) return long;
+      return [...(long ?? []), ...shortKeys.flat()];
+    }
+    const exact = this.index.get(token);
+    const shorter = token.length === 2 ? this.index.get(token.slice(0, 1)) : undefined;
+    if (!shorter) return exact;
+    return [...(exact ?? []), ...shorter];
+  }
+
+  /** Every match (overlaps allowed) of every term within tokens[from, to). */
+  matchAll(tokens: readonly Token[], from = 0, to = tokens.length): Match<T>[] {
+    const out: Match<T>[] = [];
+    for (let i = from; i < to; i++) {
+      const list = this.candidates(tokens[i]!.text);
+      if (!list) continue;
+      for (const term of list) {
+        const end = this.matchAt(term, tokens, i, to);
+        if (end > 0) out.push({ from: i, to: end, term });
+      }
+    }
+    return out;
+  }
+
+  /** Longest non-overlapping matches, scanning left to right. */
+  matchLongest(tokens: readonly Token[], from = 0, to = tokens.length): Match<T>[] {
+    const out: Match<T>[] = [];
+    for (let i = from; i < to;) {
+      const list = this.candidates(tokens[i]!.text);
+      let best: Match<T> | undefined;
+      if (list) {
+        for (const term of list) {
+          const end = this.matchAt(term, tokens, i, to);
+          if (end > 0 && (!best || end > best.to)) best = { from: i, to: end, term };
+        }
+      }
+      if (best) {
+        out.push(best);
+        i = best.to;
+      } else i++;
+    }
+    return out;
+  }
+
+  private matchAt(term: CompiledTerm<T>, tokens: readonly Token[], at: number, to: number): number {
+    const { parts } = term;
+    if (at + parts.length > to) return 0;
+    for (let k = 0; k < parts.length; k++) {
+      if (!matchesPart(parts[k]!, tokens[at + k]!.text)) return 0;
+    }
+    return at + parts.length;
+  }
+}

@@ -1,0 +1,154 @@
+// Sentence analysis (SARLE stage A with scopes): every word starts abnormal ("present"); the ordered rules of
+// terminology/vocabulary/sentence-rules.json claim words as ignored (boilerplate, triggers), absent (negated or
+// described as normal) or uncertain (hedged). A rule only claims words no earlier rule claimed.
+import type { Token } from './tokens.js';
+import type { CompiledRule, Vocabulary } from './vocabulary.js';
+
+/** Per-word state after the rules ran. */
+export const PRESENT = 0;
+export const ABSENT = 1;
+export const UNCERTAIN = 2;
+export const IGNORED = 3;
+
+/** Word states and clause boundaries of one sentence. */
+export interface SentenceAnalysis {
+  /** One of PRESENT, ABSENT, UNCERTAIN, IGNORED per token. */
+  readonly state: Uint8Array;
+  /** Clause index per token; boundary tokens belong to no clause (-1). */
+  readonly clause: Int32Array;
+  /** Clauses as token ranges [from, to). */
+  readonly clauses: readonly (readonly [number, number])[];
+}
+
+const CLAIMED = 4; // internal: a trigger word, reported as IGNORED
+
+/** Splits a sentence into clauses at breaks (; : ( ) but, however, which, ...) and at commas after a verb. */
+export function segmentClauses(
+  tokens: readonly Token[],
+  vocab: Vocabulary,
+): { clause: Int32Array; clauses: [number, number][] } {
+  const n = tokens.length;
+  const isBreak = new Uint8Array(n);
+  for (const m of vocab.clauseBreaks.matchLongest(tokens)) for (let i = m.from; i < m.to; i++) isBreak[i] = 1;
+  const clause = new Int32Array(n).fill(-1);
+  const clauses: [number, number][] = [];
+  let start = -1;
+  let sawVerb = false;
+  const close = (end: number): void => {
+    if (start >= 0 && end > start) {
+      for (let i = start; i < end; i++) clause[i] = clauses.length;
+      clauses.push([start, end]);
+    }
+    start = -1;
+    sawVerb = false;
+  };
+  for (let i = 0; i < n; i++) {
+    const t = tokens[i]!;
+    if (isBreak[i] || (t.text === ',' && sawVerb)) {
+      close(i);
+      continue;
+    }
+    if (start < 0) start = i;
+    if (!t.punct && vocab.verbs.has(t.text)) sawVerb = true;
+  }
+  close(n);
+  return { clause, clauses };
+}
+
+function claimRange(state: Uint8Array, from: number, to: number, value: number): void {
+  for (let i = from; i < to; i++) if (state[i] === PRESENT) state[i] = value;
+}
+
+function precededBy(rule: CompiledRule, tokens: readonly Token[], at: number): boolean {
+  if (!rule.unlessAfter) return false;
+  const from = Math.max(0, at - 3);
+  return rule.unlessAfter.matchAll(tokens, from, at).some((m) => m.to === at);
+}
+
+function followedBy(rule: CompiledRule, tokens: readonly Token[], at: number): boolean {
+  if (!rule.unlessFollowedBy) return false;
+  return rule.unlessFollowedBy.matchAll(tokens, at, Math.min(tokens.length, at + 6)).some((m) => m.from === at);
+}
+
+interface Ctx {
+  readonly tokens: readonly Token[];
+  readonly vocab: Vocabulary;
+  readonly state: Uint8Array;
+  readonly clause: Int32Array;
+  readonly clauses: readonly (readonly [number, number])[];
+}
+
+function forwardEnd(ctx: Ctx, from: number, to: number, untilVerb: boolean): number {
+  for (let i = from; i < to; i++) {
+    const t = ctx.tokens[i]!.text;
+    if (ctx.vocab.forwardStops.has(t)) return i;
+    if (untilVerb && ctx.vocab.verbs.has(t)) return i;
+  }
+  return to;
+}
+
+function backwardStart(ctx: Ctx, from: number, to: number): number {
+  for (let i = to - 1; i >= from; i--) if (ctx.vocab.backwardStops.has(ctx.tokens[i]!.text)) return i + 1;
+  return from;
+}
+
+function applyMatch(ctx: Ctx, rule: CompiledRule, from: number, to: number): void {
+  const { state, tokens } = ctx;
+  const c = ctx.clause[from] ?? -1;
+  const [cFrom, cTo] = c >= 0 ? ctx.clauses[c]! : [from, to];
+  switch (rule.effect) {
+    case 'ignore-clause':
+      claimRange(state, cFrom, cTo, IGNORED);
+      return;
+    case 'none':
+      claimRange(state, from, to, CLAIMED);
+      return;
+    case 'uncertain-clause':
+      claimRange(state, from, to, CLAIMED);
+      claimRange(state, cFrom, cTo, UNCERTAIN);
+      return;
+    case 'ignore-next':
+      claimRange(state, from, Math.min(to + 1, tokens.length), CLAIMED);
+      return;
+    case 'absent-forward':
+      claimRange(state, from, to, CLAIMED);
+      claimRange(state, to, forwardEnd(ctx, to, cTo, false), ABSENT);
+      return;
+    case 'absent-backward':
+      if (precededBy(rule, tokens, from) || followedBy(rule, tokens, to)) {
+        claimRange(state, from, to, CLAIMED);
+        return;
+      }
+      claimRange(state, from, to, CLAIMED);
+      claimRange(state, cFrom, from, ABSENT);
+      return;
+    case 'normal': {
+      claimRange(state, from, to, CLAIMED);
+      const before = from > cFrom ? tokens[from - 1]!.text : '';
+      const before2 = from - 1 > cFrom ? tokens[from - 2]!.text : '';
+      if (rule.copulas.has(before) || rule.copulas.has(before2)) {
+        claimRange(state, backwardStart(ctx, cFrom, from), from, ABSENT);
+      } else {
+        claimRange(state, to, forwardEnd(ctx, to, cTo, true), ABSENT);
+      }
+      return;
+    }
+  }
+}
+
+/** Runs the ordered rules over one sentence's tokens. */
+export function analyseSentence(tokens: readonly Token[], vocab: Vocabulary): SentenceAnalysis {
+  const state = new Uint8Array(tokens.length);
+  const { clause, clauses } = segmentClauses(tokens, vocab);
+  for (let i = 0; i < tokens.length; i++) if (clause[i] === -1) state[i] = IGNORED;
+  const ctx: Ctx = { tokens, vocab, state, clause, clauses };
+  for (const rule of vocab.rules) {
+    for (const m of rule.matcher.matchLongest(tokens)) {
+      let free = true;
+      for (let i = m.from; i < m.to; i++) if (state[i] === CLAIMED || state[i] === IGNORED) free = false;
+      if (free) applyMatch(ctx, rule, m.from, m.to);
+    }
+  }
+  for (let i = 0; i < state.length; i++) if (state[i] === CLAIMED) state[i] = IGNORED;
+  return { state, clause, clauses };
+}

@@ -1,0 +1,109 @@
+// Sentence splitting that survives decimals ("1.2 cm"), abbreviations ("Dr.", "e.g.", "vs."), numbered lists and
+// line breaks. Quote marks and bullets (" " • ·) that reports use to list impression items also end a sentence.
+
+/** A sentence as offsets [start, end) into the original report text. */
+export interface Span {
+  readonly start: number;
+  readonly end: number;
+}
+
+// Words whose trailing period does not end a sentence.
+const ABBREVIATIONS = new Set([
+  'dr',
+  'mr',
+  'mrs',
+  'ms',
+  'prof',
+  'e.g',
+  'i.e',
+  'eg',
+  'ie',
+  'vs',
+  'approx',
+  'cf',
+  'fig',
+  'nr',
+  'incl',
+  'resp',
+  'al',
+  'ref',
+  'img',
+  'ima',
+  'ser',
+  'inc',
+  'lt',
+  'rt',
+]);
+
+const BULLETS = new Set(['"', '\u201c', '\u201d', '\u2022', '\u00b7', '\u25cf', '*']);
+
+function isSpace(c: string): boolean {
+  return c === ' ' || c === '\t' || c === '\r' || c === '\n' || c === '\u00a0';
+}
+
+function wordBefore(text: string, dot: number, from: number): string {
+  let i = dot;
+  while (i > from && /[A-Za-z.]/.test(text[i - 1]!)) i--;
+  return text.slice(i, dot).toLowerCase();
+}
+
+// A period ends a sentence when whitespace follows and the next visible character starts a sentence, unless the
+// word before it is an abbreviation or a list number ("2.").
+function periodEnds(text: string, i: number, from: number, end: number): boolean {
+  let j = i + 1;
+  if (j < end && !isSpace(text[j]!) && !BULLETS.has(text[j]!)) return false;
+  while (j < end && isSpace(text[j]!)) j++;
+  if (j >= end) return true;
+  const next = text[j]!;
+  if (!/[A-Z0-9"\u201c\u2022\u00b7(•-]/.test(next)) return false;
+  const word = wordBefore(text, i, from);
+  return !ABBREVIATIONS.has(word);
+}
+
+function lineBreakEnds(text: string, i: number, end: number): boolean {
+  // A blank line, or a new line starting with a list marker or a capital after a line without end punctuation.
+  let j = i + 1;
+  while (j < end && (text[j] === ' ' || text[j] === '\t' || text[j] === '\r')) j++;
+  if (j >= end) return true;
+  if (text[j] === '\n') return true;
+  return /^(?:\d{1,2}[.)]\s|[-*\u2022\u00b7]\s|[A-Z])/.test(text.slice(j, j + 4));
+}
+
+/** Splits text[from, end) into trimmed, non-empty sentences. */
+export function splitSentences(text: string, from = 0, end = text.length): Span[] {
+  const out: Span[] = [];
+  let start = from;
+  const push = (stop: number): void => {
+    let s = start;
+    let e = stop;
+    while (s < e && (isSpace(text[s]!) || BULLETS.has(text[s]!))) s++;
+    while (e > s && (isSpace(text[e - 1]!) || BULLETS.has(text[e - 1]!))) e--;
+    // A bare list number ("2.") is not a sentence.
+    if (e > s && !/^\d{1,2}[.)]?$/.test(text.slice(s, e))) out.push({ start: s, end: e });
+  };
+  for (let i = from; i < end; i++) {
+    const c = text[i]!;
+    if (c === '.' || c === '!' || c === '?') {
+      if (c === '.' ? periodEnds(text, i, from, end) : i + 1 >= end || isSpace(text[i + 1]!)) {
+        const next = nextVisible(text, i + 1, end);
+        if (c === '?' && next < end && /[a-z,;)]/.test(text[next]!)) continue;
+        push(i + 1);
+        start = i + 1;
+      }
+    } else if (BULLETS.has(c) && c !== '*') {
+      push(i);
+      start = i + 1;
+    } else if (c === '\n' && lineBreakEnds(text, i, end)) {
+      push(i);
+      start = i + 1;
+    }
+  }
+  push(end);
+  return out;
+}
+
+function nextVisible(text: string, i: number, end: number): number {
+  let j = i;
+  while (j < end && isSpace(text[j]!)) j++;
+  return j;
+}

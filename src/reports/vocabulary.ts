@@ -1,0 +1,223 @@
+// The extraction vocabulary: the shapes of the JSON files under terminology/vocabulary/ and their compiled form.
+// Files are read and validated by src/terminology (I/O); compiling is pure and happens once per process.
+import { TermMatcher } from './matcher.js';
+import { compileSections, type CompiledSections, type SectionVocabulary } from './sections.js';
+import { stem } from './tokens.js';
+
+export type OrganGroup = 'lung' | 'heart' | 'great_vessel' | 'generic' | 'other';
+
+export interface AbnormalityTermsEntry {
+  readonly any: readonly string[];
+  readonly pairs?: readonly (readonly [string, string])[];
+  readonly exclude?: readonly string[];
+}
+
+export interface AbnormalityTermsFile {
+  readonly excludeWindow: number;
+  readonly abnormalities: Readonly<Record<string, AbnormalityTermsEntry>>;
+}
+
+export type Side = 'right' | 'left' | 'both';
+export type Lobe = 'upper' | 'middle' | 'lower';
+
+export interface LocationTermsFile {
+  readonly sides: Readonly<Record<Side, readonly string[]>>;
+  readonly lobes: Readonly<Record<Lobe, readonly string[]>>;
+  readonly lobeLocations: Readonly<Record<'right' | 'left', Readonly<Record<Lobe, string>>>>;
+  readonly lungSide: Readonly<Record<'right' | 'left', string>>;
+  readonly directional: readonly string[];
+  readonly locations: Readonly<Record<string, readonly string[]>>;
+}
+
+export type RuleEffect =
+  'ignore-clause' | 'uncertain-clause' | 'none' | 'absent-forward' | 'absent-backward' | 'normal' | 'ignore-next';
+
+export interface SentenceRule {
+  readonly effect: RuleEffect;
+  readonly phrases: readonly string[];
+  readonly unlessAfter?: readonly string[];
+  readonly unlessFollowedBy?: readonly string[];
+  readonly copulas?: readonly string[];
+}
+
+export interface SentenceRulesFile {
+  readonly order: readonly string[];
+  readonly clauseBreaks: readonly string[];
+  readonly verbs: readonly string[];
+  readonly forwardStops: readonly string[];
+  readonly backwardStops: readonly string[];
+  readonly rules: Readonly<Record<string, SentenceRule>>;
+}
+
+export interface SizeRule {
+  readonly when: string;
+  readonly adds: string;
+  readonly minMillimetresExclusive: number;
+  readonly words: readonly string[];
+}
+
+export interface SizeRulesFile {
+  readonly rules: readonly SizeRule[];
+  readonly smallerWords: readonly string[];
+}
+
+export interface SanityRulesFile {
+  readonly byOrganGroup: Readonly<
+    Record<
+      string,
+      {
+        readonly allowedGroups: readonly string[];
+        readonly allowedLocations: readonly string[];
+        readonly default: string;
+      }
+    >
+  >;
+  readonly generic: Readonly<Record<string, readonly string[]>>;
+}
+
+/** Everything the extractor needs, as read from terminology/ (validated by the loader). */
+export interface VocabularySource {
+  /** Abnormality codes in CodeSystem order (83 + other_disease) with their organ group. */
+  readonly abnormalities: readonly { readonly code: string; readonly group: OrganGroup }[];
+  /** Location codes in CodeSystem order (52 + other_location) with their organ group. */
+  readonly locations: readonly { readonly code: string; readonly group: OrganGroup }[];
+  readonly abnormalityTerms: AbnormalityTermsFile;
+  readonly locationTerms: LocationTermsFile;
+  readonly sentenceRules: SentenceRulesFile;
+  readonly sizeRules: SizeRulesFile;
+  readonly sections: SectionVocabulary;
+  readonly sanityRules: SanityRulesFile;
+}
+
+export type LocationHit =
+  { kind: 'location'; code: string } | { kind: 'side'; side: Side } | { kind: 'lobe'; lobe: Lobe };
+
+export interface CompiledRule {
+  readonly name: string;
+  readonly effect: RuleEffect;
+  readonly matcher: TermMatcher<null>;
+  readonly unlessAfter: TermMatcher<null> | null;
+  readonly unlessFollowedBy: TermMatcher<null> | null;
+  readonly copulas: ReadonlySet<string>;
+}
+
+export interface PairTerm {
+  readonly code: string;
+  readonly pair: number;
+  readonly side: 0 | 1;
+}
+
+/** The compiled vocabulary: matchers and lookup tables, built once. */
+export interface Vocabulary {
+  readonly source: VocabularySource;
+  readonly abnormalityCodes: readonly string[];
+  readonly locationCodes: readonly string[];
+  readonly abnormalityGroup: ReadonlyMap<string, OrganGroup>;
+  readonly locationGroup: ReadonlyMap<string, OrganGroup>;
+  readonly anyTerms: TermMatcher<readonly string[]>;
+  readonly pairTerms: TermMatcher<readonly PairTerm[]>;
+  readonly pairCount: ReadonlyMap<string, number>;
+  readonly excludeTerms: TermMatcher<readonly string[]>;
+  readonly excludeWindow: number;
+  readonly locationTerms: TermMatcher<readonly LocationHit[]>;
+  readonly directional: ReadonlySet<string>;
+  readonly rules: readonly CompiledRule[];
+  readonly clauseBreaks: TermMatcher<null>;
+  readonly verbs: ReadonlySet<string>;
+  readonly forwardStops: ReadonlySet<string>;
+  readonly backwardStops: ReadonlySet<string>;
+  readonly sizeRules: readonly SizeRule[];
+  readonly smallerWords: TermMatcher<null>;
+  readonly sizeWords: TermMatcher<readonly SizeRule[]>;
+  readonly sections: CompiledSections;
+}
+
+function grouped<T>(entries: Iterable<readonly [string, T]>): [string, T[]][] {
+  const map = new Map<string, T[]>();
+  for (const [term, value] of entries) {
+    const key = term.trim().toLowerCase().replace(/\s+/g, ' ');
+    const list = map.get(key) ?? [];
+    list.push(value);
+    map.set(key, list);
+  }
+  return [...map.entries()];
+}
+
+function plain(phrases: readonly string[]): TermMatcher<null> {
+  return new TermMatcher(phrases.map((p) => [p, null] as const));
+}
+
+function words(list: readonly string[]): Set<string> {
+  return new Set(list.map((w) => stem(w.toLowerCase())));
+}
+
+function compileLocations(file: LocationTermsFile): TermMatcher<readonly LocationHit[]> {
+  const entries: [string, LocationHit][] = [];
+  for (const [code, terms] of Object.entries(file.locations)) {
+    for (const t of terms) entries.push([t, { kind: 'location', code }]);
+  }
+  for (const [side, terms] of Object.entries(file.sides) as [Side, readonly string[]][]) {
+    for (const t of terms) entries.push([t, { kind: 'side', side }]);
+  }
+  for (const [lobe, terms] of Object.entries(file.lobes) as [Lobe, readonly string[]][]) {
+    for (const t of terms) entries.push([t, { kind: 'lobe', lobe }]);
+  }
+  return new TermMatcher(grouped(entries));
+}
+
+function compileRules(file: SentenceRulesFile): CompiledRule[] {
+  return file.order.map((name) => {
+    const rule = file.rules[name];
+    if (!rule) throw new Error(`sentence rule "${name}" is listed in order but not defined`);
+    return {
+      name,
+      effect: rule.effect,
+      matcher: plain(rule.phrases),
+      unlessAfter: rule.unlessAfter ? plain(rule.unlessAfter) : null,
+      unlessFollowedBy: rule.unlessFollowedBy ? plain(rule.unlessFollowedBy) : null,
+      copulas: words(rule.copulas ?? []),
+    };
+  });
+}
+
+/** Compiles a validated vocabulary source into matchers (pure; call once and reuse). */
+export function compileVocabulary(source: VocabularySource): Vocabulary {
+  const anyEntries: [string, string][] = [];
+  const pairEntries: [string, PairTerm][] = [];
+  const excludeEntries: [string, string][] = [];
+  const pairCount = new Map<string, number>();
+  for (const [code, entry] of Object.entries(source.abnormalityTerms.abnormalities)) {
+    for (const t of entry.any) anyEntries.push([t, code]);
+    (entry.pairs ?? []).forEach(([a, b], pair) => {
+      pairEntries.push([a, { code, pair, side: 0 }], [b, { code, pair, side: 1 }]);
+    });
+    pairCount.set(code, entry.pairs?.length ?? 0);
+    for (const t of entry.exclude ?? []) excludeEntries.push([t, code]);
+  }
+  const sizeWordEntries: [string, SizeRule][] = [];
+  for (const rule of source.sizeRules.rules) for (const w of rule.words) sizeWordEntries.push([w, rule]);
+  const rulesFile = source.sentenceRules;
+  return {
+    source,
+    abnormalityCodes: source.abnormalities.map((a) => a.code),
+    locationCodes: source.locations.map((l) => l.code),
+    abnormalityGroup: new Map(source.abnormalities.map((a) => [a.code, a.group])),
+    locationGroup: new Map(source.locations.map((l) => [l.code, l.group])),
+    anyTerms: new TermMatcher(grouped(anyEntries)),
+    pairTerms: new TermMatcher(grouped(pairEntries)),
+    pairCount,
+    excludeTerms: new TermMatcher(grouped(excludeEntries)),
+    excludeWindow: source.abnormalityTerms.excludeWindow,
+    locationTerms: compileLocations(source.locationTerms),
+    directional: new Set(source.locationTerms.directional),
+    rules: compileRules(rulesFile),
+    clauseBreaks: plain(rulesFile.clauseBreaks),
+    verbs: words(rulesFile.verbs),
+    forwardStops: words(rulesFile.forwardStops),
+    backwardStops: words(rulesFile.backwardStops),
+    sizeRules: source.sizeRules.rules,
+    smallerWords: plain(source.sizeRules.smallerWords),
+    sizeWords: new TermMatcher(grouped(sizeWordEntries)),
+    sections: compileSections(source.sections),
+  };
+}
