@@ -12,6 +12,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   },
   extract: { summary: 'report CSV -> labels', load: async () => (await import('./commands/extract.js')).extract },
   'eval-labels': { summary: 'label P/R/F1', load: async () => (await import('./commands/eval-labels.js')).evalLabels },
+  phantom: {
+    summary: 'write a synthetic chest CT series, report.txt and labels.json',
+    load: async () => (await import('./commands/phantom.js')).phantom,
+  },
   inspect: { summary: 'load a DICOM folder as the worker does; print series choice, geometry, HU range, problems', load: async () => (await import('./commands/inspect.js')).inspect },
 };
 
