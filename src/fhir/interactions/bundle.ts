@@ -67,66 +67,85 @@ interface Planned {
   existing?: Resource;
 }
 
+/** Decides ids before any write: POST gets a new id or its If-None-Exist match, conditional PUT its match. */
+async function planEntry(
+  ctx: FhirContext,
+  repo: Repository,
+  entry: BundleEntry,
+  index: number,
+  refs: Map<string, string>,
+): Promise<Planned> {
+  const req = entryRequest(entry, index);
+  const p: Planned = { index, req };
+  const type = req.path.split('/')[0]!;
+  const typeLevel = !req.path.includes('/') && !req.path.startsWith('$');
+  if (req.method === 'POST' && typeLevel) {
+    const matches = req.ifNoneExist ? await findMatches(ctx, repo, type, new URLSearchParams(req.ifNoneExist)) : [];
+    if (matches.length > 1)
+      throw preconditionFailed(`Bundle entry ${index}: If-None-Exist matched ${matches.length} resources`);
+    p.existing = matches[0];
+    p.newId = p.existing?.id ?? randomUUID();
+    if (entry.fullUrl) refs.set(entry.fullUrl, `${type}/${p.newId}`);
+  } else if (req.method === 'PUT' && typeLevel && [...req.query.keys()].length > 0) {
+    // Conditional update: resolve the match now so other entries can reference it; no match creates with a new id.
+    const matches = await findMatches(ctx, repo, type, req.query);
+    if (matches.length > 1)
+      throw preconditionFailed(`Bundle entry ${index}: conditional update matched ${matches.length} resources`);
+    const id = matches[0]?.id ?? randomUUID();
+    req.path = `${type}/${id}`;
+    req.query = new URLSearchParams();
+    if (req.body && typeof req.body === 'object') req.body = { ...(req.body as Resource), id };
+    if (entry.fullUrl) refs.set(entry.fullUrl, `${type}/${id}`);
+  } else if (req.method === 'PUT' && entry.fullUrl) {
+    const id = req.path.split('/')[1];
+    if (id) refs.set(entry.fullUrl, `${type}/${id}`);
+  }
+  return p;
+}
+
+/** Rewrites urn:uuid references to the planned ids and conditional references (Type?query) to their one match. */
+async function resolveReferences(
+  ctx: FhirContext,
+  repo: Repository,
+  p: Planned,
+  refs: Map<string, string>,
+  conditional: Map<string, string>,
+): Promise<void> {
+  if (p.req.body === undefined) return;
+  p.req.body = structuredClone(p.req.body);
+  const pending: string[] = [];
+  rewriteReferences(p.req.body, (ref) => {
+    const mapped = refs.get(ref);
+    if (mapped) return mapped;
+    if (ref.startsWith('urn:uuid:') || ref.startsWith('urn:oid:')) {
+      throw badRequest(
+        `Bundle entry ${p.index}: reference ${ref} matches no entry fullUrl`,
+        `Bundle.entry[${p.index}]`,
+      );
+    }
+    if (/^[A-Z][A-Za-z]+\?/.test(ref)) pending.push(ref);
+    return ref;
+  });
+  for (const ref of pending) {
+    if (conditional.has(ref)) continue;
+    const q = ref.indexOf('?');
+    const matches = await findMatches(ctx, repo, ref.slice(0, q), new URLSearchParams(ref.slice(q + 1)));
+    if (matches.length !== 1) {
+      throw preconditionFailed(
+        `Bundle entry ${p.index}: conditional reference ${ref} matched ${matches.length} resources`,
+      );
+    }
+    conditional.set(ref, `${ref.slice(0, q)}/${matches[0]!.id}`);
+  }
+  if (pending.length > 0) rewriteReferences(p.req.body, (ref) => conditional.get(ref) ?? ref);
+}
+
 async function planTransaction(ctx: FhirContext, repo: Repository, entries: BundleEntry[]): Promise<Planned[]> {
   const refs = new Map<string, string>();
   const planned: Planned[] = [];
-  for (const [index, entry] of entries.entries()) {
-    const req = entryRequest(entry, index);
-    const p: Planned = { index, req };
-    const type = req.path.split('/')[0]!;
-    if (req.method === 'POST' && !req.path.includes('/') && !req.path.startsWith('$')) {
-      const matches = req.ifNoneExist ? await findMatches(ctx, repo, type, new URLSearchParams(req.ifNoneExist)) : [];
-      if (matches.length > 1)
-        throw preconditionFailed(`Bundle entry ${index}: If-None-Exist matched ${matches.length} resources`);
-      p.existing = matches[0];
-      p.newId = p.existing?.id ?? randomUUID();
-      if (entry.fullUrl) refs.set(entry.fullUrl, `${type}/${p.newId}`);
-    } else if (req.method === 'PUT' && !req.path.includes('/') && [...req.query.keys()].length > 0) {
-      // Conditional update: resolve the match now so other entries can reference it; no match creates with a new id.
-      const matches = await findMatches(ctx, repo, type, req.query);
-      if (matches.length > 1)
-        throw preconditionFailed(`Bundle entry ${index}: conditional update matched ${matches.length} resources`);
-      const id = matches[0]?.id ?? randomUUID();
-      req.path = `${type}/${id}`;
-      req.query = new URLSearchParams();
-      if (req.body && typeof req.body === 'object') req.body = { ...(req.body as Resource), id };
-      if (entry.fullUrl) refs.set(entry.fullUrl, `${type}/${id}`);
-    } else if (req.method === 'PUT' && entry.fullUrl) {
-      const id = req.path.split('/')[1];
-      if (id) refs.set(entry.fullUrl, `${type}/${id}`);
-    }
-    planned.push(p);
-  }
+  for (const [index, entry] of entries.entries()) planned.push(await planEntry(ctx, repo, entry, index, refs));
   const conditional = new Map<string, string>();
-  for (const p of planned) {
-    if (p.req.body === undefined) continue;
-    p.req.body = structuredClone(p.req.body);
-    const pending: string[] = [];
-    rewriteReferences(p.req.body, (ref) => {
-      const mapped = refs.get(ref);
-      if (mapped) return mapped;
-      if (ref.startsWith('urn:uuid:') || ref.startsWith('urn:oid:')) {
-        throw badRequest(
-          `Bundle entry ${p.index}: reference ${ref} matches no entry fullUrl`,
-          `Bundle.entry[${p.index}]`,
-        );
-      }
-      if (/^[A-Z][A-Za-z]+\?/.test(ref)) pending.push(ref);
-      return ref;
-    });
-    for (const ref of pending) {
-      if (conditional.has(ref)) continue;
-      const [type, query] = [ref.slice(0, ref.indexOf('?')), ref.slice(ref.indexOf('?') + 1)];
-      const matches = await findMatches(ctx, repo, type, new URLSearchParams(query));
-      if (matches.length !== 1) {
-        throw preconditionFailed(
-          `Bundle entry ${p.index}: conditional reference ${ref} matched ${matches.length} resources`,
-        );
-      }
-      conditional.set(ref, `${type}/${matches[0]!.id}`);
-    }
-    if (pending.length > 0) rewriteReferences(p.req.body, (ref) => conditional.get(ref) ?? ref);
-  }
+  for (const p of planned) await resolveReferences(ctx, repo, p, refs, conditional);
   return planned;
 }
 

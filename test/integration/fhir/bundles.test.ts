@@ -2,8 +2,8 @@
 // references, ordering of the response.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Client } from 'fhir-kit-client';
-import type { Bundle, Observation, OperationOutcome, Patient } from 'fhir/r4.js';
+import { FhirClient } from '../../support/fhir-client.js';
+import type { Bundle, FhirResource, Observation, OperationOutcome, Patient } from 'fhir/r4.js';
 import { databaseKinds } from '../../support/databases.js';
 import { fhirFetch, startTestServer, type TestServer } from '../../support/server.js';
 
@@ -17,15 +17,15 @@ const obs = (patientRef: string, code: string): Observation => ({
 for (const { kind, make } of databaseKinds) {
   describe(`FHIR batch and transaction (${kind})`, () => {
     let server: TestServer;
-    let client: Client;
+    let client: FhirClient;
     before(async () => {
       server = await startTestServer(await make());
-      client = new Client({ baseUrl: server.baseUrl });
+      client = new FhirClient(server.baseUrl);
     });
     after(async () => server.stop());
 
     it('resolves urn:uuid references regardless of entry order and answers in request order', async () => {
-      const bundle: Bundle = {
+      const bundle: Bundle<FhirResource> = {
         resourceType: 'Bundle',
         type: 'transaction',
         entry: [
@@ -56,7 +56,7 @@ for (const { kind, make } of databaseKinds) {
         resourceType: 'Patient',
         body: { resourceType: 'Patient', identifier: [{ system: 'urn:mrn', value: 'C1' }] },
       });
-      const bundle: Bundle = {
+      const bundle: Bundle<FhirResource> = {
         resourceType: 'Bundle',
         type: 'transaction',
         entry: [
@@ -81,7 +81,7 @@ for (const { kind, make } of databaseKinds) {
         resource: { resourceType: 'Patient' as const, identifier: [{ system: 'urn:atomic', value: `${marker}-${i}` }] },
         request: { method: 'POST' as const, url: 'Patient' },
       }));
-      const bundle: Bundle = {
+      const bundle: Bundle<FhirResource> = {
         resourceType: 'Bundle',
         type: 'transaction',
         entry: [
@@ -104,7 +104,7 @@ for (const { kind, make } of databaseKinds) {
     });
 
     it('rejects a urn:uuid reference that no entry defines', async () => {
-      const bundle: Bundle = {
+      const bundle: Bundle<FhirResource> = {
         resourceType: 'Bundle',
         type: 'transaction',
         entry: [{ resource: obs('urn:uuid:nowhere', '1-1'), request: { method: 'POST', url: 'Observation' } }],
@@ -114,7 +114,7 @@ for (const { kind, make } of databaseKinds) {
     });
 
     it('runs batch entries independently: a failing entry does not stop the others', async () => {
-      const bundle: Bundle = {
+      const bundle: Bundle<FhirResource> = {
         resourceType: 'Bundle',
         type: 'batch',
         entry: [

@@ -1,7 +1,7 @@
 // Read/write interactions through the real fhir-kit-client against a listening server, on SQLite and PostgreSQL.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Client } from 'fhir-kit-client';
+import { FhirClient } from '../../support/fhir-client.js';
 import type { Bundle, CapabilityStatement, OperationOutcome, Patient } from 'fhir/r4.js';
 import { databaseKinds } from '../../support/databases.js';
 import { fhirFetch, startTestServer, type TestServer } from '../../support/server.js';
@@ -31,10 +31,10 @@ const patient = (family: string): Patient => ({
 for (const { kind, make } of databaseKinds) {
   describe(`FHIR read/write interactions (${kind})`, () => {
     let server: TestServer;
-    let client: Client;
+    let client: FhirClient;
     before(async () => {
       server = await startTestServer(await make());
-      client = new Client({ baseUrl: server.baseUrl });
+      client = new FhirClient(server.baseUrl);
     });
     after(async () => server.stop());
 
@@ -124,7 +124,7 @@ for (const { kind, make } of databaseKinds) {
       const first = (await client.request('Organization/_history?_count=2')) as Bundle;
       assert.equal(first.entry?.length, 2);
       assert.ok((first.total ?? 0) >= 5);
-      const next = (await client.nextPage({ bundle: first as Bundle & { link: [] } })) as Bundle;
+      const next = (await client.nextPage(first)) as Bundle;
       assert.equal(next.entry?.length, 2);
       assert.notEqual(next.entry?.[0]?.resource?.id, first.entry?.[0]?.resource?.id);
       const system = (await client.request('_history?_count=3')) as Bundle;

@@ -3,7 +3,7 @@
 // _revinclude=Provenance:target, _include, paging, _sort, _summary=count, _elements, chaining.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Client } from 'fhir-kit-client';
+import { FhirClient } from '../../support/fhir-client.js';
 import type { Bundle, DiagnosticReport, Observation, Patient, Provenance, Resource } from 'fhir/r4.js';
 import { databaseKinds } from '../../support/databases.js';
 import { fhirFetch, startTestServer, type TestServer } from '../../support/server.js';
@@ -19,7 +19,7 @@ const ids = (b: Bundle): string[] =>
 for (const { kind, make } of databaseKinds) {
   describe(`FHIR search (${kind})`, () => {
     let server: TestServer;
-    let client: Client;
+    let client: FhirClient;
     let pat: Patient;
     let other: Patient;
     const search = async (resourceType: string, searchParams: Record<string, string | string[]>): Promise<Bundle> =>
@@ -27,7 +27,7 @@ for (const { kind, make } of databaseKinds) {
 
     before(async () => {
       server = await startTestServer(await make());
-      client = new Client({ baseUrl: server.baseUrl });
+      client = new FhirClient(server.baseUrl);
       pat = (await client.create({
         resourceType: 'Patient',
         body: {
@@ -153,7 +153,7 @@ for (const { kind, make } of databaseKinds) {
       const seen: string[] = [];
       for (;;) {
         seen.push(...matches(page).map((r) => r.id!));
-        const next = client.nextPage({ bundle: page as Bundle & { link: [] } });
+        const next = client.nextPage(page);
         if (!next) break;
         page = (await next) as Bundle;
       }
