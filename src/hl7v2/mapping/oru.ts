@@ -62,6 +62,7 @@ function observationEntry(
   status: DiagnosticReport['status'],
 ): Reference | undefined {
   const type = obx.get(2).toUpperCase();
+  if (!['NM', 'SN', 'CE', 'CWE', 'CNE'].includes(type)) return undefined;
   const mapped = mapSegments(ctx, 'obx-observation', { OBX: obx }, Number(obx.get(1)) || 1) as Partial<Observation>;
   const obs: Observation = {
     resourceType: 'Observation',

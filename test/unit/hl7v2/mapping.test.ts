@@ -1,0 +1,266 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type {
+  Bundle,
+  BundleEntry,
+  DiagnosticReport,
+  Encounter,
+  ImagingStudy,
+  Observation,
+  Parameters,
+  Patient,
+  ServiceRequest,
+} from 'fhir/r4.js';
+import { Hl7Message } from '../../../src/hl7v2/message.js';
+import { mapMessage, MappingError } from '../../../src/hl7v2/mapping/index.js';
+import { fixture } from './fixtures.js';
+
+const map = (name: string) => mapMessage(Hl7Message.parse(fixture(name)));
+const entries = (b: Bundle, type: string): BundleEntry[] =>
+  (b.entry ?? []).filter((e) => e.resource?.resourceType === type);
+const one = <T>(b: Bundle, type: string): { entry: BundleEntry; resource: T } => {
+  const es = entries(b, type);
+  assert.equal(es.length, 1, `one ${type}`);
+  return { entry: es[0]!, resource: es[0]!.resource as T };
+};
+const reportText = (dr: DiagnosticReport): string =>
+  Buffer.from(dr.presentedForm![0]!.data!, 'base64').toString('utf8');
+const mappingError = (name: string): MappingError => {
+  try {
+    map(name);
+  } catch (err) {
+    assert.ok(err instanceof MappingError);
+    return err;
+  }
+  assert.fail('expected a MappingError');
+};
+
+describe('ORU^R01 mapping', () => {
+  it('v2.3: Patient by conditional update on PID-3, Encounter from PV1-19, all references urn:uuid', () => {
+    const r = map('oru-r01-v23.hl7');
+    assert.equal(r.bundle.type, 'transaction');
+    const p = one<Patient>(r.bundle, 'Patient');
+    assert.equal(p.entry.request?.method, 'PUT');
+    assert.equal(p.entry.request?.url, `Patient?identifier=${encodeURIComponent('urn:ct-fhir:hl7v2:GENHOSP')}|MRN123`);
+    assert.match(p.entry.fullUrl!, /^urn:uuid:[0-9a-f-]{36}$/);
+    assert.equal(p.resource.gender, 'female');
+    assert.equal(p.resource.birthDate, '1960-04-12');
+    assert.deepEqual(p.resource.name, [{ family: 'DOE', given: ['JANE', 'Q'] }]);
+    const enc = one<Encounter>(r.bundle, 'Encounter');
+    assert.equal(enc.resource.class.code, 'AMB');
+    assert.equal(enc.resource.subject?.reference, p.entry.fullUrl);
+    assert.equal(enc.resource.identifier?.[0]?.value, 'V0001');
+  });
+  it('v2.3: ServiceRequest with placer, filler and accession; DiagnosticReport per the v2-to-FHIR IG', () => {
+    const r = map('oru-r01-v23.hl7');
+    const sr = one<ServiceRequest>(r.bundle, 'ServiceRequest');
+    assert.deepEqual(
+      sr.resource.identifier?.map((i) => [i.type?.coding?.[0]?.code, i.value]),
+      [
+        ['PLAC', 'PL1001'],
+        ['FILL', 'FI2001'],
+        ['ACSN', 'ACC5001'],
+      ],
+    );
+    assert.equal(sr.resource.status, 'completed');
+    assert.equal(sr.resource.intent, 'order');
+    const dr = one<DiagnosticReport>(r.bundle, 'DiagnosticReport');
+    assert.equal(dr.resource.status, 'final');
+    assert.equal(dr.resource.code.coding?.[0]?.code, '71250');
+    assert.equal(dr.resource.code.coding?.[0]?.system, 'http://www.ama-assn.org/go/cpt');
+    assert.deepEqual(dr.resource.category?.[0]?.coding?.[0], {
+      system: 'http://loinc.org',
+      code: 'LP29684-5',
+      display: 'Radiology',
+    });
+    assert.equal(dr.resource.category?.[1]?.coding?.[0]?.code, 'CT');
+    assert.equal(dr.resource.effectiveDateTime, '2024-03-15T09:30:00Z');
+    assert.equal(dr.resource.issued, '2024-03-15T10:10:00Z');
+    assert.equal(dr.resource.resultsInterpreter?.[0]?.identifier?.value, 'RAD77');
+    assert.equal(dr.resource.resultsInterpreter?.[0]?.display, 'ALICE SMITH');
+    assert.equal(dr.resource.basedOn?.[0]?.reference, sr.entry.fullUrl);
+    assert.equal(
+      reportText(dr.resource),
+      'FINDINGS: Small right pleural effusion.\nNodule 6 mm & stable; size ^ 5 mm.\nIMPRESSION: Right pleural effusion.',
+    );
+    assert.equal(dr.resource.presentedForm?.[0]?.contentType, 'text/plain; charset=utf-8');
+    assert.equal(dr.resource.conclusion, 'IMPRESSION: Right pleural effusion.');
+    assert.deepEqual(r.triggers, [{ kind: 'report-labels', fullUrl: dr.entry.fullUrl }]);
+  });
+  it('v2.3: ImagingStudy stub from ZDS-1, created only if none has that study UID', () => {
+    const r = map('oru-r01-v23.hl7');
+    const is = one<ImagingStudy>(r.bundle, 'ImagingStudy');
+    const uid = '1.2.840.113619.2.55.3.604688119.969.1268071029.320';
+    assert.equal(is.entry.request?.method, 'POST');
+    assert.equal(
+      is.entry.request?.ifNoneExist,
+      `identifier=${encodeURIComponent('urn:dicom:uid')}|${encodeURIComponent(`urn:oid:${uid}`)}`,
+    );
+    assert.deepEqual(is.resource.identifier?.[0], { system: 'urn:dicom:uid', value: `urn:oid:${uid}` });
+    assert.equal(is.resource.modality?.[0]?.code, 'CT');
+    const dr = one<DiagnosticReport>(r.bundle, 'DiagnosticReport');
+    assert.equal(dr.resource.imagingStudy?.[0]?.reference, is.entry.fullUrl);
+  });
+  it('v2.5.1: escapes decoded, \\.br\\ and repetitions as line breaks, OBX order kept, non-standard OBX-11 "Final"', () => {
+    const r = map('oru-r01-v251.hl7');
+    const dr = one<DiagnosticReport>(r.bundle, 'DiagnosticReport');
+    assert.equal(dr.resource.status, 'corrected');
+    assert.equal(
+      reportText(dr.resource),
+      'Lungs: 8 mm nodule in the right upper lobe\nNo pneumothorax.\nSecond repetition line\n' +
+        'Pipe | tilde ~ escape \\ hex HELLO done\n\nend\nPulmonary nodule; follow-up CT in 12 months.',
+    );
+    assert.equal(dr.resource.effectiveDateTime, '2024-03-16T11:00:00+01:00');
+    assert.equal(dr.resource.conclusion, 'Pulmonary nodule; follow-up CT in 12 months.');
+    const p = one<Patient>(r.bundle, 'Patient');
+    assert.match(p.entry.request!.url, /^Patient\?identifier=urn%3Aoid%3A2\.16\.840\.1\.113883\.19\.5\|MRN456$/);
+    assert.equal(p.resource.identifier?.length, 2);
+  });
+  it('v2.5.1: coded and numeric OBX become Observations; the study UID OBX becomes the ImagingStudy', () => {
+    const r = map('oru-r01-v251.hl7');
+    const obs = entries(r.bundle, 'Observation').map((e) => e.resource as Observation);
+    assert.equal(obs.length, 2);
+    assert.deepEqual(
+      obs[0]!.valueCodeableConcept?.coding?.map((c) => [c.system, c.code]),
+      [
+        ['http://snomed.info/sct', '27925004'],
+        ['http://radlex.org', 'RID50149'],
+      ],
+    );
+    assert.equal(obs[1]!.valueQuantity?.value, 8);
+    assert.equal(obs[1]!.valueQuantity?.code, 'mm');
+    assert.equal(obs[1]!.status, 'final');
+    const is = one<ImagingStudy>(r.bundle, 'ImagingStudy');
+    assert.equal(is.resource.identifier?.[0]?.value, 'urn:oid:1.2.840.113619.2.55.3.1111.2222');
+    const dr = one<DiagnosticReport>(r.bundle, 'DiagnosticReport');
+    assert.equal(dr.resource.result?.length, 2);
+  });
+  it('v2.7 with no PV1, no ORC: preliminary report, OBX-11 "Wet Read" accepted, no label trigger', () => {
+    const r = map('oru-r01-v27-minimal.hl7');
+    assert.equal(entries(r.bundle, 'Encounter').length, 0);
+    const dr = one<DiagnosticReport>(r.bundle, 'DiagnosticReport');
+    assert.equal(dr.resource.status, 'preliminary');
+    assert.equal(dr.resource.identifier?.[0]?.value, 'FI2003');
+    assert.equal(dr.resource.imagingStudy, undefined);
+    assert.equal(reportText(dr.resource), 'Preliminary read: no acute findings.');
+    assert.deepEqual(r.triggers, []);
+  });
+  it('no PID-3: AE with ERR at PID-3 (code 101)', () => {
+    const err = mappingError('oru-r01-no-pid3.hl7');
+    assert.equal(err.ackCode, 'AE');
+    assert.deepEqual(err.errors[0]!.location, { segment: 'PID', sequence: 1, field: 3 });
+    assert.equal(err.errors[0]!.code, '101');
+  });
+  it('missing or unknown OBR-25 result status is AE at OBR-25', () => {
+    for (const [value, code] of [
+      ['', '101'],
+      ['Q', '103'],
+    ]) {
+      const text = fixture('oru-r01-v27-minimal.hl7').replace('||CT|P', `||CT|${value}`);
+      assert.throws(
+        () => mapMessage(Hl7Message.parse(text)),
+        (e: unknown) => e instanceof MappingError && e.errors[0]!.code === code && e.errors[0]!.location?.field === 25,
+      );
+    }
+  });
+  it('unsupported message type is AR 200, unsupported event AR 201, unsupported version AR 203', () => {
+    const base = fixture('adt-a08.hl7');
+    const check = (text: string, code: string): void =>
+      assert.throws(
+        () => mapMessage(Hl7Message.parse(text)),
+        (e: unknown) => e instanceof MappingError && e.ackCode === 'AR' && e.errors[0]!.code === code,
+      );
+    check(base.replace('ADT^A08', 'SIU^S12'), '200');
+    check(base.replace('ADT^A08', 'ADT^A03'), '201');
+    check(base.replace('|P|2.3', '|P|2.2'), '203');
+    check(base.replace('|P|2.3', '|P|3.0'), '203');
+  });
+});
+
+describe('ORM^O01 / OMI^O23 mapping', () => {
+  it('ORM NW: active ServiceRequest with OBR-18/19 identifiers and a registered ImagingStudy from ZDS-1', () => {
+    const r = map('orm-o01-nw.hl7');
+    const sr = one<ServiceRequest>(r.bundle, 'ServiceRequest');
+    assert.equal(sr.resource.status, 'active');
+    assert.equal(sr.resource.authoredOn, '2024-03-18T07:55:00Z');
+    assert.equal(sr.resource.requester?.display, 'MARCUS WELBY');
+    assert.ok(sr.resource.identifier?.some((i) => i.value === 'RP5005'));
+    assert.match(sr.entry.request!.url, /^ServiceRequest\?identifier=.*\|ACC5005$/);
+    const is = one<ImagingStudy>(r.bundle, 'ImagingStudy');
+    assert.equal(is.resource.status, 'registered');
+    assert.equal(is.resource.identifier?.[1]?.value, 'ACC5005');
+    assert.equal(is.resource.basedOn?.[0]?.reference, sr.entry.fullUrl);
+  });
+  it('ORM CA: revoked ServiceRequest and no ImagingStudy', () => {
+    const r = map('orm-o01-ca.hl7');
+    assert.equal(one<ServiceRequest>(r.bundle, 'ServiceRequest').resource.status, 'revoked');
+    assert.equal(entries(r.bundle, 'ImagingStudy').length, 0);
+  });
+  it('ORC-1 DC, XO and SC (with ORC-5) set the status; an unknown ORC-1 is AE 103', () => {
+    const base = fixture('orm-o01-nw.hl7');
+    const status = (orc: string): string | undefined =>
+      one<ServiceRequest>(
+        mapMessage(Hl7Message.parse(base.replace('ORC|NW|PL1005|FI2005||SC', orc))).bundle,
+        'ServiceRequest',
+      ).resource.status;
+    assert.equal(status('ORC|DC|PL1005|FI2005||DC'), 'revoked');
+    assert.equal(status('ORC|XO|PL1005|FI2005||SC'), 'active');
+    assert.equal(status('ORC|SC|PL1005|FI2005||CM'), 'completed');
+    assert.throws(
+      () => mapMessage(Hl7Message.parse(base.replace('ORC|NW', 'ORC|ZZ'))),
+      (e: unknown) => e instanceof MappingError && e.errors[0]!.code === '103',
+    );
+  });
+  it('OMI^O23: accession IPC-1, study UID IPC-3, modality IPC-5', () => {
+    const r = map('omi-o23.hl7');
+    const is = one<ImagingStudy>(r.bundle, 'ImagingStudy');
+    assert.equal(is.resource.identifier?.[0]?.value, 'urn:oid:1.2.840.113619.2.55.3.6006');
+    assert.equal(is.resource.identifier?.[1]?.value, 'ACC5006');
+    assert.equal(is.resource.modality?.[0]?.code, 'CT');
+    const sr = one<ServiceRequest>(r.bundle, 'ServiceRequest');
+    assert.ok(sr.resource.identifier?.some((i) => i.value === 'FI2006' && i.system === 'urn:ct-fhir:hl7v2:PACS'));
+  });
+});
+
+describe('ADT mapping', () => {
+  it('A01: Patient upsert with address and phone, emergency Encounter', () => {
+    const r = map('adt-a01.hl7');
+    const p = one<Patient>(r.bundle, 'Patient').resource;
+    assert.equal(p.name?.[0]?.family, "O'BRIEN");
+    assert.equal(p.address?.[0]?.city, 'DUBLIN');
+    assert.equal(p.telecom?.[0]?.value, '555 1234567');
+    assert.equal(one<Encounter>(r.bundle, 'Encounter').resource.class.code, 'EMER');
+  });
+  it('A08: Patient update only', () => {
+    const r = map('adt-a08.hl7');
+    assert.deepEqual(
+      r.bundle.entry?.map((e) => e.resource?.resourceType),
+      ['Patient'],
+    );
+  });
+  it('A40: survivor links "replaces" the prior patient, prior patient patched with "replaced-by"; failures point at MRG-1', () => {
+    const r = map('adt-a40.hl7');
+    const [survivor, patch] = r.bundle.entry!;
+    const s = survivor!.resource as Patient;
+    assert.equal(s.link?.[0]?.type, 'replaces');
+    assert.match(s.link![0]!.other.reference!, /^Patient\?identifier=.*\|MRN901$/);
+    assert.equal(patch!.request?.method, 'PATCH');
+    assert.match(patch!.request!.url, /^Patient\?identifier=.*\|MRN901$/);
+    const op = (patch!.resource as Parameters).parameter![0]!.part!;
+    assert.equal(op.find((p) => p.name === 'name')?.valueString, 'link');
+    const value = op.find((p) => p.name === 'value')!.part!;
+    assert.match(value.find((p) => p.name === 'other')!.valueReference!.reference!, /\|MRN900$/);
+    assert.equal(value.find((p) => p.name === 'type')!.valueCode, 'replaced-by');
+    assert.deepEqual(r.entryLocations, [
+      { segment: 'MRG', sequence: 1, field: 1 },
+      { segment: 'MRG', sequence: 1, field: 1 },
+    ]);
+  });
+  it('A40 without MRG is AE', () => {
+    const text = fixture('adt-a40.hl7').replace(/\rMRG\|[^\r]*/, '');
+    assert.throws(
+      () => mapMessage(Hl7Message.parse(text)),
+      (e: unknown) => e instanceof MappingError && e.ackCode === 'AE',
+    );
+  });
+});
