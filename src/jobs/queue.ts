@@ -3,6 +3,7 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Logger } from '../log.js';
 import { silentLogger } from '../log.js';
+import { exclusive } from '../store/datasource.js';
 import { addCommitSink } from './commit-hooks.js';
 import { enqueue } from './enqueue.js';
 import type { JobRow } from './schema.js';
@@ -18,27 +19,10 @@ export interface JobQueueOptions {
   onTransition?: TransitionListener;
   logger?: Logger;
   /**
-   * The store's connection lock (store/datasource.ts `exclusive`). On SQLite every statement outside a caller
-   * transaction must take it, or it would run inside whatever transaction is open on the shared connection.
+   * Connection lock; default: the store's `exclusive` (store/datasource.ts). On SQLite every statement outside a
+   * caller transaction must take it, or it would run inside whatever transaction is open on the shared connection.
    */
   exclusive?: Exclusive;
-}
-
-/** A FIFO async lock. */
-export class Mutex {
-  private tail: Promise<void> = Promise.resolve();
-
-  async run<T>(fn: () => Promise<T>): Promise<T> {
-    const previous = this.tail;
-    let release!: () => void;
-    this.tail = new Promise<void>((r) => (release = r));
-    await previous;
-    try {
-      return await fn();
-    } finally {
-      release();
-    }
-  }
 }
 
 export class JobQueue {
@@ -55,12 +39,7 @@ export class JobQueue {
     this.dataSource = dataSource;
     this.dialect = dialectOf(dataSource);
     this.logger = options.logger ?? silentLogger;
-    if (options.exclusive) this.exclusive = options.exclusive;
-    else if (this.dialect === 'postgres') this.exclusive = (fn) => fn();
-    else {
-      const mutex = new Mutex();
-      this.exclusive = (fn) => mutex.run(fn);
-    }
+    this.exclusive = options.exclusive ?? ((fn) => exclusive(dataSource, fn));
     if (options.onTransition) this.listeners.add(options.onTransition);
     this.detach = addCommitSink(dataSource, (jobs) => this.publish(jobs));
   }
@@ -88,7 +67,7 @@ export class JobQueue {
     return rows.map(rowToJob);
   }
 
-  /** Runs fn in a transaction on its own connection (PostgreSQL) or under the lock (SQLite). */
+  /** Runs fn in one transaction under the lock (the store's withTransaction). */
   transaction<T>(fn: (manager: EntityManager) => Promise<T>): Promise<T> {
     return this.exclusive(() => this.dataSource.transaction(fn));
   }

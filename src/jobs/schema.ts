@@ -2,6 +2,7 @@
 // Instants are BIGINT epoch milliseconds on both dialects so the claim SQL is the same text apart from NOW().
 import { EntitySchema } from 'typeorm';
 import type { MigrationInterface, QueryRunner } from 'typeorm';
+import type { StoreModule } from '../store/datasource.js';
 
 /** The row as stored (snake_case columns). */
 export interface JobRow {
@@ -106,5 +107,5 @@ export class JobSchema1764160000000 implements MigrationInterface {
 export const jobEntities = [JobEntity];
 /** Migrations of the jobs module, oldest first. */
 export const jobMigrations = [JobSchema1764160000000];
-/** The jobs module in the store's `{ name, entities, migrations }` shape (openDataSource's `modules`). */
-export const jobsModule = { name: 'jobs', entities: jobEntities, migrations: jobMigrations };
+/** The jobs module for `openDataSource(url, { modules: [jobsModule] })`. */
+export const jobsModule: StoreModule = { name: 'jobs', entities: jobEntities, migrations: jobMigrations };

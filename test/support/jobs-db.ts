@@ -1,8 +1,8 @@
-// Test databases for the job queue: a DataSource with the jobs module migrated, plus the tables the fault-test
+// Test databases for the job queue: the store's DataSource with the jobs module, plus the tables the fault-test
 // handlers write (an idempotent effect row per job, a run log, a stand-in resource table for outbox tests).
-import { DataSource } from 'typeorm';
-import type { DataSourceOptions } from 'typeorm';
-import { jobEntities, jobMigrations } from '../../src/jobs/schema.js';
+import type { DataSource } from 'typeorm';
+import { dialectOf, openDataSource } from '../../src/store/datasource.js';
+import { jobsModule } from '../../src/jobs/schema.js';
 
 const TEST_TABLES: Record<'sqlite' | 'postgres', string[]> = {
   sqlite: [
@@ -19,16 +19,9 @@ const TEST_TABLES: Record<'sqlite' | 'postgres', string[]> = {
   ],
 };
 
-/** Opens a DataSource on a test database URL (sqlite:<path> or postgres://...) and migrates the job table. */
+/** Opens the store's DataSource with the jobs module on a test database URL and adds the test tables. */
 export async function openJobsDb(url: string): Promise<DataSource> {
-  const common = { entities: jobEntities, migrations: jobMigrations, migrationsRun: true, synchronize: false };
-  const options: DataSourceOptions = url.startsWith('sqlite:')
-    ? { ...common, type: 'better-sqlite3', database: url.slice('sqlite:'.length), enableWAL: true, timeout: 5000 }
-    : { ...common, type: 'postgres', url, poolSize: 5 };
-  // typeorm types migrations as Function[]; ours are MigrationInterface constructors.
-  const ds = new DataSource(options as DataSourceOptions);
-  await ds.initialize();
-  const dialect = ds.options.type === 'postgres' ? 'postgres' : 'sqlite';
-  for (const statement of TEST_TABLES[dialect]) await ds.query(statement);
+  const ds = await openDataSource(url, { modules: [jobsModule], poolSize: 5 });
+  for (const statement of TEST_TABLES[dialectOf(ds)]) await ds.query(statement);
   return ds;
 }
