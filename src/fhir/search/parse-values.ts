@@ -68,7 +68,9 @@ export function parseNumber(text: string, code: string): { value: number; lower:
   const decimals = m[3]?.length ?? 0;
   const exponent = m[4] === undefined ? undefined : Number(m[4]);
   const half = exponent === undefined ? 0.5 * 10 ** -decimals : 0.5 * 10 ** (exponent - decimals - 1);
-  return { value, lower: value - half, upper: value + half };
+  // toPrecision(15) drops binary noise so that 5.4 - 0.05 is 5.35, not 5.3500000000000005.
+  const round = (x: number): number => Number(x.toPrecision(15));
+  return { value, lower: round(value - half), upper: round(value + half) };
 }
 
 export function parseNumberValue(text: string, code: string): Extract<SearchValue, { kind: 'number' }> {
