@@ -215,7 +215,7 @@ function finish(
   const canonical = o.canonical ?? true;
   // Order along the normal; canonical output runs feet to head whichever way the normal points.
   const sign = canonical && normal[2] < 0 ? -1 : 1;
-  const zAxis: Vec3 = [normal[0] * sign, normal[1] * sign, normal[2] * sign];
+  const zAxis: Vec3 = [normal[0] * sign + 0, normal[1] * sign + 0, normal[2] * sign + 0]; // + 0: no -0
   const sorted = placed.map((p) => ({ ...p, along: dot(p.position, zAxis) })).sort((a, b) => a.along - b.along);
   const spacingZ = checkStack(sorted, zAxis, o, warnings, ref.nominalSpacing);
   store.trim(placed.length);
@@ -234,7 +234,7 @@ function finish(
         origin[1] + row[1] * dx * (ref.columns - 1),
         origin[2] + row[2] * dx * (ref.columns - 1),
       ];
-      xAxis = [-row[0], -row[1], -row[2]];
+      xAxis = [-row[0] + 0, -row[1] + 0, -row[2] + 0];
     }
     if (flipY) {
       origin = [
@@ -242,7 +242,7 @@ function finish(
         origin[1] + column[1] * dy * (ref.rows - 1),
         origin[2] + column[2] * dy * (ref.rows - 1),
       ];
-      yAxis = [-column[0], -column[1], -column[2]];
+      yAxis = [-column[0] + 0, -column[1] + 0, -column[2] + 0];
     }
     warnings.push(`flipped ${[flipX ? 'x' : '', flipY ? 'y' : ''].filter(Boolean).join(' and ')} to LPS order`);
   }

@@ -12,8 +12,8 @@ export class SliceStore {
     expected: number | undefined,
     private readonly maxVoxels: number,
   ) {
-    this.capacity = Math.max(1, expected ?? 64);
     this.checkLimit(expected ?? 1);
+    this.capacity = Math.max(1, expected ?? Math.min(64, Math.floor(maxVoxels / sliceSize)));
     this.data = new Int16Array(this.sliceSize * this.capacity);
   }
 
