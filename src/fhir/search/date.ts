@@ -69,12 +69,11 @@ export function parseDateRange(text: string): DateRange | undefined {
 }
 
 /**
- * Widens a query range for `ap`: by 10% of the gap between the value and now, as the spec recommends
- * (http://hl7.org/fhir/R4/search.html#prefix), and at least one day so that "today" still matches something.
+ * Widens a query range for `ap` by 10% of the distance between its start and now, as the spec recommends
+ * (http://hl7.org/fhir/R4/search.html#prefix), and at least by its own width. Same rule as the SQL builder.
  */
 export function approximateRange(range: DateRange, now: number): DateRange {
-  const gap = Math.max(Math.abs(now - range.start), Math.abs(now - range.end));
-  const delta = Math.max(0.1 * gap, 86_400_000);
+  const delta = Math.max(Math.round(Math.abs(now - range.start) * 0.1), range.end - range.start);
   return { start: range.start - delta, end: range.end + delta };
 }
 
@@ -82,7 +81,7 @@ export function approximateRange(range: DateRange, now: number): DateRange {
  * The reference semantics of a date prefix (http://hl7.org/fhir/R4/search.html#prefix): whether a target range
  * (from the index) matches a query range. The SQL builder mirrors these comparisons.
  */
-export function dateRangeMatches(prefix: Prefix, query: DateRange, target: DateRange): boolean {
+export function dateRangeMatches(prefix: Prefix, query: DateRange, target: DateRange, now = Date.now()): boolean {
   const contained = target.start >= query.start && target.end <= query.end;
   switch (prefix) {
     case 'eq':
@@ -101,9 +100,10 @@ export function dateRangeMatches(prefix: Prefix, query: DateRange, target: DateR
       return target.start >= query.end;
     case 'eb':
       return target.end <= query.start;
-    case 'ap':
-      // The parser has already widened the query range; any overlap matches.
-      return target.start < query.end && target.end > query.start;
+    case 'ap': {
+      const wide = approximateRange(query, now);
+      return target.start < wide.end && target.end > wide.start;
+    }
   }
 }
 

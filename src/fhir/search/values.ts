@@ -2,9 +2,17 @@
 // FHIR R4 search on strings: http://hl7.org/fhir/R4/search.html#string ; references: #reference
 import { isKnownResourceType } from './registry.js';
 
-/** Lower case with accents (combining marks) folded: "Zoë" and "ZOE" both become "zoe" (search.html#string). */
+/**
+ * Lower case, accents (combining marks) folded, whitespace collapsed and trimmed: "Zoë" and " ZOE" both become
+ * "zoe" (search.html#string). Must stay identical to the store's query-side normalisation (src/store/normalize.ts).
+ */
 export function normalizeString(text: string): string {
-  return text.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase();
+  return text
+    .normalize('NFD')
+    .replace(/\p{M}+/gu, '')
+    .toLowerCase()
+    .replace(/\s+/g, ' ')
+    .trim();
 }
 
 export interface ParsedReference {
