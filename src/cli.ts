@@ -10,6 +10,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'serve FHIR (HTTP), MLLP and in-process workers',
     load: async () => (await import('./commands/serve.js')).serve,
   },
+  worker: { summary: 'run background jobs from the shared queue (scale mode)', load: async () => (await import('./commands/worker.js')).worker },
   extract: { summary: 'report CSV -> labels', load: async () => (await import('./commands/extract.js')).extract },
   'eval-labels': { summary: 'label P/R/F1', load: async () => (await import('./commands/eval-labels.js')).evalLabels },
   phantom: {

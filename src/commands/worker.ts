@@ -1,0 +1,75 @@
+// `ct-fhir worker`: runs job workers against DATABASE_URL (scale mode: any number of these share the queue with the
+// API processes). Settings: WORKERS (jobs at once, >= 1), JOB_TYPES (comma list; default every registered type),
+// JOB_LIMITS (per-type limits, see jobs/limits.ts), JOB_LEASE_MS (30000), JOB_POLL_MS (1000), JOB_STOP_TIMEOUT_MS
+// (25000, under docker's default 30 s stop grace). Each also as a --flag. SIGTERM/SIGINT: graceful stop.
+import { ConfigError, flagsToEnv, loadConfig } from '../config.js';
+import { createLogger } from '../log.js';
+import { openDataSource } from '../store/datasource.js';
+import { diagnosticHandlers } from '../jobs/diagnostics.js';
+import { parseTypeLimits } from '../jobs/limits.js';
+import { JobQueue } from '../jobs/queue.js';
+import { jobsModule } from '../jobs/schema.js';
+import type { HandlerRegistry } from '../jobs/types.js';
+import { Worker } from '../jobs/worker.js';
+
+/** Handlers this process can run. The app's handlers (report labels, classification, HL7 delivery) join here. */
+export function registeredHandlers(): HandlerRegistry {
+  return { ...diagnosticHandlers };
+}
+
+function ms(env: Record<string, string | undefined>, key: string, dflt: number): number {
+  const raw = env[key];
+  if (raw === undefined || raw === '') return dflt;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 10 || n > 3_600_000) {
+    throw new ConfigError(`${key} must be an integer number of milliseconds in [10, 3600000], got "${raw}"`);
+  }
+  return n;
+}
+
+/** The handlers selected by JOB_TYPES (all when unset); unknown names are a ConfigError. */
+export function selectHandlers(all: HandlerRegistry, types: string | undefined): HandlerRegistry {
+  if (!types || types.trim() === '') return all;
+  const selected: HandlerRegistry = {};
+  for (const type of types.split(',').map((t) => t.trim())) {
+    const handler = all[type];
+    if (!handler)
+      throw new ConfigError(`JOB_TYPES names "${type}", which has no handler (known: ${Object.keys(all).join(', ')})`);
+    selected[type] = handler;
+  }
+  return selected;
+}
+
+/** Entry point of `ct-fhir worker`; resolves with the exit code after a graceful stop. */
+export async function worker(argv: string[]): Promise<number> {
+  const { env: flags, rest } = flagsToEnv(argv);
+  if (rest.length > 0) throw new ConfigError(`unexpected argument "${rest[0]}"`);
+  const env = { ...process.env, ...flags };
+  const config = loadConfig(env);
+  if (config.workers < 1) throw new ConfigError('WORKERS must be at least 1 for ct-fhir worker');
+  let limits;
+  try {
+    limits = parseTypeLimits(env.JOB_LIMITS);
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
+  }
+  const handlers = selectHandlers(registeredHandlers(), env.JOB_TYPES);
+  const leaseMs = ms(env, 'JOB_LEASE_MS', 30_000);
+  const pollMs = ms(env, 'JOB_POLL_MS', 1000);
+  const stopTimeoutMs = ms(env, 'JOB_STOP_TIMEOUT_MS', 25_000);
+  const logger = createLogger(config.logLevel, { command: 'worker' });
+
+  const ds = await openDataSource(config.databaseUrl, { modules: [jobsModule] });
+  const queue = new JobQueue(ds, { logger });
+  const w = new Worker(queue, { handlers, concurrency: config.workers, limits, leaseMs, pollMs, logger });
+  w.start();
+  await new Promise<void>((resolve) => {
+    process.once('SIGTERM', resolve);
+    process.once('SIGINT', resolve);
+  });
+  logger.info('stopping: no new jobs; waiting for running ones', { timeoutMs: stopTimeoutMs, running: w.active });
+  await w.stop(stopTimeoutMs);
+  queue.close();
+  await ds.destroy();
+  return 0;
+}
