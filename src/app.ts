@@ -15,8 +15,6 @@ import type { Logger } from './log.js';
 import { type StoreModule, openDataSource } from './store/datasource.js';
 import { SqlRepository, type WriteHook } from './store/sql-repository.js';
 
-export const SOFTWARE = { name: 'ct-fhir', version: '0.1.0' };
-
 export interface RunningServer {
   /** The FHIR base URL actually listened on. */
   baseUrl: string;

@@ -14,7 +14,9 @@ import {
 } from './interactions/crud.js';
 import { historyInteraction } from './interactions/history.js';
 import { searchInteraction } from './interactions/search.js';
+import { capabilityStatement } from './capability.js';
 import { badRequest, notAllowed, notFound } from './outcomes.js';
+import { SOFTWARE } from '../version.js';
 import type { FhirRequest, FhirResponse } from './request.js';
 
 type Route = (ctx: FhirContext, req: FhirRequest, p: string[]) => Promise<FhirResponse>;
@@ -49,6 +51,7 @@ async function bundleRoute(ctx: FhirContext, req: FhirRequest): Promise<FhirResp
 const ROUTES: Record<string, Route> = {
   'POST ': (ctx, req) => bundleRoute(ctx, req),
   'GET _history': (ctx, req) => historyInteraction(ctx, req),
+  'GET metadata': async (ctx) => ({ status: 200, body: capabilityStatement(ctx, SOFTWARE) }),
   'GET $': (ctx, req, p) => operation(ctx, req, p[0]!.slice(1)),
   'POST $': (ctx, req, p) => operation(ctx, req, p[0]!.slice(1)),
   'GET T': (ctx, req, p) => searchInteraction(ctx, req, p[0]!),
@@ -73,6 +76,7 @@ function shape(parts: string[]): string {
     .map((part, i) => {
       if (part.startsWith('$')) return '$';
       if (part === '_history' || part === '_search') return part;
+      if (i === 0 && part === 'metadata' && parts.length === 1) return part;
       if (i === 0) return part === '' ? '' : 'T';
       if (i === 3 && parts[2] === '_history') return 'V';
       return 'I';

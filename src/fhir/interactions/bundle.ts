@@ -8,6 +8,7 @@ import type { FhirContext } from '../context.js';
 import { badRequest, OperationOutcomeError, preconditionFailed, toOutcomeError } from '../outcomes.js';
 import type { Repository } from '../repository.js';
 import type { FhirMethod, FhirRequest, FhirResponse } from '../request.js';
+import { assertValid } from '../validation.js';
 import { findMatches } from './matches.js';
 import { versionedUrl, writeResponse } from './respond.js';
 
@@ -161,6 +162,7 @@ async function runPlanned(ctx: FhirContext, repo: Repository, p: Planned, dispat
         `Bundle.entry[${p.index}].resource`,
       );
     }
+    if (ctx.validate) assertValid(resource as Resource);
     const created = await repo.create(resource as Resource, { id: p.newId });
     return { ...writeResponse(txCtx, p.req, 201, created), location: versionedUrl(txCtx, created) };
   }

@@ -4,7 +4,8 @@
 import type { Bundle, BundleEntry, BundleLink, OperationOutcome, Resource } from 'fhir/r4.js';
 import type { FhirContext } from '../context.js';
 import type { FhirRequest, FhirResponse } from '../request.js';
-import { formatSearchRequest, parseSearchRequest } from '../search/parse.js';
+import { formatSearchRequest } from '../search/format.js';
+import { parseSearchRequest } from '../search/parse.js';
 import type { SearchRequest } from '../search/types.js';
 import { subset } from '../summary.js';
 import { assertKnownType } from './body.js';
