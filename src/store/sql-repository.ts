@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { Resource } from 'fhir/r4.js';
 import type { DataSource, EntityManager } from 'typeorm';
 import type {
+  CreateOptions,
   HistoryPage,
   HistoryRequest,
   Repository,
@@ -107,8 +108,8 @@ export class SqlRepository implements Repository {
     };
   }
 
-  async create<T extends Resource>(resource: T): Promise<T> {
-    return this.run(true, (m) => this.write(m, { ...resource, id: randomUUID() }, undefined, 'POST'));
+  async create<T extends Resource>(resource: T, options: CreateOptions = {}): Promise<T> {
+    return this.run(true, (m) => this.write(m, { ...resource, id: options.id ?? randomUUID() }, undefined, 'POST'));
   }
 
   async read<T extends Resource>(resourceType: string, id: string): Promise<T> {
