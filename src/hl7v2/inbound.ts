@@ -112,9 +112,11 @@ export function createInboundProcessor(options: InboundOptions = {}) {
     if (received.kind === 'new') return apply(msg, received.id);
     const row = received.row;
     if (row.ack) {
-      log.info('hl7 duplicate answered with the original ACK', { messageId: row.id, controlId: msg.controlId });
       const acks = row.ack.split('\n');
       const code = Hl7Message.parse(acks.at(-1)!).get('MSA-1').replace(/^C/, 'A') as ProcessOutcome['code'];
+      // AR invites a resend (HL7 v2.5.1 table 0008): process it again rather than repeat the rejection.
+      if (code === 'AR') return apply(msg, row.id);
+      log.info('hl7 duplicate answered with the original ACK', { messageId: row.id, controlId: msg.controlId });
       return { code, acks, duplicate: true, messageId: row.id };
     }
     if (Date.now() - row.receivedAt > staleAfter) return apply(msg, row.id); // crashed mid-way: finish it

@@ -1,0 +1,280 @@
+// The MLLP listener with the real inbound pipeline (parse + mapping, no database), driven by the real
+// node-hl7-client where it can send the case and by raw sockets where it cannot.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client, Message } from 'node-hl7-client';
+import { MllpListener } from '../../../src/hl7v2/listener.js';
+import { createInboundProcessor } from '../../../src/hl7v2/inbound.js';
+import { MllpSender } from '../../../src/hl7v2/sender.js';
+import { Hl7Message } from '../../../src/hl7v2/message.js';
+import { createLogger } from '../../../src/log.js';
+import { fixture } from '../../unit/hl7v2/fixtures.js';
+import { RawClient, msa } from './raw-client.js';
+
+const oru = (id: string): string => fixture('oru-r01-v23.hl7').replace('MSG00023', id);
+const logLines: string[] = [];
+const logger = createLogger('debug', {}, (l) => logLines.push(l));
+
+describe('MLLP listener', () => {
+  let listener: MllpListener;
+  let port: number;
+  before(async () => {
+    const proc = createInboundProcessor({ logger });
+    listener = new MllpListener({
+      port: 0,
+      handle: proc.handle,
+      maxFrameBytes: 16 * 1024 * 1024,
+      frameTimeoutMs: 400,
+      idleTimeoutMs: 1500,
+      logger,
+    });
+    port = (await listener.start()).port;
+  });
+  after(async () => listener.close());
+
+  it('answers 32 messages sent one after another by node-hl7-client, each ACK with its own MSA-2', async () => {
+    const client = new Client({ host: '127.0.0.1' });
+    const acks: string[] = [];
+    let wake: () => void = () => undefined;
+    // waitAck: true makes node-hl7-client 3.2.0 stall after the first message here, so wait for each ACK ourselves.
+    const conn = client.createConnection({ port, waitAck: false }, (res) => {
+      acks.push(res.getMessage().get('MSA.2').toString());
+      wake();
+    });
+    try {
+      for (let i = 0; i < 32; i++) {
+        const got = new Promise<void>((r) => (wake = r));
+        await conn.sendMessage(new Message({ text: oru(`SEQ${i}`) }));
+        await got;
+      }
+      assert.deepEqual(
+        acks,
+        Array.from({ length: 32 }, (_, i) => `SEQ${i}`),
+      );
+    } finally {
+      client.closeAll();
+    }
+  });
+
+  it('gives each of 16 concurrent node-hl7-client senders its own MSA-2s, in order', async () => {
+    const clients = Array.from({ length: 16 }, () => new Client({ host: '127.0.0.1' }));
+    try {
+      const results = await Promise.all(
+        clients.map(async (client, c) => {
+          const acks: string[] = [];
+          let done: () => void = () => undefined;
+          const finished = new Promise<void>((r) => (done = r));
+          const conn = client.createConnection({ port, waitAck: false }, (res) => {
+            acks.push(res.getMessage().get('MSA.2').toString());
+            if (acks.length === 10) done();
+          });
+          for (let i = 0; i < 10; i++) await conn.sendMessage(new Message({ text: oru(`C${c}M${i}`) }));
+          await finished;
+          return acks;
+        }),
+      );
+      results.forEach((acks, c) =>
+        assert.deepEqual(
+          acks,
+          Array.from({ length: 10 }, (_, i) => `C${c}M${i}`),
+        ),
+      );
+    } finally {
+      for (const c of clients) c.closeAll();
+    }
+  });
+
+  it('decodes a message split into many small chunks sent with pauses', async () => {
+    const c = await RawClient.connect(port);
+    const bytes = Buffer.concat([Buffer.from([0x0b]), Buffer.from(oru('SPLIT1')), Buffer.from([0x1c, 0x0d])]);
+    for (let i = 0; i < bytes.length; i += 37) {
+      c.write(bytes.subarray(i, i + 37));
+      if (i % 185 === 0) await new Promise((r) => setTimeout(r, 5));
+    }
+    assert.deepEqual(msa((await c.next())[0]!), ['AA', 'SPLIT1']);
+    c.close();
+  });
+
+  it('answers several messages pipelined in one chunk, in order', async () => {
+    const c = await RawClient.connect(port);
+    const ids = ['P1', 'P2', 'P3', 'P4', 'P5'];
+    c.write(Buffer.concat(ids.map((id) => Buffer.from(`\x0b${oru(id)}\x1c\r`))));
+    assert.deepEqual(
+      (await c.next(5)).map((a) => msa(a)[1]),
+      ids,
+    );
+    c.close();
+  });
+
+  for (const [name, term] of [
+    ['\\n', '\n'],
+    ['\\r\\n', '\r\n'],
+    ['\\r', '\r'],
+  ] as const) {
+    it(`accepts ${name} segment terminators on the wire`, async () => {
+      const c = await RawClient.connect(port);
+      c.send(oru('TERM').split('\r').join(term) + term);
+      assert.deepEqual(msa((await c.next())[0]!), ['AA', 'TERM']);
+      c.close();
+    });
+  }
+
+  it('answers an FHS/BHS batch with a batch of ACKs', async () => {
+    const c = await RawClient.connect(port);
+    c.send(
+      `FHS|^~\\&|RIS|GENHOSP|CTFHIR|CTF\rBHS|^~\\&|RIS|GENHOSP|CTFHIR|CTF\r${oru('B1')}\r${oru('B2')}\rBTS|2\rFTS|1`,
+    );
+    const [reply] = await c.next();
+    const lines = reply!.split('\r');
+    assert.deepEqual(
+      lines.map((l) => l.slice(0, 3)),
+      ['FHS', 'BHS', 'MSH', 'MSA', 'MSH', 'MSA', 'BTS', 'FTS'],
+    );
+    assert.deepEqual(
+      lines.filter((l) => l.startsWith('MSA')),
+      ['MSA|AA|B1', 'MSA|AA|B2'],
+    );
+    assert.equal(lines[1]!.split('|')[2], 'CTFHIR', 'batch header swaps sender and receiver');
+    c.close();
+  });
+
+  it('accepts a 10 MB message', async () => {
+    const c = await RawClient.connect(port);
+    const big = `${oru('BIG10')}\rOBX|4|TX|18782-3^X^LN||${'z'.repeat(10 * 1024 * 1024)}`;
+    c.send(big);
+    assert.deepEqual(msa((await c.next(1, 20_000))[0]!), ['AA', 'BIG10']);
+    c.close();
+  });
+
+  it('drops a truncated frame and answers the good frame after it', async () => {
+    const c = await RawClient.connect(port);
+    c.write(Buffer.from(`\x0b${oru('TRUNC').slice(0, 100)}`));
+    c.send(oru('AFTER'));
+    assert.deepEqual(msa((await c.next())[0]!), ['AA', 'AFTER']);
+    assert.ok(logLines.some((l) => l.includes('"kind":"truncated"')));
+    c.close();
+  });
+
+  it('discards bytes that are not HL7 outside frames and rejects them inside a frame (AR)', async () => {
+    const c = await RawClient.connect(port);
+    c.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+    c.send('\x00\x01 binary junk');
+    c.send(oru('OK1'));
+    const [ar, aa] = await c.next(2);
+    assert.equal(msa(ar!)[0], 'AR');
+    assert.deepEqual(msa(aa!), ['AA', 'OK1']);
+    assert.ok(logLines.some((l) => l.includes('"kind":"garbage"')));
+    c.close();
+  });
+
+  it('rejects a frame without MSH (AR) and wrong encoding characters (AR with MSA-2 salvaged)', async () => {
+    const c = await RawClient.connect(port);
+    c.send('PID|1||MRN1');
+    c.send(oru('BADENC').replace('MSH|^~\\&|', 'MSH|^^\\&|'));
+    const [a, b] = await c.next(2);
+    assert.equal(msa(a!)[0], 'AR');
+    assert.deepEqual(msa(b!), ['AR', 'BADENC']);
+    assert.match(b!, /ERR\|/);
+    c.close();
+  });
+
+  it('answers AE with ERR at PID-3 for a message without a patient identifier', async () => {
+    const c = await RawClient.connect(port);
+    c.send(fixture('oru-r01-no-pid3.hl7'));
+    const [ack] = await c.next();
+    assert.deepEqual(msa(ack!), ['AE', 'MSG00404']);
+    assert.equal(Hl7Message.parse(ack!).segment('ERR')!.rawField(2), 'PID^1^3^1');
+    c.close();
+  });
+
+  it('finishes a slow sender within the frame timeout and closes a stalled one; others keep working', async () => {
+    const slow = await RawClient.connect(port);
+    const bytes = Buffer.from(`\x0b${oru('SLOW')}\x1c\r`);
+    const step = Math.ceil(bytes.length / 5);
+    for (let i = 0; i < bytes.length; i += step) {
+      slow.write(bytes.subarray(i, i + step));
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.deepEqual(msa((await slow.next())[0]!), ['AA', 'SLOW']);
+    const stalled = await RawClient.connect(port);
+    stalled.write(Buffer.from(`\x0b${oru('STALL').slice(0, 50)}`));
+    const other = await RawClient.connect(port);
+    other.send(oru('OTHER'));
+    assert.deepEqual(msa((await other.next())[0]!), ['AA', 'OTHER']);
+    await stalled.waitClosed(3000);
+    assert.ok(logLines.some((l) => l.includes('mllp frame stalled')));
+    slow.close();
+    other.close();
+  });
+
+  it('closes an idle connection after the idle timeout', async () => {
+    const c = await RawClient.connect(port);
+    await c.waitClosed(4000);
+  });
+});
+
+describe('MLLP listener limits and TLS', () => {
+  it('answers AR for a frame over the size limit and keeps the connection', async () => {
+    const proc = createInboundProcessor();
+    const l = new MllpListener({ port: 0, handle: proc.handle, maxFrameBytes: 64 * 1024 });
+    const { port } = await l.start();
+    try {
+      const c = await RawClient.connect(port);
+      c.send(`${oru('HUGE')}\rOBX|4|TX|||${'q'.repeat(200_000)}`);
+      c.send(oru('SMALL'));
+      const [ar, aa] = await c.next(2);
+      assert.deepEqual(msa(ar!), ['AR', 'HUGE']);
+      assert.match(ar!, /exceeds the limit/);
+      assert.deepEqual(msa(aa!), ['AA', 'SMALL']);
+      c.close();
+    } finally {
+      await l.close();
+    }
+  });
+
+  it('serves MLLP over TLS (MllpSender as the client)', async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'ct-fhir-tls-'));
+    try {
+      execFileSync(
+        'openssl',
+        [
+          'req',
+          '-x509',
+          '-newkey',
+          'rsa:2048',
+          '-nodes',
+          '-days',
+          '1',
+          '-subj',
+          '/CN=localhost',
+          '-keyout',
+          join(dir, 'key.pem'),
+          '-out',
+          join(dir, 'cert.pem'),
+        ],
+        { stdio: 'ignore' },
+      );
+    } catch {
+      t.skip('openssl is not available to make a test certificate');
+      return;
+    }
+    const key = readFileSync(join(dir, 'key.pem'));
+    const cert = readFileSync(join(dir, 'cert.pem'));
+    const proc = createInboundProcessor();
+    const l = new MllpListener({ port: 0, handle: proc.handle, tls: { key, cert } });
+    const { port } = await l.start();
+    const sender = new MllpSender({ host: '127.0.0.1', port, tls: { ca: cert, servername: 'localhost' } });
+    try {
+      const r = await sender.send(oru('TLS1'));
+      assert.equal(r.outcome, 'AA');
+      assert.equal(r.controlId, 'TLS1');
+    } finally {
+      await sender.close();
+      await l.close();
+    }
+  });
+});
