@@ -96,11 +96,13 @@ interface TokenValue {
 
 const normText = (v: unknown): string | null => (str(v) ? normalizeString(v as string) : null);
 
-function codingToken(c: Obj, text: string | null): TokenValue | undefined {
+/** A Coding as a token; its text is the concept's text and the coding's display (:text searches both). */
+function codingToken(c: Obj, conceptText: unknown): TokenValue | undefined {
   const system = str(c.system) ?? null;
   const value = str(c.code) ?? null;
   if (system === null && value === null) return undefined;
-  return { system, value, text: text ?? normText(c.display) };
+  const texts = [...new Set([str(conceptText), str(c.display)].filter((x) => x !== undefined))];
+  return { system, value, text: texts.length > 0 ? normalizeString(texts.join(' ')) : null };
 }
 
 /** Token values of Coding, CodeableConcept, Identifier, ContactPoint, code, boolean, string (search.html#token). */
@@ -112,13 +114,13 @@ function tokenValues(t: Typed): TokenValue[] {
   if (!isObj(d)) return [];
   switch (t.type) {
     case 'Coding': {
-      const v = codingToken(d, null);
+      const v = codingToken(d, undefined);
       return v ? [v] : [];
     }
     case 'CodeableConcept': {
       const text = normText(d.text);
       const out = (Array.isArray(d.coding) ? d.coding : []).flatMap((c: unknown) => {
-        const v = isObj(c) ? codingToken(c, text) : undefined;
+        const v = isObj(c) ? codingToken(c, d.text) : undefined;
         return v ? [v] : [];
       });
       // Text-only concepts still answer :text searches.
@@ -147,7 +149,16 @@ interface ReferenceValue {
 }
 
 /** Reference values: `Type/id` as type + id, absolute URLs as url (search.html#reference); `#x` is skipped. */
-function referenceValues(t: Typed, def: SearchParamDef): { refs: ReferenceValue[]; identifiers: TokenValue[] } {
+/** Reads a reference string; one on this server's base URL counts as the relative `Type/id`. */
+function readReference(ref: string, base: string | undefined): ReturnType<typeof parseReferenceString> {
+  return parseReferenceString(base !== undefined && ref.startsWith(base) ? ref.slice(base.length) : ref);
+}
+
+function referenceValues(
+  t: Typed,
+  def: SearchParamDef,
+  base: string | undefined,
+): { refs: ReferenceValue[]; identifiers: TokenValue[] } {
   const d = t.data;
   const refs: ReferenceValue[] = [];
   const identifiers: TokenValue[] = [];
@@ -157,14 +168,14 @@ function referenceValues(t: Typed, def: SearchParamDef): { refs: ReferenceValue[
     refs.push({ targetType: type ?? null, targetId: id ?? null, url: url ?? null });
   };
   if (typeof d === 'string') {
-    const p = parseReferenceString(d);
+    const p = readReference(d, base);
     if (p) add(p.resourceType, p.id, p.url);
     else if (!d.startsWith('#') && d.length > 0) add(undefined, undefined, d);
   } else if (isObj(d) && str(d.resourceType)) {
     if (str(d.id)) add(d.resourceType as string, d.id as string, undefined);
   } else if (isObj(d)) {
     const ref = str(d.reference);
-    const p = ref ? parseReferenceString(ref) : undefined;
+    const p = ref ? readReference(ref, base) : undefined;
     const declared = str(d.type);
     if (p) add(p.resourceType ?? declared, p.id, p.url);
     if (isObj(d.identifier)) {
@@ -224,7 +235,12 @@ function quantityValues(t: Typed): QuantityValue[] {
 }
 
 /** The values one component of a composite contributes, as parts. */
-function compositeParts(type: SearchParamType, values: Typed[], def: SearchParamDef): IndexPart[] {
+function compositeParts(
+  type: SearchParamType,
+  values: Typed[],
+  def: SearchParamDef,
+  base: string | undefined,
+): IndexPart[] {
   const out: IndexPart[] = [];
   for (const t of values) {
     if (type === 'token') for (const v of tokenValues(t)) out.push({ type: 'token', system: v.system, value: v.value });
@@ -232,7 +248,7 @@ function compositeParts(type: SearchParamType, values: Typed[], def: SearchParam
     else if (type === 'date') for (const r of dateRanges(t)) out.push({ type: 'date', ...r });
     else if (type === 'string') for (const s of stringParts(t)) out.push({ type: 'string', value: normalizeString(s) });
     else if (type === 'reference') {
-      for (const r of referenceValues(t, def).refs) {
+      for (const r of referenceValues(t, def, base).refs) {
         const value = r.targetType && r.targetId ? `${r.targetType}/${r.targetId}` : r.url;
         out.push({ type: 'token', system: null, value });
       }
@@ -250,6 +266,11 @@ function combinations(parts: IndexPart[][], cap = 256): IndexPart[][] {
     acc = next;
   }
   return acc;
+}
+
+export interface IndexOptions {
+  /** This server's base URL: absolute references on it are indexed as `Type/id`, like relative ones. */
+  baseUrl?: string;
 }
 
 /** An empty set of index rows. */
@@ -271,7 +292,7 @@ class RowSink {
 }
 
 /** Composite rows: the components evaluated on one element (Observation or one component), every combination. */
-function indexComposite(sink: RowSink, def: SearchParamDef, key: string, t: Typed): void {
+function indexComposite(sink: RowSink, def: SearchParamDef, key: string, t: Typed, base: string | undefined): void {
   const parts: IndexPart[][] = [];
   for (const [i, c] of (def.components ?? []).entries()) {
     const ckey = `${key}\u0000${i}`;
@@ -285,7 +306,7 @@ function indexComposite(sink: RowSink, def: SearchParamDef, key: string, t: Type
       compiled.set(`${ckey}\u0000node`, comp);
       found = evaluate(comp, t.node, '');
     }
-    parts.push(compositeParts(c.type, found, def));
+    parts.push(compositeParts(c.type, found, def, base));
   }
   if (parts.some((p) => p.length === 0)) return;
   for (const combo of combinations(parts)) {
@@ -293,7 +314,13 @@ function indexComposite(sink: RowSink, def: SearchParamDef, key: string, t: Type
   }
 }
 
-function indexParam(sink: RowSink, resource: Resource, def: SearchParamDef, expression: Compiled): void {
+function indexParam(
+  sink: RowSink,
+  resource: Resource,
+  def: SearchParamDef,
+  expression: Compiled,
+  base: string | undefined,
+): void {
   const key = `${resource.resourceType}\u0000${def.code}`;
   const values = evaluate(expression, resource, resource.resourceType);
   const code = def.code;
@@ -312,7 +339,7 @@ function indexParam(sink: RowSink, resource: Resource, def: SearchParamDef, expr
         }
         break;
       case 'reference': {
-        const { refs, identifiers } = referenceValues(t, def);
+        const { refs, identifiers } = referenceValues(t, def, base);
         for (const r of refs)
           sink.add('reference', { code, ...r }, `${code}\u0000${r.targetType}/${r.targetId}|${r.url}`);
         for (const v of identifiers) {
@@ -339,7 +366,7 @@ function indexParam(sink: RowSink, resource: Resource, def: SearchParamDef, expr
           sink.add('uri', { code, value: t.data }, `${code}\u0000${t.data}`);
         break;
       case 'composite':
-        indexComposite(sink, def, key, t);
+        indexComposite(sink, def, key, t, base);
         break;
       case 'special':
         break;
@@ -351,7 +378,8 @@ function indexParam(sink: RowSink, resource: Resource, def: SearchParamDef, expr
  * Extracts the search index rows of one resource version: all R4 (and US Core) search parameters of its type,
  * evaluated with FHIRPath (http://hl7.org/fhir/R4/search.html). References are never resolved.
  */
-export function indexResource(resource: Resource): IndexRows {
+export function indexResource(resource: Resource, options: IndexOptions = {}): IndexRows {
+  const base = options.baseUrl === undefined ? undefined : `${options.baseUrl.replace(/\/+$/, '')}/`;
   const type = resource.resourceType;
   let params = byType.get(type);
   if (!params) {
@@ -362,6 +390,6 @@ export function indexResource(resource: Resource): IndexRows {
     byType.set(type, params);
   }
   const sink = new RowSink();
-  for (const { def, expression } of params) indexParam(sink, resource, def, expression);
+  for (const { def, expression } of params) indexParam(sink, resource, def, expression, base);
   return sink.rows;
 }

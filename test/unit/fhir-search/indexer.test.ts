@@ -34,7 +34,9 @@ test('US Core lab Observation: tokens for status, category, code (+ normalised t
   assert.deepEqual(rows(ix, 'token', 'category'), [
     { system: 'http://terminology.hl7.org/CodeSystem/observation-category', value: 'laboratory', text: 'laboratory' },
   ]);
-  assert.deepEqual(rows(ix, 'token', 'code'), [{ system: LOINC, value: '2339-0', text: 'glucose blut' }]);
+  assert.deepEqual(rows(ix, 'token', 'code'), [
+    { system: LOINC, value: '2339-0', text: 'glucose blut glucose [mass/volume] in blood' },
+  ]);
   assert.deepEqual(rows(ix, 'token', 'identifier'), [{ system: 'urn:oid:1.2.3.4', value: 'LAB-0001', text: null }]);
   assert.deepEqual(rows(ix, 'token', '_id'), [{ system: null, value: 'obs-glucose-1', text: null }]);
 });
@@ -113,6 +115,16 @@ test('meta: _profile and _source as uri, _tag and _security as tokens', () => {
   assert.deepEqual(rows(ix, 'uri', '_source'), [{ value: 'urn:ct-fhir:hl7v2' }]);
   assert.deepEqual(rows(ix, 'token', '_tag'), [{ system: 'http://example.org/tags', value: 'ct-fhir', text: null }]);
   assert.equal(rows(ix, 'token', '_security').length, 1);
+});
+
+test('absolute references on our own base URL are indexed like relative ones', () => {
+  const dr = fixture<Resource>('diagnosticreport-note.json');
+  const ix = indexResource(dr, { baseUrl: 'http://example.org/fhir/' });
+  assert.deepEqual(rows(ix, 'reference', 'subject'), [{ targetType: 'Patient', targetId: 'pat-1', url: null }]);
+  const other = indexResource(dr, { baseUrl: 'http://example.org/fhir2' });
+  assert.deepEqual(rows(other, 'reference', 'subject'), [
+    { targetType: 'Patient', targetId: null, url: 'http://example.org/fhir/Patient/pat-1' },
+  ]);
 });
 
 test('Patient: HumanName and Address expand into normalised parts; exact keeps the original', () => {
