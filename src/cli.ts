@@ -18,6 +18,8 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     load: async () => (await import('./commands/phantom.js')).phantom,
   },
   inspect: { summary: 'load a DICOM folder as the worker does; print series choice, geometry, HU range, problems', load: async () => (await import('./commands/inspect.js')).inspect },
+  classify: { summary: 'classify a local DICOM series -> findings.json', load: async () => (await import('./commands/classify.js')).classify },
+  'eval-model': { summary: 'per-label AUROC (95% CI), AP, sens/spec, ROC PNGs', load: async () => (await import('./commands/eval-model.js')).evalModel },
 };
 
 function usage(): string {

@@ -1,26 +1,12 @@
 // Model manifest (models/<name>/model.json): what the ONNX file expects and means. Validated field by field at load;
 // every problem is reported with its JSON path. Format documented in models/README.md.
+import type { Preprocessing } from '../volume/preprocessing.js';
 import { Checker, join } from './check.js';
 
 export const MANIFEST_SCHEMA = 'ct-fhir.model/1';
 
-/** Volume preprocessing the model was trained with (fields of src/imaging/volume/preprocessing.ts). */
-export interface ManifestPreprocessing {
-  /** Resampled voxel spacing [z, y, x] in mm. */
-  spacing: [number, number, number];
-  /** HU range the stored volume is clipped to. */
-  clipHU: [number, number];
-  /** HU range clipped at model input. */
-  inputClipHU: [number, number];
-  /** Output range inputClipHU is scaled linearly onto. */
-  scale: [number, number];
-  /** Subtracted after scaling (ImageNet-style centring). */
-  centre: number;
-  /** Model input volume [z, y, x] after pad / centre-crop. */
-  shape: [number, number, number];
-  /** Pad value in HU, or "min" for the volume minimum. */
-  padValue: number | 'min';
-}
+/** Volume preprocessing the model was trained with: the volume module's Preprocessing (fields documented there). */
+export type ManifestPreprocessing = Preprocessing;
 
 export interface LabelMetrics {
   auroc: number | null;

@@ -1,0 +1,76 @@
+// `ct-fhir classify --dicom <dir> --out findings.json [--model <dir>]`: the whole image path on a local series
+// (issue 7 "Command line"): choose the series, build the HU volume, preprocess as the model's manifest says, infer,
+// write { model, version, findings }. An unusable series or model is one clear line on stderr and exit code 1.
+import { rename, writeFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { createLogger } from '../log.js';
+import type { Level } from '../log.js';
+import { OperationOutcomeError } from '../fhir/outcomes.js';
+import { DEFAULT_MODEL_DIR, openModel } from '../imaging/model/open.js';
+import { seriesInput, tensorDims } from '../imaging/model/series-input.js';
+import { PreprocessingError } from '../imaging/volume/preprocessing.js';
+import { VolumeError } from '../imaging/volume/types.js';
+
+class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+const HELP = 'usage: ct-fhir classify --dicom <dir> --out findings.json [--model <dir>]\n';
+
+/** Errors that mean "this series or model cannot be classified" (not a bug): reported as one line. */
+export function isExpectedFailure(err: unknown): err is Error {
+  return err instanceof VolumeError || err instanceof OperationOutcomeError || err instanceof PreprocessingError;
+}
+
+/** Entry point of `ct-fhir classify`. */
+export async function classify(argv: string[]): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      options: {
+        dicom: { type: 'string' },
+        out: { type: 'string' },
+        model: { type: 'string' },
+        help: { type: 'boolean', default: false },
+      },
+    }));
+  } catch (err) {
+    throw new UsageError(`${(err as Error).message}\n${HELP}`);
+  }
+  if (values.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  if (!values.dicom || !values.out) throw new UsageError(`--dicom and --out are required\n${HELP}`);
+  const logger = createLogger((process.env.LOG_LEVEL as Level | undefined) ?? 'warn', { command: 'classify' });
+  const modelDir = values.model ?? process.env.MODEL ?? DEFAULT_MODEL_DIR;
+  try {
+    const model = await openModel(modelDir, logger);
+    const { manifest } = model;
+    const input = await seriesInput(values.dicom, manifest.preprocessing);
+    const prediction = await model.run(input.data, tensorDims(manifest.input.shape, input.shape));
+    await model.close();
+    const result = { model: prediction.model, version: prediction.version, findings: prediction.findings };
+    const tmp = `${values.out}.${process.pid}.tmp`;
+    await writeFile(tmp, JSON.stringify(result, null, 2) + '\n');
+    await rename(tmp, values.out);
+    const positives = prediction.findings.filter((f) => f.positive).map((f) => f.abnormality);
+    const t = input.timings;
+    process.stderr.write(
+      `classify: ${manifest.name} ${manifest.version} on ${prediction.provider}; ${positives.length} positive of ` +
+        `${prediction.findings.length}${positives.length ? ` (${positives.join(', ')})` : ''}; load ${ms(t.loadMs)}, ` +
+        `preprocess ${ms(t.preprocessMs)}, infer ${ms(prediction.inferenceMs)}\n`,
+    );
+    return 0;
+  } catch (err) {
+    if (!isExpectedFailure(err)) throw err;
+    process.stderr.write(`ct-fhir classify: ${err.message.split('\n')[0]}\n`);
+    return 1;
+  }
+}
+
+function ms(v: number): string {
+  return v >= 1000 ? `${(v / 1000).toFixed(1)} s` : `${Math.round(v)} ms`;
+}

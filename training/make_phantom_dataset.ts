@@ -1,0 +1,160 @@
+// Builds the demo model's data set from phantoms, through the product's own pipelines (method: reports -> labels ->
+// classifier): each seed's phantom is written as a DICOM series, read back and preprocessed by src/imaging/volume
+// exactly as `classify` does, and labelled by running the report extractor (src/reports) on the phantom's generated
+// report. The phantom's ground truth (labels.json) is only used to report how well the extracted labels agree.
+//
+// Usage: node --import tsx training/make_phantom_dataset.ts --split train|validation|test --out <dir>
+//          [--recipe training/phantom_recipe.json] [--keep-dicom <root>] [--count N]
+// Writes <out>/<split>-volumes.npy (float16 [N, z, y, x]), <out>/<split>-labels.npy (uint8 [N, L]) and
+// <out>/<split>-meta.json. With --keep-dicom the series stay under <root>/<seed>/ with <root>/labels.csv (for eval-model).
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { seriesInput } from '../src/imaging/model/series-input.js';
+import {
+  createPhantom,
+  createRng,
+  phantomIdentity,
+  randomFindings,
+  writePhantom,
+} from '../src/imaging/phantom/index.js';
+import type { PhantomGeometry } from '../src/imaging/phantom/index.js';
+import { extractFindings } from '../src/reports/extract.js';
+import { toVector } from '../src/reports/labels.js';
+import { parsePreprocessing } from '../src/imaging/volume/preprocessing.js';
+import { getTerminology } from '../src/terminology/load.js';
+
+interface Recipe {
+  geometry: PhantomGeometry;
+  preprocessing: unknown;
+  labels: string[];
+  seeds: Record<string, [number, number]>;
+}
+
+/** .npy v1.0 header + data (https://numpy.org/doc/stable/reference/generated/numpy.lib.format.html). */
+function npy(descr: string, shape: number[], data: Uint8Array): Buffer {
+  let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': (${shape.join(', ')}${shape.length === 1 ? ',' : ''}), }`;
+  const total = 10 + header.length + 1;
+  header += ' '.repeat((64 - (total % 64)) % 64) + '\n';
+  const pre = Buffer.alloc(10);
+  pre.write('\x93NUMPY', 0, 'latin1');
+  pre[6] = 1;
+  pre[7] = 0;
+  pre.writeUInt16LE(header.length, 8);
+  return Buffer.concat([pre, Buffer.from(header, 'latin1'), data]);
+}
+
+/** IEEE half precision, round to nearest (values here lie in [-1, 1]). */
+function toHalf(src: Float32Array): Uint16Array {
+  const out = new Uint16Array(src.length);
+  const f = new Float32Array(1);
+  const u = new Uint32Array(f.buffer);
+  for (let i = 0; i < src.length; i++) {
+    f[0] = src[i]!;
+    const x = u[0]!;
+    const sign = (x >>> 16) & 0x8000;
+    const exp = ((x >>> 23) & 0xff) - 127 + 15;
+    const mant = x & 0x7fffff;
+    if (exp <= 0) out[i] = sign | (exp < -10 ? 0 : (mant | 0x800000) >> (1 - exp + 13));
+    else if (exp >= 31) out[i] = sign | 0x7c00;
+    else out[i] = sign | (exp << 10) | ((mant + 0x1000) >> 13);
+  }
+  return out;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      split: { type: 'string' },
+      out: { type: 'string' },
+      recipe: { type: 'string', default: 'training/phantom_recipe.json' },
+      'keep-dicom': { type: 'string' },
+      count: { type: 'string' },
+    },
+  });
+  const recipe = JSON.parse(await readFile(values.recipe!, 'utf8')) as Recipe;
+  const split = values.split ?? '';
+  const range = recipe.seeds[split];
+  if (!range || !values.out) throw new Error('usage: --split train|validation|test --out <dir> (see file header)');
+  const [first, recipeCount] = range;
+  const count = values.count ? Number(values.count) : recipeCount;
+  const preprocessing = parsePreprocessing(recipe.preprocessing);
+  const terminology = getTerminology();
+  const [nz, ny, nx] = preprocessing.shape;
+  const voxels = nz * ny * nx;
+  const L = recipe.labels.length;
+  const volumes = new Uint16Array(count * voxels);
+  const labels = new Uint8Array(count * L);
+  const agree = recipe.labels.map(() => ({ tp: 0, fp: 0, fn: 0 }));
+  const seeds: number[] = [];
+  const skipped: { seed: number; reason: string }[] = [];
+  await mkdir(values.out, { recursive: true });
+  const keep = values['keep-dicom'];
+  const csv: string[] = [['study', ...recipe.labels].join(',')];
+  const started = Date.now();
+  for (let n = 0; n < count; n++) {
+    const seed = first + n;
+    const findings = randomFindings(createRng(seed).fork('random-findings'));
+    let phantom;
+    try {
+      phantom = createPhantom({ seed, geometry: recipe.geometry, findings });
+    } catch (err) {
+      // Some random draws cannot be placed (e.g. a large mass in a small lobe): skip the seed, say so.
+      skipped.push({ seed, reason: (err as Error).message });
+      continue;
+    }
+    const dir = keep ? join(keep, String(seed)) : await mkdtemp(join(tmpdir(), 'ctfhir-phantom-'));
+    const written = await writePhantom(phantom, phantomIdentity(seed, 'training'), dir);
+    const input = await seriesInput(dir, preprocessing);
+    if (!keep) await rm(dir, { recursive: true, force: true });
+    const m = seeds.length;
+    volumes.set(toHalf(input.data), m * voxels);
+    const vector = toVector(extractFindings(written.report, terminology.vocabulary), recipe.labels);
+    labels.set(vector, m * L);
+    recipe.labels.forEach((code, i) => {
+      const truth = (written.labels.labels[code]?.length ?? 0) > 0;
+      const got = vector[i] === 1;
+      if (got && truth) agree[i]!.tp++;
+      else if (got) agree[i]!.fp++;
+      else if (truth) agree[i]!.fn++;
+    });
+    csv.push([String(seed), ...vector].join(','));
+    seeds.push(seed);
+    if ((n + 1) % 10 === 0 || n + 1 === count) {
+      const rate = (Date.now() - started) / 1000 / (n + 1);
+      process.stderr.write(`\r${split}: ${n + 1}/${count} phantoms (${rate.toFixed(2)} s each)`);
+    }
+  }
+  process.stderr.write('\n');
+  const out = values.out;
+  const kept = seeds.length;
+  const volumeBytes = new Uint8Array(volumes.buffer, 0, kept * voxels * 2);
+  await writeFile(join(out, `${split}-volumes.npy`), npy('<f2', [kept, nz, ny, nx], volumeBytes));
+  await writeFile(join(out, `${split}-labels.npy`), npy('|u1', [kept, L], labels.subarray(0, kept * L)));
+  const prevalence = recipe.labels.map((_, i) => {
+    let p = 0;
+    for (let n = 0; n < kept; n++) p += labels[n * L + i]!;
+    return p;
+  });
+  const meta = {
+    split,
+    seeds,
+    skipped,
+    labels: recipe.labels,
+    shape: preprocessing.shape,
+    positives: Object.fromEntries(recipe.labels.map((c, i) => [c, prevalence[i]])),
+    extractorVsTruth: Object.fromEntries(recipe.labels.map((c, i) => [c, agree[i]])),
+    seconds: Math.round((Date.now() - started) / 1000),
+  };
+  await writeFile(join(out, `${split}-meta.json`), JSON.stringify(meta, null, 2) + '\n');
+  if (keep) await writeFile(join(keep, 'labels.csv'), csv.join('\n') + '\n');
+  process.stderr.write(
+    `${split}: wrote ${kept} volumes (${skipped.length} seeds skipped) to ${out} in ${meta.seconds} s\n`,
+  );
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`make_phantom_dataset: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});
