@@ -47,14 +47,27 @@ function stateOf(a: SentenceAnalysis, from: number, to: number): number {
   return a.state[to - 1]!;
 }
 
+// An exclusion term cancels a match when it sits within `window` words of it, not across a conjunction or
+// punctuation ("pericardial effusion" is not a pleural effusion; "pericardial and pleural effusion" has one).
 function excluded(
   code: string,
   m: { from: number; to: number },
   excludes: readonly Match<readonly string[]>[],
-  window: number,
+  tokens: readonly Token[],
+  vocab: Vocabulary,
 ): boolean {
-  if (m.to - m.from > 1) return false;
-  return excludes.some((e) => e.term.value.includes(code) && e.to > m.from - window && e.from < m.to + window);
+  if (excludes.length === 0) return false;
+  let lo = m.from;
+  while (lo > 0 && m.from - lo < vocab.excludeWindow && !vocab.excludeStops.has(tokens[lo - 1]!.text)) lo--;
+  let hi = m.to;
+  while (hi < tokens.length && hi - m.to < vocab.excludeWindow && !vocab.excludeStops.has(tokens[hi]!.text)) hi++;
+  return excludes.some(
+    (e) =>
+      e.term.value.includes(code) &&
+      e.from >= lo &&
+      e.to <= hi &&
+      (e.to <= m.from || e.from >= m.to || (e.from <= m.from && e.to >= m.to)),
+  );
 }
 
 function termHits(tokens: readonly Token[], a: SentenceAnalysis, vocab: Vocabulary): Hit[] {
@@ -64,7 +77,7 @@ function termHits(tokens: readonly Token[], a: SentenceAnalysis, vocab: Vocabula
     const state = stateOf(a, m.from, m.to);
     if (state === IGNORED) continue;
     for (const code of m.term.value) {
-      if (!excluded(code, m, excludes, vocab.excludeWindow)) hits.push({ code, from: m.from, to: m.to, state });
+      if (!excluded(code, m, excludes, tokens, vocab)) hits.push({ code, from: m.from, to: m.to, state });
     }
   }
   // Pairs: both terms in one clause, with the same state.
@@ -85,7 +98,14 @@ function termHits(tokens: readonly Token[], a: SentenceAnalysis, vocab: Vocabula
       seen.set(`${key}|${p.side}`, mine);
     }
   }
-  return hits;
+  if (hits.length === 0) return hits;
+  const clauseExcludes = vocab.excludeClauseTerms.matchAll(tokens);
+  if (clauseExcludes.length === 0) return hits;
+  return hits.filter(
+    (h) =>
+      (h.to - h.from > 1 && !vocab.excludeClauseAll.has(h.code)) ||
+      !clauseExcludes.some((e) => e.term.value.includes(h.code) && a.clause[e.from] === a.clause[h.from]),
+  );
 }
 
 function sizeHits(tokens: readonly Token[], a: SentenceAnalysis, hits: readonly Hit[], vocab: Vocabulary): Hit[] {

@@ -22,7 +22,13 @@ export interface SentenceAnalysis {
 
 const CLAIMED = 4; // internal: a trigger word, reported as IGNORED
 
-/** Splits a sentence into clauses at breaks (; : ( ) but, however, which, ...) and at commas after a verb. */
+function isSoftBreak(tokens: readonly Token[], i: number, vocab: Vocabulary): boolean {
+  const t = tokens[i]!.text;
+  return t === ',' || vocab.conjunctionsAfterVerb.has(t);
+}
+
+/** Splits a sentence into clauses at breaks (; : ( ) but, however, which, ...) and at a comma or "and" that has a
+ * verb on both sides ("X is seen in the RLL, the heart is normal"; not "seen in the arch, aorta and coronaries"). */
 export function segmentClauses(
   tokens: readonly Token[],
   vocab: Vocabulary,
@@ -30,6 +36,14 @@ export function segmentClauses(
   const n = tokens.length;
   const isBreak = new Uint8Array(n);
   for (const m of vocab.clauseBreaks.matchLongest(tokens)) for (let i = m.from; i < m.to; i++) isBreak[i] = 1;
+  // verbAhead[i]: a verb occurs after token i and before the next soft or hard break.
+  const verbAhead = new Uint8Array(n);
+  let ahead = 0;
+  for (let i = n - 1; i >= 0; i--) {
+    verbAhead[i] = ahead;
+    if (isBreak[i] || isSoftBreak(tokens, i, vocab)) ahead = 0;
+    else if (!tokens[i]!.punct && vocab.verbs.has(tokens[i]!.text)) ahead = 1;
+  }
   const clause = new Int32Array(n).fill(-1);
   const clauses: [number, number][] = [];
   let start = -1;
@@ -44,7 +58,7 @@ export function segmentClauses(
   };
   for (let i = 0; i < n; i++) {
     const t = tokens[i]!;
-    if (isBreak[i] || (t.text === ',' && sawVerb)) {
+    if (isBreak[i] || (sawVerb && verbAhead[i] === 1 && isSoftBreak(tokens, i, vocab))) {
       close(i);
       continue;
     }
@@ -92,6 +106,17 @@ function backwardStart(ctx: Ctx, from: number, to: number): number {
   return from;
 }
 
+// A clause that starts with a verb ("..., was not detected") has its subject in the clause(s) before it.
+function subjectStart(ctx: Ctx, clause: number, cFrom: number): number {
+  let c = clause;
+  let start = cFrom;
+  while (c > 0 && ctx.vocab.verbs.has(ctx.tokens[ctx.clauses[c]![0]]!.text)) {
+    c--;
+    start = ctx.clauses[c]![0];
+  }
+  return start;
+}
+
 function applyMatch(ctx: Ctx, rule: CompiledRule, from: number, to: number): void {
   const { state, tokens } = ctx;
   const c = ctx.clause[from] ?? -1;
@@ -115,19 +140,16 @@ function applyMatch(ctx: Ctx, rule: CompiledRule, from: number, to: number): voi
       claimRange(state, to, forwardEnd(ctx, to, cTo, false), ABSENT);
       return;
     case 'absent-backward':
-      if (precededBy(rule, tokens, from) || followedBy(rule, tokens, to)) {
-        claimRange(state, from, to, CLAIMED);
-        return;
-      }
       claimRange(state, from, to, CLAIMED);
-      claimRange(state, cFrom, from, ABSENT);
+      if (precededBy(rule, tokens, from) || followedBy(rule, tokens, to)) return;
+      claimRange(state, subjectStart(ctx, c, cFrom), from, ABSENT);
       return;
     case 'normal': {
       claimRange(state, from, to, CLAIMED);
       const before = from > cFrom ? tokens[from - 1]!.text : '';
       const before2 = from - 1 > cFrom ? tokens[from - 2]!.text : '';
       if (rule.copulas.has(before) || rule.copulas.has(before2)) {
-        claimRange(state, backwardStart(ctx, cFrom, from), from, ABSENT);
+        claimRange(state, backwardStart(ctx, subjectStart(ctx, c, cFrom), from), from, ABSENT);
       } else {
         claimRange(state, to, forwardEnd(ctx, to, cTo, true), ABSENT);
       }

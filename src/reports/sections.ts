@@ -39,6 +39,17 @@ export function compileSections(vocab: SectionVocabulary): CompiledSections {
   return { pattern, kinds };
 }
 
+function skippedEnd(text: string, from: number, end: number): number {
+  let i = from;
+  while (i < end && /\s/.test(text[i]!)) i++;
+  const line = text.indexOf('\n', i);
+  if (line >= 0 && line < end) return line;
+  const sentence = /[.!?](?=\s+["\u201c\u2022\u00b7A-Z])/g;
+  sentence.lastIndex = i;
+  const m = sentence.exec(text);
+  return m && m.index < end ? m.index + 1 : end;
+}
+
 function isCapitalised(text: string): boolean {
   return text === text.toUpperCase();
 }
@@ -64,7 +75,17 @@ export function splitSections(text: string, compiled: CompiledSections): Section
   }
   heads.forEach((h, i) => {
     const end = i + 1 < heads.length ? heads[i + 1]!.start : text.length;
-    out.push({ kind: h.kind, heading: h.heading, start: h.bodyStart, end, skip: h.skip });
+    if (!h.skip) {
+      out.push({ kind: h.kind, heading: h.heading, start: h.bodyStart, end, skip: false });
+      return;
+    }
+    // A skipped section (indication, comparison, ...) is short: it ends at its first line break or, in a report
+    // written on one line, at its first sentence end; what follows without a heading is findings.
+    const stop = skippedEnd(text, h.bodyStart, end);
+    out.push({ kind: h.kind, heading: h.heading, start: h.bodyStart, end: stop, skip: true });
+    if (stop < end && text.slice(stop, end).trim().length > 0) {
+      out.push({ kind: 'findings', heading: null, start: stop, end, skip: false });
+    }
   });
   return out;
 }

@@ -10,10 +10,13 @@ export interface AbnormalityTermsEntry {
   readonly any: readonly string[];
   readonly pairs?: readonly (readonly [string, string])[];
   readonly exclude?: readonly string[];
+  readonly excludeClause?: readonly string[];
+  readonly excludeClauseAll?: boolean;
 }
 
 export interface AbnormalityTermsFile {
   readonly excludeWindow: number;
+  readonly excludeStops: readonly string[];
   readonly abnormalities: Readonly<Record<string, AbnormalityTermsEntry>>;
 }
 
@@ -46,6 +49,7 @@ export interface SentenceRulesFile {
   readonly verbs: readonly string[];
   readonly forwardStops: readonly string[];
   readonly backwardStops: readonly string[];
+  readonly conjunctionsAfterVerb: readonly string[];
   readonly rules: Readonly<Record<string, SentenceRule>>;
 }
 
@@ -119,6 +123,10 @@ export interface Vocabulary {
   readonly pairCount: ReadonlyMap<string, number>;
   readonly excludeTerms: TermMatcher<readonly string[]>;
   readonly excludeWindow: number;
+  readonly excludeStops: ReadonlySet<string>;
+  readonly excludeClauseTerms: TermMatcher<readonly string[]>;
+  /** Abnormalities whose clause exclusions also cancel multi-word matches. */
+  readonly excludeClauseAll: ReadonlySet<string>;
   readonly locationTerms: TermMatcher<readonly LocationHit[]>;
   readonly directional: ReadonlySet<string>;
   readonly rules: readonly CompiledRule[];
@@ -126,6 +134,7 @@ export interface Vocabulary {
   readonly verbs: ReadonlySet<string>;
   readonly forwardStops: ReadonlySet<string>;
   readonly backwardStops: ReadonlySet<string>;
+  readonly conjunctionsAfterVerb: ReadonlySet<string>;
   readonly sizeRules: readonly SizeRule[];
   readonly smallerWords: TermMatcher<null>;
   readonly sizeWords: TermMatcher<readonly SizeRule[]>;
@@ -185,6 +194,7 @@ export function compileVocabulary(source: VocabularySource): Vocabulary {
   const anyEntries: [string, string][] = [];
   const pairEntries: [string, PairTerm][] = [];
   const excludeEntries: [string, string][] = [];
+  const excludeClauseEntries: [string, string][] = [];
   const pairCount = new Map<string, number>();
   for (const [code, entry] of Object.entries(source.abnormalityTerms.abnormalities)) {
     for (const t of entry.any) anyEntries.push([t, code]);
@@ -193,6 +203,7 @@ export function compileVocabulary(source: VocabularySource): Vocabulary {
     });
     pairCount.set(code, entry.pairs?.length ?? 0);
     for (const t of entry.exclude ?? []) excludeEntries.push([t, code]);
+    for (const t of entry.excludeClause ?? []) excludeClauseEntries.push([t, code]);
   }
   const sizeWordEntries: [string, SizeRule][] = [];
   for (const rule of source.sizeRules.rules) for (const w of rule.words) sizeWordEntries.push([w, rule]);
@@ -208,6 +219,13 @@ export function compileVocabulary(source: VocabularySource): Vocabulary {
     pairCount,
     excludeTerms: new TermMatcher(grouped(excludeEntries)),
     excludeWindow: source.abnormalityTerms.excludeWindow,
+    excludeClauseTerms: new TermMatcher(grouped(excludeClauseEntries)),
+    excludeClauseAll: new Set(
+      Object.entries(source.abnormalityTerms.abnormalities)
+        .filter(([, e]) => e.excludeClauseAll === true)
+        .map(([code]) => code),
+    ),
+    excludeStops: new Set(source.abnormalityTerms.excludeStops.map((w) => stem(w.toLowerCase()))),
     locationTerms: compileLocations(source.locationTerms),
     directional: new Set(source.locationTerms.directional),
     rules: compileRules(rulesFile),
@@ -215,6 +233,7 @@ export function compileVocabulary(source: VocabularySource): Vocabulary {
     verbs: words(rulesFile.verbs),
     forwardStops: words(rulesFile.forwardStops),
     backwardStops: words(rulesFile.backwardStops),
+    conjunctionsAfterVerb: words(rulesFile.conjunctionsAfterVerb),
     sizeRules: source.sizeRules.rules,
     smallerWords: plain(source.sizeRules.smallerWords),
     sizeWords: new TermMatcher(grouped(sizeWordEntries)),

@@ -110,6 +110,12 @@ export function conceptMap(
   return o as unknown as ConceptMap;
 }
 
+function bool(v: unknown, at: At): boolean {
+  if (v === undefined) return false;
+  if (typeof v !== 'boolean') return at.fail('expected true or false');
+  return v;
+}
+
 function termsEntry(v: unknown, at: At): AbnormalityTermsEntry {
   const o = obj(v, at);
   const pairs = o.pairs === undefined ? [] : arr(o.pairs, at.at('pairs'));
@@ -121,6 +127,8 @@ function termsEntry(v: unknown, at: At): AbnormalityTermsEntry {
       return [pair[0]!, pair[1]!] as const;
     }),
     exclude: o.exclude === undefined ? [] : terms(o.exclude, at.at('exclude')),
+    excludeClause: o.excludeClause === undefined ? [] : terms(o.excludeClause, at.at('excludeClause')),
+    excludeClauseAll: bool(o.excludeClauseAll, at.at('excludeClauseAll')),
   };
 }
 
@@ -134,7 +142,11 @@ export function abnormalityTerms(json: unknown, at: At, codes: ReadonlySet<strin
     out[code] = termsEntry(entry, at.at('abnormalities').at(code));
   }
   for (const code of codes) if (!(code in out)) at.at('abnormalities').fail(`no entry for abnormality "${code}"`);
-  return { excludeWindow: num(o.excludeWindow, at.at('excludeWindow')), abnormalities: out };
+  return {
+    excludeWindow: num(o.excludeWindow, at.at('excludeWindow')),
+    excludeStops: strings(o.excludeStops, at.at('excludeStops')),
+    abnormalities: out,
+  };
 }
 
 /** location-terms.json. */
@@ -206,6 +218,7 @@ export function sentenceRules(json: unknown, at: At): SentenceRulesFile {
     verbs: strings(o.verbs, at.at('verbs')),
     forwardStops: strings(o.forwardStops, at.at('forwardStops')),
     backwardStops: strings(o.backwardStops, at.at('backwardStops')),
+    conjunctionsAfterVerb: strings(o.conjunctionsAfterVerb, at.at('conjunctionsAfterVerb')),
     rules: out,
   };
 }
