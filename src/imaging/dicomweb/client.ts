@@ -1,0 +1,135 @@
+// DICOMweb client (PS3.18): QIDO-RS series search (10.6), instance attributes for the series choice, and WADO-RS
+// series retrieval (10.4) as multipart/related; type="application/dicom", yielded one instance at a time.
+import type { SeriesSummary } from '../volume/index.js';
+import type { DicomJsonObject } from './dicom-json.js';
+import { asDicomJsonArray, jsonNumber, jsonNumbers, jsonString, jsonStrings } from './dicom-json.js';
+import { DicomwebError, safeUrl } from './errors.js';
+import type { HttpOptions } from './http.js';
+import { backoffDelay, getJson, openGet, withRetries } from './http.js';
+import type { MultipartLimits } from './multipart.js';
+import { boundaryOf, parseContentType, readMultipart } from './multipart.js';
+
+export interface DicomwebClientOptions extends HttpOptions {
+  /** transfer-syntax parameter of the WADO-RS Accept header; "*" (default) asks for the stored syntax. */
+  transferSyntax?: string;
+  multipart?: MultipartLimits;
+}
+
+const TAG = {
+  Modality: '00080060',
+  SeriesDescription: '0008103E',
+  SeriesInstanceUID: '0020000E',
+  StudyInstanceUID: '0020000D',
+  SeriesNumber: '00200011',
+  NumberOfSeriesRelatedInstances: '00201209',
+  ImageType: '00080008',
+  ImageOrientationPatient: '00200037',
+} as const;
+
+const UID = /^(0|[1-9][0-9]*)(\.(0|[1-9][0-9]*))*$/;
+
+/** Checks a UID before it goes into a URL path (PS3.5 9.1). */
+export function checkUid(uid: string, what: string): string {
+  if (!UID.test(uid) || uid.length > 64)
+    throw new DicomwebError('bad-request', `${what} "${uid.slice(0, 80)}" is not a valid DICOM UID`);
+  return uid;
+}
+
+/** Series summary of one QIDO-RS series result. */
+export function seriesFromJson(obj: DicomJsonObject, studyUid: string): SeriesSummary | undefined {
+  const uid = jsonString(obj, TAG.SeriesInstanceUID);
+  if (!uid) return undefined;
+  return {
+    seriesInstanceUid: uid,
+    studyInstanceUid: jsonString(obj, TAG.StudyInstanceUID) ?? studyUid,
+    modality: jsonString(obj, TAG.Modality),
+    seriesNumber: jsonNumber(obj, TAG.SeriesNumber),
+    description: jsonString(obj, TAG.SeriesDescription),
+    instanceCount: jsonNumber(obj, TAG.NumberOfSeriesRelatedInstances) ?? 0,
+  };
+}
+
+export class DicomwebClient {
+  readonly baseUrl: string;
+
+  constructor(
+    baseUrl: string,
+    readonly options: DicomwebClientOptions = {},
+  ) {
+    if (!/^https?:\/\//.test(baseUrl))
+      throw new DicomwebError('bad-request', `DICOMweb base URL must be http(s), got "${safeUrl(baseUrl)}"`);
+    this.baseUrl = baseUrl.replace(/\/+$/, '');
+  }
+
+  private url(path: string): string {
+    return `${this.baseUrl}${path}`;
+  }
+
+  /** QIDO-RS: the series of a study with modality, number, description and instance count (PS3.18 10.6.1). */
+  async searchSeries(studyUid: string): Promise<SeriesSummary[]> {
+    checkUid(studyUid, 'Study Instance UID');
+    const fields = [TAG.Modality, TAG.SeriesDescription, TAG.SeriesNumber, TAG.NumberOfSeriesRelatedInstances];
+    const query = fields.map((f) => `includefield=${f}`).join('&');
+    const url = this.url(`/studies/${studyUid}/series?${query}`);
+    const json = asDicomJsonArray(await getJson(url, this.options), `QIDO-RS ${safeUrl(url)}`);
+    return json.map((o) => seriesFromJson(o, studyUid)).filter((s): s is SeriesSummary => s !== undefined);
+  }
+
+  /** Adds Image Type and Image Orientation (Patient) of one instance (QIDO-RS instance level, limit=1). */
+  async describeSeries(studyUid: string, series: SeriesSummary): Promise<SeriesSummary> {
+    const uid = checkUid(series.seriesInstanceUid, 'Series Instance UID');
+    const url = this.url(
+      `/studies/${studyUid}/series/${uid}/instances?includefield=${TAG.ImageType}&includefield=${TAG.ImageOrientationPatient}&limit=1`,
+    );
+    const [first] = asDicomJsonArray(await getJson(url, this.options), `QIDO-RS ${safeUrl(url)}`);
+    if (!first) return series;
+    return {
+      ...series,
+      imageType: jsonStrings(first, TAG.ImageType) ?? series.imageType,
+      orientation: jsonNumbers(first, TAG.ImageOrientationPatient) ?? series.orientation,
+    };
+  }
+
+  /**
+   * WADO-RS: the instances of a series as Part 10 bytes, one at a time, parsed from the multipart stream as it
+   * arrives. A retryable failure mid-stream re-requests the series and skips the instances already delivered.
+   */
+  async *retrieveSeries(studyUid: string, seriesUid: string): AsyncGenerator<Uint8Array> {
+    checkUid(studyUid, 'Study Instance UID');
+    checkUid(seriesUid, 'Series Instance UID');
+    const url = this.url(`/studies/${studyUid}/series/${seriesUid}`);
+    const accept = `multipart/related; type="application/dicom"; transfer-syntax=${this.options.transferSyntax ?? '*'}`;
+    const retries = this.options.retries ?? 3;
+    let delivered = 0;
+    for (let restart = 0; ; restart++) {
+      const res = await withRetries(`GET ${safeUrl(url)}`, this.options, () => openGet(url, accept, this.options));
+      let index = 0;
+      try {
+        const boundary = boundaryOf(res.headers.get('content-type'));
+        for await (const part of readMultipart(res.body, boundary, this.options.multipart)) {
+          const type = part.headers['content-type'];
+          if (type !== undefined && parseContentType(type).type !== 'application/dicom') {
+            throw new DicomwebError(
+              'protocol',
+              `WADO-RS part ${index + 1} of ${safeUrl(url)} is ${type}, not application/dicom`,
+            );
+          }
+          if (index++ < delivered) continue;
+          delivered++;
+          yield part.body;
+        }
+        return;
+      } catch (err) {
+        res.cancel();
+        if (!(err instanceof DicomwebError) || !err.retryable || restart >= retries) throw err;
+        this.options.logger?.warn('dicomweb resume', {
+          url: safeUrl(url),
+          delivered,
+          restart: restart + 1,
+          kind: err.kind,
+        });
+        await new Promise((r) => setTimeout(r, backoffDelay(restart + 1, this.options)));
+      }
+    }
+  }
+}
