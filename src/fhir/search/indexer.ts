@@ -291,24 +291,41 @@ class RowSink {
   }
 }
 
+/** Per composite definition and starting model path: its components compiled (relative to that path). */
+const componentCache = new WeakMap<SearchParamDef, Map<string, Compiled[]>>();
+
+function compiledComponents(def: SearchParamDef, key: string, path: string | undefined): Compiled[] {
+  let byPath = componentCache.get(def);
+  if (!byPath) {
+    byPath = new Map();
+    componentCache.set(def, byPath);
+  }
+  const slot = path ?? '';
+  let list = byPath.get(slot);
+  if (!list) {
+    // Components are relative to the composite's node: the fast walker needs its model path, the engine its node.
+    list = (def.components ?? []).map((c, i) =>
+      path !== undefined
+        ? compileCached(`${key}\u0000${i}\u0000${path}`, c.expression, undefined, path)
+        : { engine: compileEngine(c.expression) },
+    );
+    byPath.set(slot, list);
+  }
+  return list;
+}
+
 /** Composite rows: the components evaluated on one element (Observation or one component), every combination. */
 function indexComposite(sink: RowSink, def: SearchParamDef, key: string, t: Typed, base: string | undefined): void {
+  const comps = compiledComponents(def, key, t.path);
   const parts: IndexPart[][] = [];
   for (const [i, c] of (def.components ?? []).entries()) {
-    const ckey = `${key}\u0000${i}`;
-    // Components are relative to the composite's node: the fast walker needs its model path, the engine its node.
-    let found: Typed[];
-    if (t.path !== undefined) {
-      const comp = compileCached(`${ckey}\u0000${t.path}`, c.expression, undefined, t.path);
-      found = evaluate(comp, t.data, t.path);
-    } else {
-      const comp = compiled.get(`${ckey}\u0000node`) ?? { engine: compileEngine(c.expression) };
-      compiled.set(`${ckey}\u0000node`, comp);
-      found = evaluate(comp, t.node, '');
-    }
-    parts.push(compositeParts(c.type, found, def, base));
+    const comp = comps[i];
+    if (!comp) return;
+    const found = t.path !== undefined ? evaluate(comp, t.data, t.path) : evaluate(comp, t.node, '');
+    const values = compositeParts(c.type, found, def, base);
+    if (values.length === 0) return;
+    parts.push(values);
   }
-  if (parts.some((p) => p.length === 0)) return;
   for (const combo of combinations(parts)) {
     sink.add('composite', { code: def.code, parts: combo }, `${def.code}\u0000${JSON.stringify(combo)}`);
   }

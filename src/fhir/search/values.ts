@@ -2,17 +2,29 @@
 // FHIR R4 search on strings: http://hl7.org/fhir/R4/search.html#string ; references: #reference
 import { isKnownResourceType } from './registry.js';
 
+/** Printable ASCII words separated by single spaces: only lower-casing is needed. */
+const SIMPLE = /^[!-~]+(?: [!-~]+)*$/;
+const cache = new Map<string, string>();
+
 /**
  * Lower case, accents (combining marks) folded, whitespace collapsed and trimmed: "Zoë" and " ZOE" both become
  * "zoe" (search.html#string). Must stay identical to the store's query-side normalisation (src/store/normalize.ts).
  */
 export function normalizeString(text: string): string {
-  return text
-    .normalize('NFD')
-    .replace(/\p{M}+/gu, '')
-    .toLowerCase()
-    .replace(/\s+/g, ' ')
-    .trim();
+  if (SIMPLE.test(text)) return text.toLowerCase();
+  let out = cache.get(text);
+  if (out === undefined) {
+    out = text
+      .normalize('NFD')
+      .replace(/\p{M}+/gu, '')
+      .toLowerCase()
+      .replace(/\s+/g, ' ')
+      .trim();
+    // Displays and names repeat across resources; a bounded cache keeps the Unicode work rare.
+    if (cache.size >= 10_000) cache.clear();
+    cache.set(text, out);
+  }
+  return out;
 }
 
 export interface ParsedReference {

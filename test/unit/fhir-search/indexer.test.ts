@@ -260,7 +260,13 @@ test('indexing speed (printed, not asserted)', () => {
   indexResource(obs);
   const n = 10_000;
   const start = performance.now();
+  const cpu = process.cpuUsage();
   for (let i = 0; i < n; i++) indexResource({ ...obs, id: `obs-${i}` });
   const seconds = (performance.now() - start) / 1000;
-  console.log(`indexed ${n} US Core Observations in ${seconds.toFixed(2)} s: ${Math.round(n / seconds)}/s`);
+  const used = process.cpuUsage(cpu);
+  const cpuSeconds = (used.user + used.system) / 1e6;
+  // CPU time is the steadier figure on a shared machine; wall time shows what this run actually got.
+  console.log(
+    `indexed ${n} US Core Observations: ${Math.round(n / seconds)}/s wall, ${Math.round(n / cpuSeconds)}/s per CPU second`,
+  );
 });
