@@ -19,7 +19,11 @@ const HELP = 'usage: ct-fhir classify --dicom <dir> --out findings.json [--model
 
 /** Errors that mean "this series or model cannot be classified" (not a bug): reported as one line. */
 export function isExpectedFailure(err: unknown): err is Error {
-  return err instanceof VolumeError || err instanceof OperationOutcomeError || err instanceof PreprocessingError;
+  if (err instanceof VolumeError || err instanceof OperationOutcomeError || err instanceof PreprocessingError)
+    return true;
+  // a folder that does not exist or is not a folder
+  const code = (err as NodeJS.ErrnoException | null)?.code;
+  return err instanceof Error && (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EACCES');
 }
 
 /** Entry point of `ct-fhir classify`. */

@@ -22,7 +22,7 @@ class UsageError extends Error {
 }
 
 const HELP =
-  'usage: ct-fhir eval-model --dicom-root <dir> --labels labels.csv --out <dir> [--model <dir>] [--resamples 1000] [--update-manifest]\n';
+  'usage: ct-fhir eval-model --dicom-root <dir> --labels labels.csv --out <dir> [--model <dir>] [--resamples 1000] [--update-manifest] [--quiet]\n';
 
 function options(argv: string[]) {
   let values;
@@ -137,7 +137,7 @@ export async function evalModel(argv: string[]): Promise<number> {
     const header = csvRow(['study', ...manifest.labels.map(labelKey)]);
     const lines = truth.studies.map((st, i) => csvRow([st, ...(scores[i]?.map((v) => v.toFixed(6)) ?? [])]));
     await writeFile(join(o.out, 'predictions.csv'), header + lines.join(''));
-    process.stdout.write(table);
+    if (o.progress) process.stdout.write(table);
     if (missing.length) process.stderr.write(`eval-model: labels.csv has no column for ${missing.join(', ')}\n`);
     if (o.update) await updateManifest(o.model, evals, `${evaluated} studies under ${o.root}`, evaluated);
     return failures.length === truth.studies.length && truth.studies.length > 0 ? 1 : 0;

@@ -72,11 +72,13 @@ export class Checker {
     return out.every((v) => v !== undefined) ? (out as number[]) : undefined;
   }
 
-  /** A [low, high] range with low < high. */
-  range(path: string, value: unknown, min = -Infinity, max = Infinity): [number, number] | undefined {
+  /** A [low, high] range with low < high (low <= high when `closed`, e.g. a confidence interval [1, 1]). */
+  range(path: string, value: unknown, min = -Infinity, max = Infinity, closed = false): [number, number] | undefined {
     const r = this.numbers(path, value, 2, (p, v) => this.number(p, v, min, max));
     if (!r) return undefined;
-    if (!(r[0]! < r[1]!)) return this.fail(path, 'must be [low, high] with low < high', value);
+    if (closed ? r[0]! > r[1]! : !(r[0]! < r[1]!)) {
+      return this.fail(path, `must be [low, high] with low ${closed ? '<=' : '<'} high`, value);
+    }
     return [r[0]!, r[1]!];
   }
 }

@@ -225,7 +225,7 @@ function readMetrics(c: Checker, path: string, value: unknown): LabelMetrics | u
   const keys = ['auroc', 'auroc95', 'averagePrecision', 'sensitivity', 'specificity', 'positives', 'negatives'];
   c.onlyKeys(path, m, keys);
   const unit = (k: string) => (m[k] === null ? null : c.number(join(path, k), m[k], 0, 1));
-  const auroc95 = m.auroc95 === null ? null : c.range(join(path, 'auroc95'), m.auroc95, 0, 1);
+  const auroc95 = m.auroc95 === null ? null : c.range(join(path, 'auroc95'), m.auroc95, 0, 1, true);
   const out = {
     auroc: unit('auroc'),
     auroc95,

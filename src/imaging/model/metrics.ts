@@ -148,7 +148,7 @@ export function aurocBootstrapCI(
     const a = auroc(s, l);
     if (a !== null) values.push(a);
   }
-  if (values.length < resamples / 2) return null;
+  if (values.length === 0 || values.length < resamples / 2) return null;
   values.sort((a, b) => a - b);
   return [quantile(values, 0.025), quantile(values, 0.975)];
 }

@@ -171,6 +171,15 @@ for (const [name, edit, expected] of CASES) {
   test(`rejects a manifest with ${name}`, () => assertProblem(broken(edit), expected));
 }
 
+test('a confidence interval may be a single point but not reversed', () => {
+  const point = broken((m) => set(m, ['labels', 3, 'metrics', 'auroc95'], [1, 1]));
+  assert.deepEqual(problems(point), []);
+  assertProblem(
+    broken((m) => set(m, ['labels', 3, 'metrics', 'auroc95'], [0.9, 0.8])),
+    /^labels\[3\].metrics.auroc95 must be \[low, high\] with low <= high/,
+  );
+});
+
 test('reports every problem of a manifest at once', () => {
   const doc = broken((m) => {
     set(m, ['labels', 0, 'threshold'], 2);
