@@ -108,12 +108,12 @@ export function encounterEntry(ctx: MapContext, pv1: Segment | undefined, subjec
   const enc: Encounter = {
     resourceType: 'Encounter',
     status: mapped.period?.end ? 'finished' : 'in-progress',
-    class: mapped.class ?? { system: 'http://terminology.hl7.org/CodeSystem/v3-NullFlavor', code: 'UNK' },
     ...mapped,
+    // Encounter.class is 1..1: unknown PV1-2 becomes v3 NullFlavor UNK.
+    class: mapped.class ?? { system: 'http://terminology.hl7.org/CodeSystem/v3-NullFlavor', code: 'UNK' },
     identifier: ids,
     subject,
   };
-  if (!mapped.class) enc.class = { system: 'http://terminology.hl7.org/CodeSystem/v3-NullFlavor', code: 'UNK' };
   return ctx.tx.upsert(enc, identifierQuery(ids[0]), { segment: 'PV1', sequence: 1, field: 19 });
 }
 

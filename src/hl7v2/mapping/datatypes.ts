@@ -114,16 +114,14 @@ export function cwe(cfg: MappingConfig, r: Rep): CodeableConcept | undefined {
   return cc;
 }
 
-/** XCN / CNN / NDL -> Reference with identifier and display (no Practitioner resource is created). */
-export function xcn(cfg: MappingConfig, r: Rep, offset = 0): Reference | undefined {
-  const id = r.c(1 + offset);
-  const family = r.c(2 + offset);
-  const given = r.c(3 + offset);
-  const display = [r.c(6 + offset), given, family].filter(Boolean).join(' ');
+/** XCN -> Reference with identifier (XCN-1, authority XCN-9) and display; no Practitioner resource is created. */
+export function xcn(cfg: MappingConfig, r: Rep): Reference | undefined {
+  const id = r.c(1);
+  const display = [r.c(6), r.c(3), r.c(2)].filter(Boolean).join(' ');
   if (!id && !display) return undefined;
   const ref: Reference = { type: 'Practitioner' };
   if (id) {
-    const system = authoritySystem(cfg, offset === 0 ? r.c(9, 1) : r.c(9, 1), r.c(9, 2), r.c(9, 3));
+    const system = authoritySystem(cfg, r.c(9, 1), r.c(9, 2), r.c(9, 3));
     ref.identifier = system ? { system, value: id } : { value: id };
   }
   if (display) ref.display = display;

@@ -49,10 +49,15 @@ export class Hl7MessageStore {
       processedAt: null,
       attempts: 0,
     };
-    await this.repo().createQueryBuilder().insert().values(row).orIgnore().execute();
-    const stored = await this.findByKey(key);
-    if (!stored) throw new Error('hl7_message insert neither stored nor found a row');
-    return stored.id === id ? { kind: 'new', id } : { kind: 'duplicate', row: stored };
+    // The common case is a new message: one INSERT. A unique violation means a duplicate (or a concurrent copy).
+    try {
+      await this.repo().insert(row);
+      return { kind: 'new', id };
+    } catch (err) {
+      const stored = await this.findByKey(key);
+      if (!stored) throw err;
+      return { kind: 'duplicate', row: stored };
+    }
   }
 
   /** The row for a sender's control id, if any. */
@@ -70,14 +75,22 @@ export class Hl7MessageStore {
 
   /** Marks a message processed with the ACK sent for it; pass the manager of the resource transaction to join it. */
   async markProcessed(id: string, ack: string, manager?: EntityManager, now = Date.now()): Promise<void> {
-    await this.repo(manager).update({ id }, { status: 'processed', ack, reason: null, processedAt: now });
-    await this.repo(manager).increment({ id }, 'attempts', 1);
+    await this.finish(id, { status: 'processed', ack, reason: null, processedAt: now }, manager);
   }
 
   /** Marks a message failed with a reason (no patient data) and the ACK sent (AE/AR). */
   async markError(id: string, reason: string, ack: string | null, manager?: EntityManager, now = Date.now()) {
-    await this.repo(manager).update({ id }, { status: 'error', reason: reason.slice(0, 2000), ack, processedAt: now });
-    await this.repo(manager).increment({ id }, 'attempts', 1);
+    await this.finish(id, { status: 'error', reason: reason.slice(0, 2000), ack, processedAt: now }, manager);
+  }
+
+  /** One UPDATE: the outcome plus attempts + 1. */
+  private async finish(id: string, values: Partial<Hl7MessageRow>, manager?: EntityManager): Promise<void> {
+    await this.repo(manager)
+      .createQueryBuilder()
+      .update()
+      .set({ ...values, attempts: () => 'attempts + 1' })
+      .where('id = :id', { id })
+      .execute();
   }
 
   /** Messages newest first, optionally by status. */

@@ -1,0 +1,178 @@
+// HL7 v2 listener benchmark: ORU^R01 messages/s and ACK latency with 1, 4 and 16 connections, each connection a
+// RIS that sends one message and waits for its ACK before the next (original mode). Compared in the same run:
+//   baseline   the MLLP listener answering AA without parsing or storing (framing + socket cost only)
+//   sqlite     parse + raw-store (hl7_message) + v2->FHIR mapping, ACK after the store update, SQLite
+//   postgres   the same on PostgreSQL
+// The FHIR transaction itself (through the store's repository) is not in this number; it is wired by the integrator.
+// Usage: node --import tsx bench/hl7/run.ts [--seconds 3]
+import net from 'node:net';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DataSource } from 'typeorm';
+import { MllpListener, type MessageHandler } from '../../src/hl7v2/listener.js';
+import { MllpDecoder, frame } from '../../src/hl7v2/mllp.js';
+import { buildAck, salvageAckSource } from '../../src/hl7v2/ack.js';
+import { createInboundProcessor } from '../../src/hl7v2/inbound.js';
+import { Hl7MessageStore } from '../../src/hl7v2/store/message-store.js';
+import { hl7Entities, hl7Migrations } from '../../src/hl7v2/store/schema.js';
+import { postgresDatabase } from '../../test/support/databases.js';
+
+const seconds = Number(process.argv[process.argv.indexOf('--seconds') + 1] || 3) || 3;
+const CONNECTIONS = [1, 4, 16];
+
+let seq = 0;
+function oru(): string {
+  const id = `B${process.pid}${(seq++).toString(36)}`;
+  return (
+    `MSH|^~\\&|RIS|GENHOSP|CTFHIR|CTF|20240315101500||ORU^R01|${id}|P|2.5.1\r` +
+    `PID|1||MRN${seq % 5000}^^^GENHOSP^MR||DOE^JANE||19600412|F\r` +
+    `PV1|1|O|RAD^CT1||||||||||||||||V${seq}^^^GENHOSP^VN\r` +
+    `ORC|RE|PL${seq}|FI${seq}||CM\r` +
+    `OBR|1|PL${seq}|FI${seq}|24627-2^CT Chest^LN|||20240315093000|||||||||||ACC${seq}||||20240315101000||CT|F\r` +
+    `ZDS|1.2.840.113619.2.55.3.${seq}^RIS^Application^DICOM\r` +
+    `OBX|1|TX|18782-3^Findings^LN||FINDINGS: Small right pleural effusion.\\.br\\Nodule 6 mm in the right upper lobe.||||||F\r` +
+    `OBX|2|TX|19005-8^Impression^LN||IMPRESSION: Right pleural effusion.||||||F`
+  );
+}
+
+interface Cell {
+  scenario: string;
+  connections: number;
+  messages: number;
+  messagesPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  errors: number;
+}
+
+/** One connection in a closed loop until the deadline; returns ACK latencies (ms). */
+async function connectionLoop(port: number, deadline: number): Promise<{ lat: number[]; errors: number }> {
+  const socket = net.connect({ port, host: '127.0.0.1' });
+  await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+  socket.setNoDelay(true);
+  const decoder = new MllpDecoder();
+  let resolveAck: ((ack: string) => void) | undefined;
+  socket.on('data', (c: Buffer) => {
+    for (const f of decoder.push(c)) resolveAck?.(f.data.toString('utf8'));
+  });
+  const lat: number[] = [];
+  let errors = 0;
+  while (performance.now() < deadline) {
+    const ack = new Promise<string>((r) => (resolveAck = r));
+    const t0 = performance.now();
+    socket.write(frame(oru()));
+    const text = await ack;
+    lat.push(performance.now() - t0);
+    if (!text.includes('MSA|AA|')) errors++;
+  }
+  socket.destroy();
+  return { lat, errors };
+}
+
+async function measure(scenario: string, handle: MessageHandler): Promise<Cell[]> {
+  const listener = new MllpListener({ port: 0, handle });
+  const { port } = await listener.start();
+  const cells: Cell[] = [];
+  try {
+    await Promise.all([connectionLoop(port, performance.now() + 300)]); // warm-up
+    for (const n of CONNECTIONS) {
+      const start = performance.now();
+      const deadline = start + seconds * 1000;
+      const runs = await Promise.all(Array.from({ length: n }, () => connectionLoop(port, deadline)));
+      const elapsed = (performance.now() - start) / 1000;
+      const lat = runs.flatMap((r) => r.lat).sort((a, b) => a - b);
+      const pct = (p: number): number =>
+        Number((lat[Math.min(lat.length - 1, Math.floor(lat.length * p))] ?? 0).toFixed(2));
+      cells.push({
+        scenario,
+        connections: n,
+        messages: lat.length,
+        messagesPerSecond: Math.round(lat.length / elapsed),
+        p50Ms: pct(0.5),
+        p99Ms: pct(0.99),
+        errors: runs.reduce((s, r) => s + r.errors, 0),
+      });
+    }
+  } finally {
+    await listener.close();
+  }
+  return cells;
+}
+
+async function storeScenario(name: string, ds: DataSource): Promise<Cell[]> {
+  await ds.initialize();
+  try {
+    const proc = createInboundProcessor({ store: new Hl7MessageStore(ds) });
+    return await measure(name, proc.handle);
+  } finally {
+    await ds.destroy();
+  }
+}
+
+async function main(): Promise<void> {
+  const common = { entities: hl7Entities, migrations: hl7Migrations, migrationsRun: true, synchronize: false };
+  const results: Cell[] = [];
+  results.push(...(await measure('baseline (ACK only)', async (text) => buildAck(salvageAckSource(text), 'AA'))));
+
+  const dir = mkdtempSync(join(tmpdir(), 'ct-fhir-bench-hl7-'));
+  try {
+    // Same SQLite settings as the store's openDataSource: WAL, synchronous=NORMAL.
+    const ds = new DataSource({
+      ...common,
+      type: 'better-sqlite3',
+      database: join(dir, 'b.sqlite'),
+      enableWAL: true,
+      prepareDatabase: (db: { pragma(source: string): unknown }) => {
+        db.pragma('synchronous = NORMAL');
+      },
+    });
+    results.push(...(await storeScenario('sqlite (parse+store+map)', ds)));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+
+  const pgdb = await postgresDatabase().catch((err: Error) => {
+    console.error(`postgres skipped: ${err.message}`);
+    return undefined;
+  });
+  if (pgdb) {
+    try {
+      const ds = new DataSource({ ...common, type: 'postgres', url: pgdb.url, poolSize: 20 });
+      results.push(...(await storeScenario('postgres (parse+store+map)', ds)));
+    } finally {
+      await pgdb.drop();
+    }
+  }
+
+  const base = new Map(results.filter((r) => r.scenario.startsWith('baseline')).map((r) => [r.connections, r]));
+  const rows = results.map((r) => ({
+    ...r,
+    ratioToBaseline: Number((r.messagesPerSecond / (base.get(r.connections)?.messagesPerSecond || 1)).toFixed(3)),
+  }));
+  console.log('| scenario | connections | messages | msg/s | ACK p50 ms | ACK p99 ms | ratio to baseline | errors |');
+  console.log('|---|---|---|---|---|---|---|---|');
+  for (const r of rows) {
+    console.log(
+      `| ${r.scenario} | ${r.connections} | ${r.messages} | ${r.messagesPerSecond} | ${r.p50Ms} | ${r.p99Ms} | ${r.ratioToBaseline} | ${r.errors} |`,
+    );
+  }
+  mkdirSync('bench/results', { recursive: true });
+  writeFileSync(
+    'bench/results/hl7.json',
+    JSON.stringify(
+      {
+        benchmark: 'hl7',
+        date: new Date().toISOString(),
+        node: process.version,
+        secondsPerCell: seconds,
+        note: 'closed loop per connection (send, wait ACK, repeat); FHIR transaction execution not included (integration pending)',
+        results: rows,
+      },
+      null,
+      2,
+    ) + '\n',
+  );
+}
+
+await main();
