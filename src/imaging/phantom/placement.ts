@@ -246,6 +246,11 @@ export function placeFinding(s: SceneState, rng: Rng, spec: FindingSpec): Placed
 
 const CALCIUM_OVER = softTissue;
 
+/** Radii of a small calcified focus: at least 0.87 voxel per axis, so the nearest voxel centre always falls inside on coarse grids. */
+function calciumRadii(f: Frame, r: number): Vec3 {
+  return [Math.max(r, 0.87 * f.dx), Math.max(r, 0.87 * f.dy), Math.max(r, 0.87 * f.dz)];
+}
+
 function coronaryCalcium(s: SceneState, rng: Rng, count: number): Painter[] {
   const f = s.frame;
   const painters: Painter[] = [];
@@ -257,7 +262,9 @@ function coronaryCalcium(s: SceneState, rng: Rng, count: number): Painter[] {
     const X = HEART.cx + HEART.rx * ring * Math.cos(theta);
     const Y = HEART.cy + HEART.ry * ring * Math.sin(theta);
     const r = rng.range(1.2, 2.4);
-    painters.push(ellipsoid([X * f.sigma, Y * f.sigma, zOfW(f, W)], [r, r, r], T.calcification, CALCIUM_OVER, 9));
+    painters.push(
+      ellipsoid([X * f.sigma, Y * f.sigma, zOfW(f, W)], calciumRadii(f, r), T.calcification, CALCIUM_OVER, 9),
+    );
   }
   return painters;
 }
@@ -279,7 +286,9 @@ function aorticCalcium(s: SceneState, rng: Rng, count: number): Painter[] {
     const d = t.r - 1;
     const r = rng.range(1.2, 2.4);
     const c: Vec3 = [px + (nrm[0] / len) * d, py + (nrm[1] / len) * d, pz + (nrm[2] / len) * d];
-    painters.push(ellipsoid(c, [r, r, r], T.calcification, overLabels([T.aorta, T.mediastinalFat, T.muscle]), 9));
+    painters.push(
+      ellipsoid(c, calciumRadii(s.frame, r), T.calcification, overLabels([T.aorta, T.mediastinalFat, T.muscle]), 9),
+    );
   }
   return painters;
 }
