@@ -20,8 +20,9 @@ function tissueStats(p: Phantom): { mean: number[]; count: number[] } {
   const count = new Array<number>(TISSUES.length).fill(0);
   for (const s of p.slices()) {
     for (let n = 0; n < s.hu.length; n++) {
-      sum[s.labels[n]!] += s.hu[n]!;
-      count[s.labels[n]!]!++;
+      const t = s.labels[n]!;
+      sum[t] = sum[t]! + s.hu[n]!;
+      count[t] = count[t]! + 1;
     }
   }
   return { mean: Array.from(sum, (v, i) => v / Math.max(1, count[i]!)), count };
