@@ -60,18 +60,36 @@ export function writePart10(
   dataset: WriteElement[],
   sopInstanceUid: string,
   sopClassUid = CT_IMAGE_STORAGE,
+  transferSyntaxUid = '1.2.840.10008.1.2.1',
+  trailing: Uint8Array = new Uint8Array(0),
 ): Uint8Array {
   const metaBody = encodeElements([
     { tag: 0x00020001, vr: 'OB', value: new Uint8Array([0, 1]) },
     { tag: 0x00020002, vr: 'UI', value: sopClassUid },
     { tag: 0x00020003, vr: 'UI', value: sopInstanceUid },
-    { tag: 0x00020010, vr: 'UI', value: '1.2.840.10008.1.2.1' },
+    { tag: 0x00020010, vr: 'UI', value: transferSyntaxUid },
     { tag: 0x00020012, vr: 'UI', value: '1.2.826.0.1.3680043.10.1461.1' },
   ]);
   const groupLength = encodeElements([{ tag: 0x00020000, vr: 'UL', value: [metaBody.byteLength] }]);
   const preamble = new Uint8Array(132);
   preamble.set([0x44, 0x49, 0x43, 0x4d], 128);
-  return Buffer.concat([preamble, groupLength, metaBody, encodeElements(dataset)]);
+  return Buffer.concat([preamble, groupLength, metaBody, encodeElements(dataset), trailing]);
+}
+
+/** Encapsulated Pixel Data (PS3.5 A.4): undefined length, an empty Basic Offset Table, one fragment per frame. */
+export function encapsulate(frames: Uint8Array[]): Uint8Array {
+  const item = (tag: number, value: Uint8Array): Uint8Array => {
+    const padded = value.byteLength % 2 ? Buffer.concat([value, new Uint8Array(1)]) : value;
+    const head = new Uint8Array(8);
+    const dv = new DataView(head.buffer);
+    dv.setUint16(0, tag >>> 16, true);
+    dv.setUint16(2, tag & 0xffff, true);
+    dv.setUint32(4, padded.byteLength, true);
+    return Buffer.concat([head, padded]);
+  };
+  const head = new Uint8Array([0xe0, 0x7f, 0x10, 0x00, 0x4f, 0x42, 0, 0, 0xff, 0xff, 0xff, 0xff]);
+  const frameItems = frames.map((f) => item(0xfffee000, f));
+  return Buffer.concat([head, item(0xfffee000, new Uint8Array(0)), ...frameItems, item(0xfffee0dd, new Uint8Array(0))]);
 }
 
 /** A UID under the UUID-derived root 2.25 (PS3.5 section B.2). */
@@ -97,6 +115,8 @@ export interface CtSliceSpec {
   modality?: string;
   imageType?: string;
   seriesNumber?: number;
+  /** Compressed frames to store instead of native pixels, in this transfer syntax. */
+  encapsulated?: { transferSyntaxUid: string; frames: Uint8Array[] };
   /** Extra or replacing elements (e.g. RescaleType, GantryDetectorTilt) and tags to omit. */
   extra?: WriteElement[];
   omit?: number[];
@@ -141,5 +161,8 @@ export function writeCtSlice(spec: CtSliceSpec): Uint8Array {
   const replaced = new Set((spec.extra ?? []).map((e) => e.tag));
   const omit = new Set(spec.omit ?? []);
   const all = [...els.filter((e) => !replaced.has(e.tag)), ...(spec.extra ?? [])].filter((e) => !omit.has(e.tag));
-  return writePart10(all, sop);
+  if (!spec.encapsulated) return writePart10(all, sop);
+  const { transferSyntaxUid, frames } = spec.encapsulated;
+  const header = all.filter((e) => e.tag !== 0x7fe00010);
+  return writePart10(header, sop, CT_IMAGE_STORAGE, transferSyntaxUid, encapsulate(frames));
 }

@@ -1,11 +1,5 @@
 // Type declarations for the codec packages, which ship none: only the members ct-fhir calls.
 
-declare module 'jpeg-lossless-decoder-js' {
-  export class Decoder {
-    decode(buffer: ArrayBufferLike, offset: number, length: number, numBytes?: number): Uint8Array | Uint16Array;
-  }
-}
-
 interface EmscriptenCodecFrameInfo {
   width: number;
   height: number;
