@@ -14,7 +14,7 @@ import {
   SUPPORTED_MODIFIERS,
   unescapeValue,
 } from './parse-values.js';
-import { getSearchParam, getSearchParams, isKnownResourceType } from './registry.js';
+import { getSearchParam, isKnownResourceType } from './registry.js';
 import type {
   IncludeTarget,
   Modifier,
@@ -342,11 +342,4 @@ export function parseSearchRequest(
   if (state.page !== undefined) req.offset = (state.page - 1) * req.count;
   req.warnings = problems.warnings;
   return req;
-}
-
-/** All parameter codes a type can be searched by (for the CapabilityStatement). */
-export function searchableCodes(resourceType: string): string[] {
-  return getSearchParams(resourceType)
-    .filter((d) => d.type !== 'special')
-    .map((d) => d.code);
 }

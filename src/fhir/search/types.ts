@@ -105,8 +105,12 @@ export interface SearchRequest {
 export interface IndexRows {
   /** value: normalised (lower case, accents folded) for default / :contains; exact: as written, for :exact. */
   string: { code: string; value: string; exact?: string }[];
+  /** Also Reference.identifier of reference params (same code, for `:identifier`). text: normalised
+   * CodeableConcept.text + Coding.display, or Identifier.type.text (for `:text`). */
   token: { code: string; system: string | null; value: string | null; text?: string | null }[];
+  /** `Type/id` -> targetType + targetId; absolute URLs -> url (+ targetType when the URL ends in Type/id). */
   reference: { code: string; targetType: string | null; targetId: string | null; url: string | null }[];
+  /** Half-open [start, end) in ms; open Period ends are DATE_MIN / DATE_MAX (date.ts). */
   date: { code: string; start: number; end: number }[];
   number: { code: string; value: number }[];
   quantity: { code: string; value: number; system: string | null; unit: string | null }[];
