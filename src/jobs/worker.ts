@@ -255,7 +255,9 @@ export class Worker {
       else if (job.attempts >= job.maxAttempts) outcome = { kind: 'dead', error };
       else outcome = { kind: 'retry', error, delayMs: retryDelayMs(job.attempts, this.backoff) };
     }
-    log.info('job run ended', { outcome: outcome.kind, ms: Date.now() - t0 });
+    // Completions are routine (debug); anything else is worth a line at warn.
+    if (outcome.kind === 'completed') log.debug('job completed', { ms: Date.now() - t0 });
+    else log.warn('job run failed', { outcome: outcome.kind, error: outcome.error, ms: Date.now() - t0 });
     entry.ending = true;
     await this.record(entry, outcome, log);
   }

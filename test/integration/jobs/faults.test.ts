@@ -69,13 +69,13 @@ for (const { kind, make } of databaseKinds) {
 
     it('kill -9 of a worker mid-job: another worker completes it after the lease expires, one effect row', async () => {
       const { job } = await queue.enqueue({ type: 'test.effect', payload: { firstMs: 60_000 } });
-      const a = await worker({ WORKER_ID: 'A', LEASE_MS: '1500' });
+      const a = await worker({ WORKER_ID: 'A', LEASE_MS: '2500' });
       await waitFor('A to run the job', async () => ((await queue.get(job.id))?.lockedBy === 'A' ? true : undefined));
       await waitFor('the effect of the first run', async () =>
         (await rows<EffectRow>('SELECT * FROM job_effect')).length === 1 ? true : undefined,
       );
-      await worker({ WORKER_ID: 'B', LEASE_MS: '1500' });
-      await sleep(2000); // longer than the lease: A's heartbeats keep the job from B
+      await worker({ WORKER_ID: 'B', LEASE_MS: '2500' });
+      await sleep(3000); // longer than the lease: A's heartbeats keep the job from B
       assert.equal((await queue.get(job.id))?.lockedBy, 'A');
       a.child.kill('SIGKILL');
       assert.equal((await a.exited).signal, 'SIGKILL');

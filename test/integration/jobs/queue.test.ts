@@ -365,15 +365,19 @@ for (const { kind, make } of databaseKinds) {
             return { summary: 'stale' };
           },
         },
-        { leaseMs: 600, heartbeatMs: 100 },
+        { leaseMs: 600, heartbeatMs: 100, pollMs: 60_000 }, // no poll: only this test reaps,
       );
       const { job } = await queue.enqueue({ type: 'x.slow', payload: {} });
       await until(job.id, 'running');
-      // Simulate a stall past the lease: expire it and let the reaper take the job back.
-      await queue.run((m) =>
-        query(m, queue.dialect, 'UPDATE job SET locked_until = 0 WHERE id = :id', { id: Number(job.id) }),
-      );
-      const reaped = await reapExpired(queue);
+      // Simulate a stall past the lease: expire it and let the reaper take the job back (a heartbeat landing between
+      // the two statements legitimately renews the lease, so repeat until the reaper wins).
+      const reaped = await waitFor('the reaper to take the job', async () => {
+        await queue.run((m) =>
+          query(m, queue.dialect, 'UPDATE job SET locked_until = 0 WHERE id = :id', { id: Number(job.id) }),
+        );
+        const jobs = await reapExpired(queue);
+        return jobs.length > 0 ? jobs : undefined;
+      });
       assert.deepEqual(
         reaped.map((j) => [j.id, j.status]),
         [[job.id, 'queued']],
