@@ -56,7 +56,7 @@ export class BitReader {
         throw new PixelDataError(
           'JPEG Lossless: entropy-coded data ends before the last sample (truncated frame; ITU-T T.81 F.1.2.3)',
         );
-      let byte = this.bytes[this.pos]!;
+      const byte = this.bytes[this.pos]!;
       if (byte !== 0xff) this.pos++;
       else if (this.bytes[this.pos + 1] === 0x00)
         this.pos += 2; // stuffed zero byte (T.81 F.1.2.3)
