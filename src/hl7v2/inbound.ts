@@ -150,8 +150,26 @@ export function createInboundProcessor(options: InboundOptions = {}) {
     return apply(Hl7Message.parse(row.raw), id);
   }
 
+  /** Finishes messages left 'received' by a crash (older than `olderThanMs`); returns how many were processed. */
+  async function recover(olderThanMs = staleAfter): Promise<number> {
+    const store = options.store;
+    if (!store) return 0;
+    const rows = await store.stale(olderThanMs);
+    for (const row of rows) {
+      try {
+        await apply(Hl7Message.parse(row.raw), row.id);
+      } catch (err) {
+        log.error('hl7 recovery failed', {
+          messageId: row.id,
+          error: err instanceof Error ? err.message : String(err),
+        });
+      }
+    }
+    return rows.length;
+  }
+
   const handle = async (text: string, _conn: ConnectionInfo): Promise<string[]> => processFrame(text);
-  return { handle, processMessage, processFrame, reprocess };
+  return { handle, processMessage, processFrame, reprocess, recover };
 }
 
 function buildAckForBadBatch(text: string, err: unknown): string {

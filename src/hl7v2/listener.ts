@@ -98,7 +98,12 @@ export class MllpListener {
     let frameTimer: NodeJS.Timeout | undefined;
     if (idleMs > 0) socket.setTimeout(idleMs);
 
-    const armFrameTimer = (): void => {
+    // The stall timer runs from the start of the frame now open; a completed frame restarts it.
+    const armFrameTimer = (completed: boolean): void => {
+      if (completed && frameTimer) {
+        clearTimeout(frameTimer);
+        frameTimer = undefined;
+      }
       if (decoder.inProgress && !frameTimer && frameMs > 0) {
         frameTimer = setTimeout(() => {
           log.warn('mllp frame stalled; closing connection', { bufferedBytes: decoder.buffered });
@@ -136,7 +141,7 @@ export class MllpListener {
 
     socket.on('data', (chunk: Buffer) => {
       const frames = decoder.push(chunk);
-      armFrameTimer();
+      armFrameTimer(frames.length > 0);
       for (const f of frames) {
         pending++;
         if (pending >= maxPending) socket.pause();

@@ -143,3 +143,11 @@ export class MllpSender {
     this.pending.clear();
   }
 }
+
+/** What the job layer does with a send result: AA done; AE dead-letter (the receiver will refuse it again);
+ *  AR, timeout and connection errors retry with backoff (HL7 v2.5.1 table 0008: AR invites a resend). */
+export function outboundDisposition(result: SendResult): 'done' | 'retry' | 'dead-letter' {
+  if (result.outcome === 'AA') return 'done';
+  if (result.outcome === 'AE') return 'dead-letter';
+  return 'retry';
+}

@@ -74,3 +74,6 @@ export class Hl7Messages1764160000000 implements MigrationInterface {
 export const hl7Entities = [Hl7MessageEntity];
 /** Migrations of the HL7 module, oldest first. */
 export const hl7Migrations = [Hl7Messages1764160000000];
+
+/** The HL7 module in the store's StoreModule shape: openDataSource(url, { modules: [hl7StoreModule] }). */
+export const hl7StoreModule = { name: 'hl7v2', entities: hl7Entities, migrations: hl7Migrations };

@@ -211,6 +211,21 @@ describe('MLLP listener', () => {
     other.close();
   });
 
+  it('does not close a busy connection whose frames keep completing, though one is always open', async () => {
+    const c = await RawClient.connect(port);
+    const frames = Array.from({ length: 10 }, (_, i) => Buffer.from(`\x0b${oru(`BUSY${i}`)}\x1c\r`));
+    c.write(frames[0]!.subarray(0, 40));
+    for (let i = 0; i < 10; i++) {
+      await new Promise((r) => setTimeout(r, 100)); // 10 x 100 ms > the 400 ms frame timeout
+      c.write(Buffer.concat([frames[i]!.subarray(40), frames[i + 1]?.subarray(0, 40) ?? Buffer.alloc(0)]));
+    }
+    assert.deepEqual(
+      (await c.next(10)).map((a) => msa(a)[1]),
+      frames.map((_, i) => `BUSY${i}`),
+    );
+    c.close();
+  });
+
   it('closes an idle connection after the idle timeout', async () => {
     const c = await RawClient.connect(port);
     await c.waitClosed(4000);

@@ -159,6 +159,20 @@ for (const { kind, make } of databaseKinds) {
       assert.equal(resent.messageId, first.messageId);
       assert.equal((await store.get(first.messageId!))?.status, 'processed');
     });
+    it('recovers a message a crash left in received, once it is older than the threshold', async () => {
+      const text = fixture('adt-a01.hl7').replace('MSG00701', 'MSG00770');
+      const m = Hl7Message.parse(text);
+      const stuck = await store.receive(
+        { controlId: m.controlId, sendingApplication: 'ADT', sendingFacility: 'GENHOSP', messageType: 'ADT^A01' },
+        text,
+        Date.now() - 120_000,
+      );
+      assert.ok(stuck.kind === 'new');
+      const p = proc();
+      assert.ok((await p.recover(60_000)) >= 1);
+      assert.equal((await store.get(stuck.id))?.status, 'processed');
+      assert.ok(executed.includes(`ADT^A01:${stuck.id}`));
+    });
     it('does not store bytes that do not parse, and answers AR', async () => {
       const before = (await store.list({ limit: 1000 })).length;
       const out = await proc().processMessage('not hl7 at all');
