@@ -129,3 +129,8 @@ export function exclusive<T>(ds: DataSource, fn: () => Promise<T>): Promise<T> {
 export function withTransaction<T>(ds: DataSource, fn: (manager: EntityManager) => Promise<T>): Promise<T> {
   return exclusive(ds, () => ds.transaction((manager) => fn(manager)));
 }
+
+/** Refreshes the planner statistics (after bulk loads: without them PostgreSQL picks poor index plans). */
+export async function analyzeDatabase(ds: DataSource): Promise<void> {
+  await exclusive(ds, () => ds.query('ANALYZE'));
+}

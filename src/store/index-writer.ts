@@ -1,10 +1,9 @@
-// Writes the search index rows of one resource: delete the old rows and insert the new ones, in the caller's
-// transaction, so the index always matches the current version.
-import type { EntityManager } from 'typeorm';
+// Statements that replace the search index rows of resources: delete the old rows and insert the new ones, run by
+// write-plan.ts in the write's transaction, so the index always matches the current version.
 import type { IndexPart, IndexRows } from '../fhir/search/types.js';
 import { INDEX_TABLES, type IndexKind } from './migrations/store-schema-ddl.js';
 import { normalizeString } from './normalize.js';
-import { clampInstant, type Dialect, raw, render, sql } from './sql.js';
+import { clampInstant, type Frag, raw, sql } from './sql.js';
 
 type Row = unknown[];
 
@@ -90,37 +89,42 @@ export function indexValues(rows: IndexRows): Record<IndexKind, Row[]> {
   return out;
 }
 
+/** Rows per INSERT statement (keeps each statement well under both dialects' parameter limits). */
 const CHUNK = 400;
 
-/** Deletes every index row of a resource. */
-export async function deleteIndexRows(m: EntityManager, d: Dialect, resourceType: string, id: string): Promise<void> {
-  for (const table of Object.values(INDEX_TABLES)) {
-    await m.query(
-      ...render(sql`DELETE FROM ${raw(table)} WHERE resource_type = ${resourceType} AND resource_id = ${id}`, d),
-    );
+/** One multi-row INSERT per chunk of rows. */
+export function insertStatements(table: string, columns: string[], rows: unknown[][]): Frag[] {
+  const tuple = `(${columns.map(() => '?').join(', ')})`;
+  const out: Frag[] = [];
+  for (let i = 0; i < rows.length; i += CHUNK) {
+    const chunk = rows.slice(i, i + CHUNK);
+    out.push({
+      sql: `INSERT INTO ${table} (${columns.join(', ')}) VALUES ${chunk.map(() => tuple).join(', ')}`,
+      params: chunk.flat(),
+    });
   }
+  return out;
 }
 
-/** Replaces the index rows of a resource with `rows` (old rows deleted unless `fresh`, i.e. a first version). */
-export async function writeIndexRows(
-  m: EntityManager,
-  d: Dialect,
-  resourceType: string,
-  id: string,
-  rows: IndexRows,
-  fresh: boolean,
-): Promise<void> {
-  if (!fresh) await deleteIndexRows(m, d, resourceType, id);
-  const values = indexValues(rows);
-  for (const kind of Object.keys(values) as IndexKind[]) {
-    const all = values[kind];
-    const cols = ['resource_type', 'resource_id', 'code', ...COLUMNS[kind]];
-    const tuple = `(${cols.map(() => '?').join(', ')})`;
-    for (let i = 0; i < all.length; i += CHUNK) {
-      const chunk = all.slice(i, i + CHUNK);
-      const text = `INSERT INTO ${INDEX_TABLES[kind]} (${cols.join(', ')}) VALUES ${chunk.map(() => tuple).join(', ')}`;
-      const params = chunk.flatMap((row) => [resourceType, id, ...row]);
-      await m.query(...render({ sql: text, params }, d));
+/** DELETEs of every index row of a resource. */
+export function indexDeleteStatements(resourceType: string, id: string): Frag[] {
+  return Object.values(INDEX_TABLES).map(
+    (table) => sql`DELETE FROM ${raw(table)} WHERE resource_type = ${resourceType} AND resource_id = ${id}`,
+  );
+}
+
+/** INSERTs of the index rows of several resources, one multi-row statement per table (and chunk). */
+export function indexInsertStatements(entries: { resourceType: string; id: string; rows: IndexRows }[]): Frag[] {
+  const byKind = new Map<IndexKind, unknown[][]>();
+  for (const { resourceType, id, rows } of entries) {
+    const values = indexValues(rows);
+    for (const kind of Object.keys(values) as IndexKind[]) {
+      const list = byKind.get(kind) ?? [];
+      for (const row of values[kind]) list.push([resourceType, id, ...row]);
+      byKind.set(kind, list);
     }
   }
+  return [...byKind].flatMap(([kind, rows]) =>
+    insertStatements(INDEX_TABLES[kind], ['resource_type', 'resource_id', 'code', ...COLUMNS[kind]], rows),
+  );
 }

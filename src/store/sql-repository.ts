@@ -13,14 +13,14 @@ import type {
   UpdateResult,
   WriteOptions,
 } from '../fhir/repository.js';
-import { badRequest, conflict, gone, notFound, preconditionFailed } from '../fhir/outcomes.js';
+import { badRequest, gone, notFound, preconditionFailed } from '../fhir/outcomes.js';
 import type { IndexRows, SearchRequest, SearchResult } from '../fhir/search/types.js';
 import { dialectOf, exclusive, withTransaction } from './datasource.js';
 import { mapDbError } from './db-errors.js';
 import { readHistory } from './history-sql.js';
-import { deleteIndexRows, writeIndexRows } from './index-writer.js';
-import { canonicalJson, decodeContent, execute, num, select } from './rows.js';
+import { canonicalJson, decodeContent, num, select } from './rows.js';
 import { runSearch } from './search-run.js';
+import { writeVersions } from './write-plan.js';
 import { type Dialect, sql } from './sql.js';
 
 /** Called inside the write's database transaction after each create/update/delete; throwing rolls it back. */
@@ -164,8 +164,9 @@ export class SqlRepository implements Repository {
         id,
         meta: { versionId: String(version), lastUpdated: new Date(lastUpdated).toISOString() },
       } as Resource;
-      await this.storeVersion(m, marker, cur, version, lastUpdated, 'DELETE');
-      await deleteIndexRows(m, this.dialect, resourceType, id);
+      await writeVersions(m, this.dialect, [
+        { content: marker, version, lastUpdated, method: 'DELETE', previousVersion: cur.version, replaceIndex: true },
+      ]);
       await this.notify(m, { kind: 'delete', resourceType, id, versionId: String(version), previous: cur.content });
     });
   }
@@ -197,6 +198,20 @@ export class SqlRepository implements Repository {
     }
   }
 
+  /** The next version of a resource: meta set, lastUpdated monotonic per resource. */
+  private nextVersion<T extends Resource>(
+    resource: T,
+    cur: Current | undefined,
+  ): { content: T; version: number; lastUpdated: number } {
+    const version = (cur?.version ?? 0) + 1;
+    const lastUpdated = Math.max(this.now(), (cur?.lastUpdated ?? 0) + 1);
+    const meta = { ...resource.meta, versionId: String(version), lastUpdated: new Date(lastUpdated).toISOString() };
+    const { resourceType, id, meta: _meta, ...rest } = resource;
+    // resourceType, id and meta first, as servers conventionally return them.
+    const content = { resourceType, id, meta, ...rest } as unknown as T;
+    return { content, version, lastUpdated };
+  }
+
   /** Writes a new version (create or update) with its index rows and calls the hooks. */
   private async write<T extends Resource>(
     m: EntityManager,
@@ -204,70 +219,61 @@ export class SqlRepository implements Repository {
     cur: Current | undefined,
     method: 'POST' | 'PUT',
   ): Promise<T> {
-    const id = resource.id!;
-    const version = (cur?.version ?? 0) + 1;
-    const lastUpdated = Math.max(this.now(), (cur?.lastUpdated ?? 0) + 1);
-    const meta = { ...resource.meta, versionId: String(version), lastUpdated: new Date(lastUpdated).toISOString() };
-    const { resourceType, id: _id, meta: _meta, ...rest } = resource;
-    // resourceType, id and meta first, as servers conventionally return them.
-    const content = { resourceType, id, meta, ...rest } as unknown as T;
-    await this.storeVersion(m, content, cur, version, lastUpdated, method);
-    await writeIndexRows(
-      m,
-      this.dialect,
-      resource.resourceType,
-      id,
-      this.options.indexResource(content),
-      !cur || cur.deleted,
-    );
-    const kind = cur && !cur.deleted ? 'update' : 'create';
+    const { content, version, lastUpdated } = this.nextVersion(resource, cur);
+    const live = cur !== undefined && !cur.deleted;
+    await writeVersions(m, this.dialect, [
+      {
+        content,
+        version,
+        lastUpdated,
+        method,
+        previousVersion: cur?.version,
+        rows: this.options.indexResource(content),
+        replaceIndex: live,
+      },
+    ]);
     await this.notify(m, {
-      kind,
-      resourceType: resource.resourceType,
-      id,
+      kind: live ? 'update' : 'create',
+      resourceType: content.resourceType,
+      id: content.id!,
       versionId: String(version),
       resource: content,
-      ...(cur && !cur.deleted ? { previous: cur.content } : {}),
+      ...(live ? { previous: cur.content } : {}),
     });
     return content;
   }
 
-  /** Writes the current row (guarded by the version read before: a concurrent writer makes it 409) and history. */
-  private async storeVersion(
-    m: EntityManager,
-    content: Resource,
-    cur: Current | undefined,
-    version: number,
-    lastUpdated: number,
-    method: 'POST' | 'PUT' | 'DELETE',
-  ): Promise<void> {
-    const d = this.dialect;
-    const { resourceType } = content;
-    const id = content.id!;
-    const json = JSON.stringify(content);
-    const deleted = method === 'DELETE' ? 1 : 0;
-    if (cur) {
-      const affected = await execute(
+  /**
+   * Creates many resources in one transaction with multi-row statements (bulk loads, seeding); each gets a new id
+   * and the hooks see each one, as with create.
+   */
+  async createMany<T extends Resource>(resources: T[]): Promise<T[]> {
+    if (resources.length === 0) return [];
+    return this.run(true, async (m) => {
+      const pending = resources.map((r) => this.nextVersion({ ...r, id: randomUUID() }, undefined));
+      await writeVersions(
         m,
-        d,
-        sql`UPDATE resource SET version_id = ${version}, last_updated = ${lastUpdated}, deleted = ${deleted},
-            content = ${json} WHERE resource_type = ${resourceType} AND id = ${id} AND version_id = ${cur.version}`,
+        this.dialect,
+        pending.map(({ content, version, lastUpdated }) => ({
+          content,
+          version,
+          lastUpdated,
+          method: 'POST' as const,
+          rows: this.options.indexResource(content),
+          replaceIndex: false,
+        })),
       );
-      if (affected !== 1) throw conflict(`${resourceType}/${id} was changed by a concurrent write; retry`);
-    } else {
-      await execute(
-        m,
-        d,
-        sql`INSERT INTO resource (resource_type, id, version_id, last_updated, deleted, content)
-            VALUES (${resourceType}, ${id}, ${version}, ${lastUpdated}, ${deleted}, ${json})`,
-      );
-    }
-    await execute(
-      m,
-      d,
-      sql`INSERT INTO resource_history (resource_type, id, version_id, last_updated, method, deleted, content)
-          VALUES (${resourceType}, ${id}, ${version}, ${lastUpdated}, ${method}, ${deleted}, ${json})`,
-    );
+      for (const { content } of pending) {
+        await this.notify(m, {
+          kind: 'create',
+          resourceType: content.resourceType,
+          id: content.id!,
+          versionId: '1',
+          resource: content,
+        });
+      }
+      return pending.map((p) => p.content);
+    });
   }
 
   private async notify(m: EntityManager, change: ResourceChange): Promise<void> {

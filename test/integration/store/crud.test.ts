@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Observation, Patient } from 'fhir/r4.js';
 import type { ResourceChange, UpdateResult } from '../../../src/fhir/repository.js';
 import { databaseKinds } from '../../support/databases.js';
-import { openStore, rejectsWith, type StoreFixture } from './helpers.js';
+import { filter, openStore, rejectsWith, request, type StoreFixture } from './helpers.js';
 
 const patient = (family: string): Patient => ({ resourceType: 'Patient', name: [{ family }] });
 
@@ -208,6 +208,41 @@ for (const { kind, make } of databaseKinds) {
       );
       assert.equal(seen[1]?.change.previous?.meta?.versionId, '1');
       assert.equal(seen[2]?.change.resource, undefined);
+    });
+
+    it('createMany writes many resources in one transaction (split across statements), indexed and hooked', async () => {
+      seen.length = 0;
+      const many = Array.from({ length: 1200 }, (_, i): Observation => ({
+        resourceType: 'Observation',
+        status: 'final',
+        code: { coding: [{ system: 'http://loinc.org', code: `bulk-${i % 3}` }] },
+        subject: { reference: `Patient/bulk-${i % 7}` },
+        valueQuantity: { value: i, unit: 'mm', system: 'http://unitsofmeasure.org', code: 'mm' },
+      }));
+      const created = await s.repo.createMany(many);
+      assert.equal(new Set(created.map((o) => o.id)).size, 1200);
+      assert.equal(seen.length, 1200);
+      assert.ok(seen.every((x) => x.change.kind === 'create' && x.versionInDb === 1));
+      const found = await s.repo.search(
+        request('Observation', [filter('Observation', 'code', [{ kind: 'token', code: 'bulk-1' }])], {
+          total: 'accurate',
+          count: 0,
+        }),
+      );
+      assert.equal(found.total, 400);
+      assert.deepEqual(await s.repo.read('Observation', created[1199]!.id!), created[1199]);
+    });
+
+    it('createMany rolls back as a whole when a hook throws', async () => {
+      const before = (await s.repo.history({ count: 1, offset: 0 })).total;
+      const flag = {
+        resourceType: 'Flag',
+        status: 'active',
+        code: { text: 'x' },
+        subject: { reference: 'Patient/1' },
+      } as const;
+      await assert.rejects(() => s.repo.createMany([patient('Bulk1'), flag, patient('Bulk2')]), /hook refuses Flags/);
+      assert.equal((await s.repo.history({ count: 1, offset: 0 })).total, before);
     });
 
     it('a throwing hook rolls the write back', async () => {
