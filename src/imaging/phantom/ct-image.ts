@@ -38,6 +38,9 @@ export function phantomIdentity(seed: number, salt = '', overrides: Partial<Seri
   const name = `phantom/${seed}/${salt}`;
   const day = 1 + (seed % 28);
   const month = 1 + (Math.floor(seed / 28) % 12);
+  // Series and instance UIDs are named after the series number, so extra series of one study never collide.
+  const seriesNumber = overrides.seriesNumber ?? 2;
+  const uidName = `${name}/series/${seriesNumber}`;
   const id: SeriesIdentity = {
     patientName: `PHANTOM^${seed}`,
     patientId: `PH${String(seed).padStart(8, '0')}`,
@@ -49,20 +52,16 @@ export function phantomIdentity(seed: number, salt = '', overrides: Partial<Seri
     studyDate: `2026${String(month).padStart(2, '0')}${String(day).padStart(2, '0')}`,
     studyTime: '093000',
     studyDescription: 'CT CHEST WITHOUT CONTRAST',
-    seriesInstanceUid: uidFromName(`${name}/series/1`),
-    seriesNumber: 2,
+    seriesInstanceUid: uidFromName(uidName),
+    seriesNumber,
     seriesDescription: 'AXIAL CHEST',
     frameOfReferenceUid: uidFromName(`${name}/frame-of-reference`),
     modality: 'CT',
     sopClassUid: CT_IMAGE_STORAGE,
     imageType: ['ORIGINAL', 'PRIMARY', 'AXIAL'],
-    uidName: `${name}/series/1`,
+    uidName,
     ...overrides,
   };
-  if (overrides.seriesNumber !== undefined && overrides.seriesInstanceUid === undefined) {
-    id.seriesInstanceUid = uidFromName(`${name}/series/${overrides.seriesNumber}`);
-    id.uidName = `${name}/series/${overrides.seriesNumber}`;
-  }
   return id;
 }
 
