@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client, Message } from 'node-hl7-client';
+import { Batch, Client, Message } from 'node-hl7-client';
 import { MllpListener } from '../../../src/hl7v2/listener.js';
 import { createInboundProcessor } from '../../../src/hl7v2/inbound.js';
 import { MllpSender } from '../../../src/hl7v2/sender.js';
@@ -140,6 +140,28 @@ describe('MLLP listener', () => {
     );
     assert.equal(lines[1]!.split('|')[2], 'CTFHIR', 'batch header swaps sender and receiver');
     c.close();
+  });
+
+  it('answers a BHS batch built and sent by node-hl7-client, one ACK per message', async () => {
+    const client = new Client({ host: '127.0.0.1' });
+    const acks: string[] = [];
+    try {
+      await new Promise<void>((resolve) => {
+        const conn = client.createConnection({ port, waitAck: false }, (res) => {
+          acks.push(res.getMessage().get('MSA.2').toString());
+          if (acks.length === 2) resolve();
+        });
+        const batch = new Batch();
+        batch.start();
+        batch.add(new Message({ text: fixture('adt-a01.hl7').replace('MSG00701', 'NB1') }));
+        batch.add(new Message({ text: fixture('adt-a08.hl7').replace('MSG00702', 'NB2') }));
+        batch.end();
+        void conn.sendMessage(batch);
+      });
+      assert.deepEqual(acks, ['NB1', 'NB2']);
+    } finally {
+      client.closeAll();
+    }
   });
 
   it('accepts a 10 MB message', async () => {
