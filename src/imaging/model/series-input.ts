@@ -4,6 +4,8 @@
 import { loadVolumeFromFolder } from '../volume/load-folder.js';
 import { preprocessVolume } from '../volume/pipeline.js';
 import type { Preprocessing } from '../volume/preprocessing.js';
+import type { Volume } from '../volume/types.js';
+import type { LoadedModel, Prediction } from './runtime.js';
 
 export interface SeriesInput {
   data: Float32Array;
@@ -33,6 +35,19 @@ export async function seriesInput(dir: string, preprocessing: Preprocessing): Pr
   };
   if (volume.studyInstanceUid) out.studyInstanceUid = volume.studyInstanceUid;
   return out;
+}
+
+/** Runs a model on an assembled HU volume (e.g. from DICOMweb in a job): preprocess as its manifest says, infer.
+ * Throws ModelError on a wrong shape or non-finite outputs, so a job fails before anything is written. */
+export async function classifyVolume(
+  model: LoadedModel,
+  volume: Volume,
+): Promise<Prediction & { preprocessMs: number }> {
+  const t0 = performance.now();
+  const { input } = preprocessVolume(volume, model.manifest.preprocessing);
+  const preprocessMs = performance.now() - t0;
+  const prediction = await model.run(input.data, tensorDims(model.manifest.input.shape, input.shape));
+  return { ...prediction, preprocessMs };
 }
 
 /** Dims of the model input tensor for a [z, y, x] volume and a manifest input shape ([1, z, y, x] or [1, 1, z, y, x]). */

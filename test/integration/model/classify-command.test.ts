@@ -4,7 +4,10 @@ import { mkdirSync, mkdtempSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../../src/cli.js';
-import { seriesInput } from '../../../src/imaging/model/series-input.js';
+import { classifyVolume, seriesInput } from '../../../src/imaging/model/series-input.js';
+import { loadVolumeFromFolder } from '../../../src/imaging/volume/load-folder.js';
+import { openModel } from '../../../src/imaging/model/open.js';
+import { silentLogger } from '../../../src/log.js';
 import { validateManifest } from '../../../src/imaging/model/manifest.js';
 import { sigmoid } from '../../../src/imaging/model/predictions.js';
 import { writeSyntheticSeries } from '../../support/ct-series.js';
@@ -108,4 +111,17 @@ test('classify without --out is a usage error', async () => {
   const { code, stderr } = await cli(['classify', '--dicom', series]);
   assert.equal(code, 1);
   assert.match(stderr, /--dicom and --out are required/);
+});
+
+test('classifyVolume (the job path: an assembled volume) gives the same findings as the classify command', async () => {
+  const out = join(work, 'same.json');
+  assert.equal((await cli(['classify', '--dicom', series, '--out', out, '--model', TINY])).code, 0);
+  const fromCli = JSON.parse(readFileSync(out, 'utf8')) as { findings: unknown[] };
+  const model = await openModel(TINY, silentLogger);
+  const { volume } = await loadVolumeFromFolder(series);
+  const p = await classifyVolume(model, volume);
+  await model.close();
+  assert.equal(p.version, '1.0.0');
+  assert.deepEqual(p.findings, fromCli.findings);
+  assert.ok(p.preprocessMs >= 0);
 });
