@@ -2,6 +2,8 @@
 export * from './types.js';
 export { enqueue, NOTIFY_CHANNEL } from './enqueue.js';
 export { JobQueue } from './queue.js';
+export { outboxHook } from './outbox.js';
+export type { JobTrigger } from './outbox.js';
 export type { JobQueueOptions, Exclusive } from './queue.js';
 export { Worker } from './worker.js';
 export type { WorkerOptions } from './worker.js';

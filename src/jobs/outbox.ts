@@ -1,0 +1,23 @@
+// The outbox link between the store and the queue: a store write hook (SqlRepository `hooks`) that enqueues the jobs
+// a resource change triggers, inside the write's own transaction, so the resource and its jobs commit together.
+import type { EntityManager } from 'typeorm';
+import type { ResourceChange } from '../fhir/repository.js';
+import { enqueue } from './enqueue.js';
+import type { EnqueueSpec } from './types.js';
+
+/** Decides which jobs a resource change triggers (pure; [] for none). */
+export type JobTrigger = (change: ResourceChange) => EnqueueSpec[];
+
+/**
+ * A write hook that enqueues what the triggers return for each change; a bad spec throws and rolls the write back.
+ * Give triggered jobs a dedupeKey (e.g. `labels:DiagnosticReport/<id>`) so repeated writes coalesce.
+ */
+export function outboxHook(
+  ...triggers: JobTrigger[]
+): (change: ResourceChange, manager: EntityManager) => Promise<void> {
+  return async (change, manager) => {
+    for (const trigger of triggers) {
+      for (const spec of trigger(change)) await enqueue(manager, spec);
+    }
+  };
+}
