@@ -1,49 +1,27 @@
-// Composition root: opens the database, builds the repository and the FHIR context, and starts the HTTP server.
-// Adapters (express, MLLP, workers) are created here and nowhere else, so tests start the same server as `serve`.
+// Composition root of `serve`: the core (database, repository, jobs), the HTTP server and in-process workers.
+// Tests start the same server as `ct-fhir serve`.
 import type { Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { DataSource } from 'typeorm';
 import type { Config } from './config.js';
-import type { FhirContext, OperationDef } from './fhir/context.js';
-import { validateOperation } from './fhir/operations/validate.js';
-import type { Repository } from './fhir/repository.js';
-import { indexResource } from './fhir/search/indexer.js';
-import { loadDefinitions } from './fhir/validation.js';
+import { type Core, type CoreParts, openCore } from './core.js';
 import { createApp } from './http/app.js';
 import { Metrics } from './http/metrics.js';
+import { Worker } from './jobs/worker.js';
 import type { Logger } from './log.js';
-import { type StoreModule, openDataSource } from './store/datasource.js';
-import { SqlRepository, type WriteHook } from './store/sql-repository.js';
 
-export interface RunningServer {
+export interface RunningServer extends Core {
   /** The FHIR base URL actually listened on. */
   baseUrl: string;
   port: number;
-  dataSource: DataSource;
-  repo: Repository;
-  ctx: FhirContext;
-  close(): Promise<void>;
+  workers: Worker[];
 }
 
-export interface ServerParts {
-  modules?: StoreModule[];
-  hooks?: WriteHook[];
-  operations?: OperationDef[];
-}
+export type ServerParts = CoreParts;
 
-/** Starts the FHIR server for a configuration; `close()` stops listeners and closes the database. */
+/** Starts the FHIR server for a configuration; `close()` stops workers and listeners and closes the database. */
 export async function startServer(config: Config, logger: Logger, parts: ServerParts = {}): Promise<RunningServer> {
-  loadDefinitions();
-  const dataSource = await openDataSource(config.databaseUrl, { modules: parts.modules });
-  const repo = new SqlRepository(dataSource, { indexResource, hooks: parts.hooks });
-  const ctx: FhirContext = {
-    repo,
-    baseUrl: config.baseUrl,
-    defaultCount: 20,
-    maxCount: 1000,
-    operations: [validateOperation, ...(parts.operations ?? [])],
-    validate: true,
-  };
+  const core = await openCore(config, logger, parts);
+  const { ctx, dataSource, queue } = core;
   const metrics = new Metrics();
   const app = createApp({
     ctx,
@@ -68,19 +46,26 @@ export async function startServer(config: Config, logger: Logger, parts: ServerP
   const port = (http.address() as AddressInfo).port;
   // With PORT=0 the base URL names the port actually bound.
   if (config.port === 0) ctx.baseUrl = config.baseUrl.replace(/:0(?=\/|$)/, `:${port}`);
-  logger.info('listening', { fhir: ctx.baseUrl, database: config.databaseUrl.replace(/\/\/[^@]*@/, '//***@') });
+  const workers =
+    config.workers > 0 ? [new Worker(queue, { handlers: core.handlers, concurrency: config.workers, logger })] : [];
+  for (const w of workers) w.start();
+  logger.info('listening', {
+    fhir: ctx.baseUrl,
+    workers: config.workers,
+    database: config.databaseUrl.replace(/\/\/[^@]*@/, '//***@'),
+  });
   return {
+    ...core,
     baseUrl: ctx.baseUrl,
     port,
-    dataSource,
-    repo,
-    ctx,
+    workers,
     close: async () => {
+      await Promise.all(workers.map((w) => w.stop(10_000)));
       await new Promise<void>((resolve) => {
         http.close(() => resolve());
         http.closeAllConnections();
       });
-      await dataSource.destroy();
+      await core.close();
     },
   };
 }

@@ -17,6 +17,8 @@ export interface Config {
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** Largest accepted request body in bytes. */
   maxBodyBytes: number;
+  /** Name of the Organization running ct-fhir (Provenance.agent.onBehalfOf, Device.owner). */
+  organization: string;
 }
 
 export class ConfigError extends Error {
@@ -95,5 +97,6 @@ export function loadConfig(src: Source = process.env): Config {
     auth: src.AUTH || 'none',
     logLevel,
     maxBodyBytes: int(src, 'MAX_BODY_BYTES', 16 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    organization: src.ORGANIZATION || 'ct-fhir',
   };
 }

@@ -113,7 +113,7 @@ export function referenceValues(
   const identifiers: TokenValue[] = [];
   const add = (type: string | undefined, id: string | undefined, url: string | undefined): void => {
     // Restricted params (e.g. `patient` = subject where it is a Patient) keep only matching targets.
-    if (type !== undefined && def.target && !def.target.includes(type)) return;
+    if (type !== undefined && def.restrictedTargets && def.target && !def.target.includes(type)) return;
     refs.push({ targetType: type ?? null, targetId: id ?? null, url: url ?? null });
   };
   if (typeof d === 'string') {

@@ -151,6 +151,7 @@ function buildDef(
   if (raw.type === 'reference') {
     const target = narrowed.restrictedTo ?? raw.target;
     if (target && target.length > 0) def.target = target;
+    if (narrowed.restrictedTo) def.restrictedTargets = true;
   }
   if (raw.type === 'composite') {
     const components: NonNullable<SearchParamDef['components']> = [];

@@ -15,6 +15,12 @@ export interface SearchParamDef {
   expression: string;
   /** Reference targets (reference params only). */
   target?: string[];
+  /**
+   * True when `target` narrows a shared element by `resolve() is X` (e.g. `patient` = subject that is a Patient):
+   * references of other types are then not indexed under this code. Otherwise every typed reference is indexed,
+   * even one of a type outside the element's declared targets.
+   */
+  restrictedTargets?: boolean;
   /** Composite components: the codes of the component params in order, with their FHIRPath relative to the composite. */
   components?: { code: string; type: SearchParamType; expression: string }[];
   url?: string;

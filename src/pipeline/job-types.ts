@@ -1,0 +1,10 @@
+// Job types the pipeline runs, with their payloads. `focus` ('Type/id') becomes Task.focus in the job's Task.
+export const REPORT_EXTRACT = 'report.extract';
+export const REPORT_RETRACT = 'report.retract';
+
+export interface FocusPayload {
+  /** 'DiagnosticReport/123' */
+  focus: string;
+  /** The version that triggered the job (the handler always works on the current version). */
+  versionId?: string;
+}

@@ -1,0 +1,121 @@
+// Job handlers for report-label extraction: read the report, extract findings (reports/, pure), build the findings
+// transaction (findings/, pure) and run it through the FHIR transaction interaction in one database transaction.
+import type { Bundle, DiagnosticReport, Observation } from 'fhir/r4.js';
+import type { FhirContext } from '../fhir/context.js';
+import { transaction } from '../fhir/interactions/bundle.js';
+import { OperationOutcomeError } from '../fhir/outcomes.js';
+import { dispatch } from '../fhir/router.js';
+import { parseSearchRequest } from '../fhir/search/parse.js';
+import { findingCodes } from '../findings/codes.js';
+import { reportFindingsBundle, retractFindingsBundle } from '../findings/report-findings.js';
+import type { Job, JobHandler, JobResult, OutputReference } from '../jobs/types.js';
+import { PermanentJobError } from '../jobs/types.js';
+import { extractFindings } from '../reports/extract.js';
+import { EXTRACTOR_NAME, EXTRACTOR_VERSION } from '../reports/version.js';
+import type { Terminology } from '../terminology/load.js';
+import { REPORT_EXTRACT, REPORT_RETRACT, type FocusPayload } from './job-types.js';
+import { reportText } from './report-text.js';
+
+export interface ReportJobDeps {
+  ctx: FhirContext;
+  terminology: Terminology;
+  organization: string;
+}
+
+export const EXTRACTOR_ALGORITHM = {
+  name: 'report-label-extraction',
+  displayName: EXTRACTOR_NAME,
+  version: EXTRACTOR_VERSION,
+  type: 'Report label extraction software (rule-based, SARLE-style)',
+};
+
+function reportId(job: Job<FocusPayload>): string {
+  const m = /^DiagnosticReport\/([A-Za-z0-9\-.]{1,64})$/.exec(job.payload?.focus ?? '');
+  if (!m)
+    throw new PermanentJobError(
+      `payload.focus must be DiagnosticReport/<id>, got ${JSON.stringify(job.payload?.focus)}`,
+    );
+  return m[1]!;
+}
+
+/** Observations the extractor derived from a report earlier (all statuses). */
+async function existingFindings(ctx: FhirContext, id: string, identifierSystem: string): Promise<Observation[]> {
+  const request = parseSearchRequest(
+    'Observation',
+    new URLSearchParams({ 'derived-from': `DiagnosticReport/${id}`, identifier: `${identifierSystem}|` }),
+    { strict: true, defaultCount: 1000, maxCount: 1000 },
+  );
+  return (await ctx.repo.search<Observation>(request)).resources;
+}
+
+function outputs(response: Bundle): OutputReference[] {
+  return (response.entry ?? [])
+    .map((e) => e.resource)
+    .filter((r): r is Observation => r?.resourceType === 'Observation')
+    .map((o) => ({ reference: `Observation/${o.id}` }));
+}
+
+async function runBundle(ctx: FhirContext, bundle: Bundle): Promise<Bundle> {
+  try {
+    return await transaction(ctx, bundle, dispatch);
+  } catch (err) {
+    // A resource the server rejects will be rejected again: retrying cannot help.
+    if (err instanceof OperationOutcomeError && err.status < 500) {
+      throw new PermanentJobError(`findings rejected: ${err.outcome.issue.map((i) => i.diagnostics).join('; ')}`);
+    }
+    throw err;
+  }
+}
+
+/** report.extract: findings of the report's current version; re-running changes nothing. */
+export function extractHandler(deps: ReportJobDeps): JobHandler<FocusPayload> {
+  const codes = findingCodes(deps.terminology);
+  return async (job): Promise<JobResult> => {
+    const id = reportId(job);
+    let report: DiagnosticReport;
+    try {
+      report = await deps.ctx.repo.read<DiagnosticReport>('DiagnosticReport', id);
+    } catch (err) {
+      if (err instanceof OperationOutcomeError && (err.status === 404 || err.status === 410)) {
+        return { summary: `DiagnosticReport/${id} no longer exists; nothing extracted` };
+      }
+      throw err;
+    }
+    const text = await reportText(report, deps.ctx.repo);
+    const findings = text.trim() ? extractFindings(text, deps.terminology.vocabulary) : [];
+    const existing = await existingFindings(deps.ctx, id, codes.identifierSystem('finding'));
+    const bundle = reportFindingsBundle({
+      report,
+      findings,
+      existing,
+      codes,
+      organizationName: deps.organization,
+      algorithm: EXTRACTOR_ALGORITHM,
+    });
+    const response = await runBundle(deps.ctx, bundle);
+    const output = outputs(response);
+    const present = findings.filter((f) => f.polarity === 'present').length;
+    return {
+      output,
+      summary: `${output.length} findings written (${present} present) from version ${report.meta?.versionId}`,
+      data: { findings: output.length, present },
+    };
+  };
+}
+
+/** report.retract: a deleted report's findings become entered-in-error. */
+export function retractHandler(deps: ReportJobDeps): JobHandler<FocusPayload> {
+  const codes = findingCodes(deps.terminology);
+  return async (job): Promise<JobResult> => {
+    const id = reportId(job);
+    const existing = await existingFindings(deps.ctx, id, codes.identifierSystem('finding'));
+    const response = await runBundle(deps.ctx, retractFindingsBundle(existing));
+    const output = outputs(response);
+    return { output, summary: `${output.length} findings of deleted DiagnosticReport/${id} marked entered-in-error` };
+  };
+}
+
+/** Handlers of the report pipeline by job type. */
+export function reportHandlers(deps: ReportJobDeps): Record<string, JobHandler<FocusPayload>> {
+  return { [REPORT_EXTRACT]: extractHandler(deps), [REPORT_RETRACT]: retractHandler(deps) };
+}
