@@ -209,6 +209,14 @@ export function parseDicom(bytes: Uint8Array, options: ParseOptions = {}): Dicom
     warnings.push('no 128-byte preamble before "DICM" (PS3.10 7.1)');
   } else {
     if (bytes.length < 8) throw truncated('DICOM file', 0, 132, bytes.length, 'PS3.10 7.1');
+    // A bare dataset starts with group 0002 or 0008 (little endian); anything else is not DICOM at all.
+    const group = bytes[0]! | (bytes[1]! << 8);
+    if (group !== 0x0002 && group !== 0x0008) {
+      throw new DicomParseError(
+        'not a DICOM file: no "DICM" prefix at offset 128 and no dataset start (PS3.10 section 7.1)',
+        0,
+      );
+    }
     warnings.push('no preamble and "DICM" prefix: read as a bare dataset (PS3.10 7.1)');
   }
 

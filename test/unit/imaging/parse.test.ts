@@ -193,6 +193,13 @@ test('odd value lengths are accepted with a warning', () => {
   assert.match(ds.warnings.join(), /odd value length 3/);
 });
 
+test('text or other non-DICOM bytes are reported as not DICOM', () => {
+  assert.throws(
+    () => parseDicom(new Uint8Array(Buffer.from('{"labels": [1, 2, 3]}\n'))),
+    /not a DICOM file: no "DICM" prefix/,
+  );
+});
+
 test('too few bytes for a file is a truncation error', () => {
   assert.throws(
     () => parseDicom(new Uint8Array(5)),
