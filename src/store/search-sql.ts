@@ -122,8 +122,28 @@ function lastUpdatedCondition(f: SearchFilter, alias: string, ctx: Ctx): Frag {
   );
 }
 
-/** One filter as a condition on the resource row alias of type `resourceType`. */
-export function filterCondition(f: SearchFilter, resourceType: string, alias: string, ctx: Ctx): Frag {
+/**
+ * `alias` has (or, negated, has no) index row of `code` in `table` matching `extra`. The driving filter is written
+ * `alias.id IN (SELECT resource_id ...)` so the planner starts from the index table; the others as correlated
+ * EXISTS, checked per candidate through the (resource_type, resource_id, code) index. (SQLite would otherwise build
+ * the full list of every IN subquery, e.g. all Observations with a common code, for each search.)
+ */
+function membership(
+  m: { table: string; x: string; resourceType: string; code: string; alias: string },
+  extra: Frag,
+  positive: boolean,
+  drive: boolean,
+): Frag {
+  const { table, x, resourceType, code, alias } = m;
+  const from = raw(`${table} ${x}`);
+  if (drive && positive) {
+    return sql`${raw(`${alias}.id`)} IN (SELECT ${raw(`${x}.resource_id`)} FROM ${from} WHERE ${raw(`${x}.resource_type`)} = ${resourceType} AND ${raw(`${x}.code`)} = ${code} AND ${extra})`;
+  }
+  return sql`${raw(positive ? 'EXISTS' : 'NOT EXISTS')} (SELECT 1 FROM ${from} WHERE ${raw(`${x}.resource_type`)} = ${resourceType} AND ${raw(`${x}.resource_id = ${alias}.id`)} AND ${raw(`${x}.code`)} = ${code} AND ${extra})`;
+}
+
+/** One filter as a condition on the resource row alias of type `resourceType` (`drive`: see membership). */
+export function filterCondition(f: SearchFilter, resourceType: string, alias: string, ctx: Ctx, drive = true): Frag {
   const code = f.param.code;
   const missing = f.modifier === 'missing' ? f.values.find((v) => v.kind === 'missing') : undefined;
   if (f.modifier === 'missing' && !missing) throw badRequest(`${code}:missing takes true or false`, code);
@@ -134,15 +154,20 @@ export function filterCondition(f: SearchFilter, resourceType: string, alias: st
   const byIdentifier = f.modifier === 'identifier' && f.param.type === 'reference';
   const table = byIdentifier ? INDEX_TABLES.token : tableOf(f.param.type, code);
   const x = `x${ctx.next++}`;
-  const base = sql`SELECT ${raw(`${x}.resource_id`)} FROM ${raw(`${table} ${x}`)} WHERE ${raw(`${x}.resource_type`)} = ${resourceType} AND ${raw(`${x}.code`)} = ${code}`;
-  const idCol = raw(`${alias}.id`);
-  if (missing) return sql`${idCol} ${raw(missing.missing ? 'NOT IN' : 'IN')} (${base})`;
+  const m = { table, x, resourceType, code, alias };
+  if (missing) return membership(m, raw('1 = 1'), !missing.missing, drive);
   if (f.chain) {
     if (f.param.type !== 'reference') throw badRequest(`only reference parameters can be chained, not ${code}`, code);
     const c = `c${ctx.next++}`;
     const target = f.chain.targetType;
     const inner = filterCondition(f.chain.filter, target, c, ctx);
-    return sql`${idCol} IN (${base} AND ${raw(`${x}.target_type`)} = ${target} AND ${raw(`${x}.target_id`)} IN (SELECT ${raw(`${c}.id`)} FROM ${raw(`resource ${c}`)} WHERE ${raw(`${c}.resource_type`)} = ${target} AND ${raw(`${c}.deleted`)} = 0 AND ${inner}))`;
+    const targets = sql`SELECT ${raw(`${c}.id`)} FROM ${raw(`resource ${c}`)} WHERE ${raw(`${c}.resource_type`)} = ${target} AND ${raw(`${c}.deleted`)} = 0 AND ${inner}`;
+    return membership(
+      m,
+      sql`${raw(`${x}.target_type`)} = ${target} AND ${raw(`${x}.target_id`)} IN (${targets})`,
+      true,
+      drive,
+    );
   }
   if (f.values.length === 0) throw badRequest(`search parameter ${code} has no value`, code);
   if (f.modifier && f.modifier !== 'not' && !MODIFIERS[f.param.type]?.includes(f.modifier)) {
@@ -154,21 +179,34 @@ export function filterCondition(f: SearchFilter, resourceType: string, alias: st
         v.kind === 'token' ? tokenMatch(`${x}.system`, `${x}.value`, undefined, v) : wrongKind(code, v),
       ),
     );
-    return sql`${idCol} IN (${base} AND (${match}))`;
+    return membership(m, sql`(${match})`, true, drive);
   }
   const negate = f.modifier === 'not';
   const valueFilter = negate ? { ...f, modifier: undefined } : f;
   const match = or(f.values.map((v) => valueMatch(valueFilter, x, v, ctx)));
-  return sql`${idCol} ${raw(negate ? 'NOT IN' : 'IN')} (${base} AND (${match}))`;
+  return membership(m, sql`(${match})`, !negate, drive);
+}
+
+/** Which filter should drive: ids and references are usually the most selective, ranges the least. */
+function driveRank(f: SearchFilter): number {
+  if (f.modifier === 'missing' || f.modifier === 'not') return 99;
+  if (f.param.code === '_id') return 0;
+  const rank: Partial<Record<SearchParamType, number>> = { reference: 1, token: 2, string: 3, uri: 3, composite: 4 };
+  return rank[f.param.type] ?? 5;
 }
 
 /** The WHERE clause of a search on alias r. */
 export function searchWhere(request: SearchRequest, now: number): Frag {
   const ctx: Ctx = { next: 0, now };
+  const ranked = request.filters.map((f, i) => ({ f, i, rank: driveRank(f) }));
+  const driver = ranked.reduce<(typeof ranked)[number] | undefined>(
+    (best, c) => (c.rank < 99 && (!best || c.rank < best.rank) ? c : best),
+    undefined,
+  );
   return and([
     sql`r.resource_type = ${request.resourceType}`,
     raw('r.deleted = 0'),
-    ...request.filters.map((f) => filterCondition(f, request.resourceType, 'r', ctx)),
+    ...ranked.map(({ f, i }) => filterCondition(f, request.resourceType, 'r', ctx, i === driver?.i)),
   ]);
 }
 
