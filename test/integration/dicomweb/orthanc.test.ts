@@ -1,7 +1,7 @@
 // Retrieval from a real PACS: Orthanc with its DICOMweb plugin, loaded with phantom studies through its REST API.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { ImagingStudy } from 'fhir/r4.js';
+import type { Endpoint, ImagingStudy } from 'fhir/r4.js';
 import { parseDicom } from '../../../src/imaging/dicom/index.js';
 import { DicomwebClient, DicomwebError, openStudy, openStudyAt } from '../../../src/imaging/dicomweb/index.js';
 import type { SeriesIdentity } from '../../../src/imaging/phantom/index.js';
@@ -12,6 +12,17 @@ import { orthancUnavailable, startOrthanc, type OrthancServer } from '../../supp
 const skip = orthancUnavailable();
 const GEOMETRY = { nx: 64, ny: 64, nz: 40, dx: 5.6, dy: 5.6, dz: 9.4 };
 const MR_IMAGE_STORAGE = '1.2.840.10008.5.1.4.1.1.4';
+
+function pacsEndpoint(address: string): Endpoint {
+  return {
+    resourceType: 'Endpoint',
+    id: 'pacs',
+    status: 'active',
+    connectionType: { system: 'http://terminology.hl7.org/CodeSystem/endpoint-connection-type', code: 'dicom-wado-rs' },
+    payloadType: [{ text: 'DICOM' }],
+    address,
+  };
+}
 
 /** Encodes a phantom series; returns its instances' bytes. */
 function series(seed: number, id: SeriesIdentity, nz = GEOMETRY.nz): Uint8Array[] {
@@ -104,19 +115,7 @@ describe('DICOMweb retrieval from Orthanc', { skip }, () => {
       status: 'available',
       subject: { reference: 'Patient/ph' },
       identifier: [{ system: 'urn:dicom:uid', value: `urn:oid:${main.studyInstanceUid}` }],
-      contained: [
-        {
-          resourceType: 'Endpoint',
-          id: 'pacs',
-          status: 'active',
-          connectionType: {
-            system: 'http://terminology.hl7.org/CodeSystem/endpoint-connection-type',
-            code: 'dicom-wado-rs',
-          },
-          payloadType: [{ text: 'DICOM' }],
-          address: pacs.dicomweb,
-        },
-      ],
+      contained: [pacsEndpoint(pacs.dicomweb)],
       endpoint: [{ reference: '#pacs' }],
     };
     const study = await openStudy(imagingStudy);
