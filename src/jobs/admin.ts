@@ -1,8 +1,8 @@
 // Admin operations over the queue (exposed over HTTP by the API layer): look up a job, list the dead letter,
-// retry one failed/dead job, requeue all failed/dead jobs of a type. Errors are OperationOutcomeErrors.
+// retry one failed/dead job, requeue all failed/dead jobs of a type, purge old completed jobs, count jobs (metrics). Errors are OperationOutcomeErrors.
 import { badRequest, conflict, notFound } from '../fhir/outcomes.js';
 import type { JobQueue } from './queue.js';
-import { nowMs } from './sql.js';
+import { nowMs, query } from './sql.js';
 import type { Job } from './types.js';
 
 const REQUEUE_SET = (now: string): string =>
@@ -80,4 +80,31 @@ export async function requeueFailed(queue: JobQueue, type: string): Promise<Job[
   );
   queue.publish(jobs);
   return jobs;
+}
+
+/** Deletes completed jobs finished before `before` (their Tasks stay); returns how many. Dead letters are kept. */
+export async function purgeCompleted(queue: JobQueue, before: Date): Promise<number> {
+  const t = before.getTime();
+  if (!Number.isFinite(t)) throw badRequest('before must be a valid instant');
+  const rows = await queue.run((m) =>
+    query<{ id: number | string }>(
+      m,
+      queue.dialect,
+      "DELETE FROM job WHERE status = 'completed' AND finished_at < :t RETURNING id",
+      { t },
+    ),
+  );
+  return rows.length;
+}
+
+/** Jobs per type and status (for /metrics gauges). */
+export async function countJobs(queue: JobQueue): Promise<{ type: string; status: string; count: number }[]> {
+  const rows = await queue.run((m) =>
+    query<{ type: string; status: string; n: number | string }>(
+      m,
+      queue.dialect,
+      'SELECT type, status, count(*) AS n FROM job GROUP BY type, status ORDER BY type, status',
+    ),
+  );
+  return rows.map((r) => ({ type: r.type, status: r.status, count: Number(r.n) }));
 }

@@ -7,7 +7,7 @@ export type { JobTrigger } from './outbox.js';
 export type { JobQueueOptions, Exclusive } from './queue.js';
 export { Worker } from './worker.js';
 export type { WorkerOptions } from './worker.js';
-export { getJob, listDeadLetters, retryJob, requeueFailed } from './admin.js';
+export { countJobs, getJob, listDeadLetters, purgeCompleted, retryJob, requeueFailed } from './admin.js';
 export type { DeadLetterQuery } from './admin.js';
 export { jobToTask, taskIdForJob, JOB_IDENTIFIER_SYSTEM } from './task.js';
 export { jobEntities, jobMigrations, jobsModule } from './schema.js';

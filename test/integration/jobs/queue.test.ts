@@ -13,7 +13,8 @@ import type { WorkerOptions } from '../../../src/jobs/worker.js';
 import { enqueue } from '../../../src/jobs/enqueue.js';
 import { query } from '../../../src/jobs/sql.js';
 import { reapExpired } from '../../../src/jobs/lifecycle.js';
-import { listDeadLetters, requeueFailed, retryJob } from '../../../src/jobs/admin.js';
+import { countJobs, listDeadLetters, purgeCompleted, requeueFailed, retryJob } from '../../../src/jobs/admin.js';
+import { claimJobs } from '../../../src/jobs/claim.js';
 import { jobToTask } from '../../../src/jobs/task.js';
 import type { OperationOutcomeError } from '../../../src/fhir/outcomes.js';
 import type { HandlerRegistry, Job, JobResult } from '../../../src/jobs/types.js';
@@ -350,6 +351,42 @@ for (const { kind, make } of databaseKinds) {
       );
       assert.equal((await status(b.job.id)).status, 'dead');
       await assert.rejects(retryJob(queue, b.job.id), (e: unknown) => (e as OperationOutcomeError).status === 409);
+    });
+
+    it('an expired lease on the last attempt sends the job to the dead letter with the reason', async () => {
+      const { job } = await queue.enqueue({ type: 'x.crash', payload: {}, maxAttempts: 1 });
+      const { jobs } = await claimJobs(queue, { slots: 1, unlimited: ['x.crash'], limited: [] }, 'gone-worker', 60_000);
+      assert.deepEqual(
+        jobs.map((j) => [j.id, j.status, j.attempts]),
+        [[job.id, 'running', 1]],
+      );
+      assert.deepEqual(await reapExpired(queue), [], 'a live lease is not reaped');
+      await queue.run((m) =>
+        query(m, queue.dialect, 'UPDATE job SET locked_until = 0 WHERE id = :id', { id: Number(job.id) }),
+      );
+      const [dead] = await reapExpired(queue);
+      assert.equal(dead?.status, 'dead');
+      assert.equal(dead?.lastError, 'lease expired: worker gone-worker stopped renewing it (killed or stalled)');
+      assert.equal(jobToTask(dead!).statusReason?.text, dead?.lastError);
+    });
+
+    it('counts jobs by type and status, and purges completed jobs but keeps dead letters', async () => {
+      startWorker({ 'x.ok': async () => ({}), 'x.bad': async () => Promise.reject(new Error('no')) });
+      const ok = await queue.enqueue({ type: 'x.ok', payload: {} });
+      const bad = await queue.enqueue({ type: 'x.bad', payload: {}, maxAttempts: 1 });
+      await until(ok.job.id, 'completed');
+      await until(bad.job.id, 'dead');
+      assert.deepEqual(await countJobs(queue), [
+        { type: 'x.bad', status: 'dead', count: 1 },
+        { type: 'x.ok', status: 'completed', count: 1 },
+      ]);
+      assert.equal(await purgeCompleted(queue, new Date(Date.now() - 60_000)), 0, 'nothing older than a minute');
+      assert.equal(await purgeCompleted(queue, new Date(Date.now() + 1000)), 1);
+      assert.deepEqual(await countJobs(queue), [{ type: 'x.bad', status: 'dead', count: 1 }]);
+      await assert.rejects(
+        purgeCompleted(queue, new Date('nope')),
+        (e: unknown) => (e as OperationOutcomeError).status === 400,
+      );
     });
 
     it('a run whose lease was lost is aborted and its late outcome cannot overwrite the new run', async () => {
