@@ -33,6 +33,8 @@ export interface DataSourceOptions {
   busyTimeoutMs?: number;
   /** PostgreSQL: how long to wait for a connection before failing (default 5000 ms). */
   connectTimeoutMs?: number;
+  /** PostgreSQL: a query with no answer for this long fails as unavailable (default 30000 ms; network partitions). */
+  queryTimeoutMs?: number;
   /** Run migrations on open (default true). */
   migrationsRun?: boolean;
 }
@@ -83,7 +85,7 @@ export async function openDataSource(databaseUrl: string, options: DataSourceOpt
       url: location,
       poolSize: options.poolSize ?? 10,
       connectTimeoutMS: options.connectTimeoutMs ?? 5000,
-      extra: { idleTimeoutMillis: 30_000 },
+      extra: { idleTimeoutMillis: 30_000, query_timeout: options.queryTimeoutMs ?? 30_000, keepAlive: true },
     });
   }
   await ds.initialize();

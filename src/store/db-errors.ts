@@ -18,6 +18,7 @@ const UNAVAILABLE_MESSAGES = [
   'not queryable',
   'cannot use a pool after calling end',
   'connection is closed',
+  'query read timeout',
 ];
 
 function fields(err: unknown): { code?: string; message: string; errno?: string } {
