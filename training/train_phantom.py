@@ -102,6 +102,7 @@ def main() -> None:
     ap.add_argument("--jitter", type=int, default=3)
     ap.add_argument("--rotate", type=float, default=0.25, help="probability of a 90-degree axial rotation")
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--max-minutes", type=float, default=0, help="wall-clock budget; 0 = none (shared CPUs)")
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
 
@@ -145,6 +146,10 @@ def main() -> None:
             best = (val_loss, copy.deepcopy(model.state_dict()), epoch)
         elif epoch - best[2] >= args.patience:
             print(f"early stop: no validation improvement for {args.patience} epochs", flush=True)
+            break
+        per_epoch = (time.time() - started) / epoch
+        if args.max_minutes and time.time() - started + per_epoch > args.max_minutes * 60:
+            print(f"stop: the next epoch would pass the {args.max_minutes}-minute budget", flush=True)
             break
     model.load_state_dict(best[1])
     model.eval()
