@@ -75,9 +75,12 @@ function lungLocations(set: LocationSet, vocab: Vocabulary): string[] {
 function candidates(set: LocationSet, vocab: Vocabulary, lungOnly: boolean): string[] {
   const lung = lungLocations(set, vocab);
   if (lungOnly) {
-    if (lung.length > 0) return lung;
+    // Lobes or sides, plus the lung's sub-locations named (interstitial, subpleural, centrilobular, hilum).
+    const extra = [...set.codes].filter((c) => vocab.locationGroup.get(c) !== 'lung' && !vocab.directional.has(c));
+    if (lung.length > 0) return [...lung, ...extra];
     const sides = sidesOf(set);
-    return sides.length > 0 ? sides.map((s) => vocab.source.locationTerms.lungSide[s]) : [];
+    const sided = sides.map((s) => vocab.source.locationTerms.lungSide[s]);
+    return extra.length > 0 ? [...(sided.length > 0 ? sided : ['lung']), ...extra] : sided;
   }
   const organs = [...set.codes].filter((c) => !vocab.directional.has(c));
   // A lobe or sided lung location replaces the generic "lung" it refines.

@@ -1,7 +1,7 @@
 // Phrase matcher over tokens. A term is a space-separated token sequence; a token ending in '*' matches any word
 // that starts with it. Terms are indexed by the first three characters of their first token, so matching a
 // sentence costs one map lookup per token plus a check of the few candidate terms.
-import { stem, type Token } from './tokens.js';
+import { lexiconGeneration, stem, type Token } from './tokens.js';
 
 interface Part {
   readonly text: string;
@@ -64,27 +64,35 @@ export class TermMatcher<T> {
     for (const list of this.index.values()) list.sort((a, b) => b.parts.length - a.parts.length);
   }
 
-  private candidates(token: string): CompiledTerm<T>[] | undefined {
-    if (token.length >= KEY) {
-      const long = this.index.get(token.slice(0, KEY));
-      const shortKeys = [token.slice(0, 1), token.slice(0, 2)]
-        .map((k) => this.index.get(k))
-        .filter((l) => l !== undefined);
-      if (shortKeys.length === 0) return long;
-      return [...(long ?? []), ...shortKeys.flat()];
+  // Candidate terms per interned token id: report vocabulary is small, so after warm-up each token costs one
+  // array read. Reset when the lexicon starts a new generation.
+  private memo: (readonly CompiledTerm<T>[] | undefined)[] = [];
+  private memoGeneration = 0;
+
+  private candidates(token: Token): readonly CompiledTerm<T>[] {
+    const generation = lexiconGeneration();
+    if (generation !== this.memoGeneration) {
+      this.memo = [];
+      this.memoGeneration = generation;
     }
-    const exact = this.index.get(token);
-    const shorter = token.length === 2 ? this.index.get(token.slice(0, 1)) : undefined;
-    if (!shorter) return exact;
-    return [...(exact ?? []), ...shorter];
+    const hit = this.memo[token.id];
+    if (hit) return hit;
+    const text = token.text;
+    const found: CompiledTerm<T>[] = [];
+    const keys = text.length >= KEY ? [text.slice(0, KEY), text.slice(0, 1), text.slice(0, 2)] : [text];
+    if (text.length === 2) keys.push(text.slice(0, 1));
+    for (const key of keys) {
+      for (const term of this.index.get(key) ?? []) if (matchesPart(term.parts[0]!, text)) found.push(term);
+    }
+    this.memo[token.id] = found;
+    return found;
   }
 
   /** Every match (overlaps allowed) of every term within tokens[from, to). */
   matchAll(tokens: readonly Token[], from = 0, to = tokens.length): Match<T>[] {
     const out: Match<T>[] = [];
     for (let i = from; i < to; i++) {
-      const list = this.candidates(tokens[i]!.text);
-      if (!list) continue;
+      const list = this.candidates(tokens[i]!);
       for (const term of list) {
         const end = this.matchAt(term, tokens, i, to);
         if (end > 0) out.push({ from: i, to: end, term });
@@ -97,13 +105,11 @@ export class TermMatcher<T> {
   matchLongest(tokens: readonly Token[], from = 0, to = tokens.length): Match<T>[] {
     const out: Match<T>[] = [];
     for (let i = from; i < to;) {
-      const list = this.candidates(tokens[i]!.text);
+      const list = this.candidates(tokens[i]!);
       let best: Match<T> | undefined;
-      if (list) {
-        for (const term of list) {
-          const end = this.matchAt(term, tokens, i, to);
-          if (end > 0 && (!best || end > best.to)) best = { from: i, to: end, term };
-        }
+      for (const term of list) {
+        const end = this.matchAt(term, tokens, i, to);
+        if (end > 0 && (!best || end > best.to)) best = { from: i, to: end, term };
       }
       if (best) {
         out.push(best);
@@ -116,7 +122,7 @@ export class TermMatcher<T> {
   private matchAt(term: CompiledTerm<T>, tokens: readonly Token[], at: number, to: number): number {
     const { parts } = term;
     if (at + parts.length > to) return 0;
-    for (let k = 0; k < parts.length; k++) {
+    for (let k = 1; k < parts.length; k++) {
       if (!matchesPart(parts[k]!, tokens[at + k]!.text)) return 0;
     }
     return at + parts.length;

@@ -135,6 +135,10 @@ function applyMatch(ctx: Ctx, rule: CompiledRule, from: number, to: number): voi
     case 'ignore-next':
       claimRange(state, from, Math.min(to + 1, tokens.length), CLAIMED);
       return;
+    case 'ignore-forward':
+      claimRange(state, from, to, CLAIMED);
+      claimRange(state, to, forwardEnd(ctx, to, cTo, false), IGNORED);
+      return;
     case 'absent-forward':
       claimRange(state, from, to, CLAIMED);
       claimRange(state, to, forwardEnd(ctx, to, cTo, false), ABSENT);

@@ -9,6 +9,31 @@ export interface Token {
   readonly end: number;
   /** True for punctuation tokens (; : , ( ) [ ] ? <). */
   readonly punct: boolean;
+  /** Interned id of `text` (see lexicon), so matchers can memoise per word with an array index. */
+  readonly id: number;
+}
+
+// Interned token texts. Bounded: when full it restarts with a new generation, and matchers drop their memos.
+const LEXICON_LIMIT = 200_000;
+const lexicon = new Map<string, number>();
+let generation = 0;
+
+/** Current lexicon generation; changes whenever ids are reassigned. */
+export function lexiconGeneration(): number {
+  return generation;
+}
+
+function intern(text: string): number {
+  let id = lexicon.get(text);
+  if (id === undefined) {
+    if (lexicon.size >= LEXICON_LIMIT) {
+      lexicon.clear();
+      generation++;
+    }
+    id = lexicon.size;
+    lexicon.set(text, id);
+  }
+  return id;
 }
 
 // Words (with decimals such as 1.2 or 1,5 kept whole) or single clause punctuation; hyphens, slashes and other
@@ -28,17 +53,45 @@ export function stem(word: string): string {
   return word;
 }
 
+interface Folded {
+  readonly text: string;
+  readonly id: number;
+  readonly punct: boolean;
+}
+
+// Raw word -> folded form and id, so each distinct word is lower-cased, stemmed and interned once.
+const folds = new Map<string, Folded>();
+let foldsGeneration = 0;
+
+function fold(raw: string): Folded {
+  if (foldsGeneration !== generation) {
+    folds.clear();
+    foldsGeneration = generation;
+  }
+  let f = folds.get(raw);
+  if (f === undefined) {
+    const c = raw.charCodeAt(0);
+    const isWord = raw.length > 1 || (c >= 48 && c <= 57) || /\p{L}/u.test(raw);
+    const text = isWord ? stem(raw.toLowerCase()) : raw;
+    f = { text, id: intern(text), punct: !isWord };
+    if (foldsGeneration !== generation) {
+      folds.clear();
+      foldsGeneration = generation;
+    }
+    folds.set(raw, f);
+  }
+  return f;
+}
+
 /** Splits text[start, end) into tokens with offsets into `text` (no copy of the report is made). */
 export function tokenize(text: string, start = 0, end = text.length): Token[] {
   const out: Token[] = [];
   TOKEN.lastIndex = start;
   for (let m = TOKEN.exec(text); m !== null && m.index < end; m = TOKEN.exec(text)) {
-    const raw = m[0];
-    const stop = Math.min(m.index + raw.length, end);
-    const c = raw.charCodeAt(0);
-    const isWord = raw.length > 1 || (c >= 48 && c <= 57) || /\p{L}/u.test(raw);
-    const folded = isWord ? stem(raw.slice(0, stop - m.index).toLowerCase()) : raw;
-    out.push({ text: folded, start: m.index, end: stop, punct: !isWord });
+    let raw = m[0];
+    if (m.index + raw.length > end) raw = raw.slice(0, end - m.index);
+    const f = fold(raw);
+    out.push({ text: f.text, start: m.index, end: m.index + raw.length, punct: f.punct, id: f.id });
   }
   return out;
 }

@@ -33,7 +33,14 @@ export interface LocationTermsFile {
 }
 
 export type RuleEffect =
-  'ignore-clause' | 'uncertain-clause' | 'none' | 'absent-forward' | 'absent-backward' | 'normal' | 'ignore-next';
+  | 'ignore-clause'
+  | 'uncertain-clause'
+  | 'none'
+  | 'absent-forward'
+  | 'absent-backward'
+  | 'normal'
+  | 'ignore-next'
+  | 'ignore-forward';
 
 export interface SentenceRule {
   readonly effect: RuleEffect;

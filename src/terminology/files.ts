@@ -28,6 +28,7 @@ const EFFECTS: readonly RuleEffect[] = [
   'absent-backward',
   'normal',
   'ignore-next',
+  'ignore-forward',
 ];
 
 function terms(v: unknown, at: At): string[] {
