@@ -83,20 +83,46 @@ export function lobeOf(right: boolean, Y: number, W: number): LobeCode {
 }
 
 /**
- * Lung region at a point (0 = not lung, else a LOBE code). `heartScale` enlarges the heart that carves the left
- * lung (cardiomegaly); `heartMargin` is the canonical-mm shell of pericardial fat or fluid around it.
+ * Lung region test for one slice height W (0 = not lung, else a LOBE code), with every per-slice constant hoisted:
+ * the slice renderer calls it for each voxel. `heartScale` enlarges the heart that carves the left lung
+ * (cardiomegaly); `heartMargin` is the canonical-mm shell of pericardial fat or fluid around it.
  */
-export function lungRegionAt(X: number, Y: number, W: number, heartScale: number, heartMargin: number): LobeCode {
+export function lungRegionSlice(
+  W: number,
+  heartScale: number,
+  heartMargin: number,
+): (X: number, Y: number) => LobeCode {
   const p = lungProfile(W);
-  if (p <= 0) return LOBE.none;
-  if (bodyRadius(X, Y) >= BODY.ribs) return LOBE.none;
-  if (Math.abs(X) < mediastinumHalfWidth(W)) return LOBE.none;
-  const right = X < 0;
-  const u = (X - (right ? -LUNG.cx : LUNG.cx)) / (LUNG.a * p);
-  const v = (Y - LUNG.cy) / (LUNG.b * p);
-  if (u * u + v * v >= 1) return LOBE.none;
-  if (W <= domeW(X, Y)) return LOBE.none;
-  const marginScale = heartScale + heartMargin / HEART.ry;
-  if (heartRadius(X, Y, W, marginScale) < 1) return LOBE.none;
-  return lobeOf(right, Y, W);
+  if (p <= 0) return () => LOBE.none;
+  const med = mediastinumHalfWidth(W);
+  const ia = 1 / (LUNG.a * p);
+  const ib = 1 / (LUNG.b * p);
+  const ribs2 = BODY.ribs * BODY.ribs;
+  const ms = heartScale + heartMargin / HEART.ry;
+  const dw = (W - HEART.cw) / (HEART.rw * ms);
+  const hw2 = dw * dw;
+  const hrx = 1 / (HEART.rx * ms);
+  const hry = 1 / (HEART.ry * ms);
+  return (X, Y) => {
+    if (X < med && X > -med) return LOBE.none;
+    const bu = X / BODY.a;
+    const bv = (Y - BODY.cy) / BODY.b;
+    if (bu * bu + bv * bv >= ribs2) return LOBE.none;
+    const right = X < 0;
+    const u = (X - (right ? -LUNG.cx : LUNG.cx)) * ia;
+    const v = (Y - LUNG.cy) * ib;
+    if (u * u + v * v >= 1) return LOBE.none;
+    if (W <= domeW(X, Y)) return LOBE.none;
+    if (hw2 < 1) {
+      const hu = (X - HEART.cx) * hrx;
+      const hv = (Y - HEART.cy) * hry;
+      if (hu * hu + hv * hv + hw2 < 1) return LOBE.none;
+    }
+    return lobeOf(right, Y, W);
+  };
+}
+
+/** Lung region at one point (see lungRegionSlice); used for placing findings. */
+export function lungRegionAt(X: number, Y: number, W: number, heartScale: number, heartMargin: number): LobeCode {
+  return lungRegionSlice(W, heartScale, heartMargin)(X, Y);
 }

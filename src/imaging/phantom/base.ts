@@ -1,7 +1,18 @@
 // Paints the normal chest into a slice's label and region maps: body layers, ribs, lungs with lobes and fissures,
 // mediastinum, diaphragm with liver below, spine, sternum, heart and the CT table. Tubes (aorta, airways,
 // vessels) and findings are painted afterwards by their own painters.
-import { BODY, FISSURE, HEART, LOBE, LUNG, SPINE, domeW, heartRadius, lungRegionAt, majorFissureW } from './anatomy.js';
+import {
+  BODY,
+  FISSURE,
+  HEART,
+  LOBE,
+  LUNG,
+  SPINE,
+  domeW,
+  heartRadius,
+  lungRegionSlice,
+  majorFissureW,
+} from './anatomy.js';
 import type { SliceContext } from './slice.js';
 import { indexWindow } from './slice.js';
 import { T } from './tissues.js';
@@ -31,11 +42,11 @@ function cavityTissue(
   idx: number,
   X: number,
   Y: number,
-  opt: BaseOptions,
+  lungAt: (X: number, Y: number) => number,
   fissureScale: number,
 ): void {
   const W = ctx.W;
-  const lobe = lungRegionAt(X, Y, W, opt.heartScale, opt.heartMargin);
+  const lobe = lungAt(X, Y);
   if (lobe !== LOBE.none) {
     ctx.region[idx] = lobe;
     const right = lobe <= LOBE.rightLower;
@@ -62,6 +73,10 @@ export function paintBody(ctx: SliceContext, opt: BaseOptions): void {
   const m = (FISSURE.slope * ctx.frame.fovZ) / ctx.frame.sigma;
   const fissureScale = ctx.frame.fovZ / Math.sqrt(1 + m * m);
   const tableTop = BODY.cy + BODY.b + 8;
+  const lungAt = lungRegionSlice(W, opt.heartScale, opt.heartMargin);
+  const fat2 = BODY.fat * BODY.fat;
+  const muscle2 = BODY.muscle * BODY.muscle;
+  const ribs2 = BODY.ribs * BODY.ribs;
   for (let j = 0; j < ny; j++) {
     const Y = Ys[j]!;
     const v = (Y - BODY.cy) / BODY.b;
@@ -77,12 +92,11 @@ export function paintBody(ctx: SliceContext, opt: BaseOptions): void {
       const u = X / BODY.a;
       const s2 = u * u + v * v;
       if (s2 >= 1) continue;
-      const s = Math.sqrt(s2);
       const idx = row + i;
-      if (s > BODY.fat) labels[idx] = T.fat;
-      else if (s > BODY.muscle) labels[idx] = T.muscle;
-      else if (s > BODY.ribs) labels[idx] = ribTissue(X, v, s, W);
-      else cavityTissue(ctx, idx, X, Y, opt, fissureScale);
+      if (s2 > fat2) labels[idx] = T.fat;
+      else if (s2 > muscle2) labels[idx] = T.muscle;
+      else if (s2 > ribs2) labels[idx] = ribTissue(X, v, Math.sqrt(s2), W);
+      else cavityTissue(ctx, idx, X, Y, lungAt, fissureScale);
     }
   }
 }
