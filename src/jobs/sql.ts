@@ -14,11 +14,12 @@ export function dialectOf(ds: DataSource): Dialect {
 
 /**
  * The database clock in epoch ms. Every lease, runAt and timestamp uses it, so processes on hosts with skewed clocks
- * still agree on lease expiry.
+ * still agree on lease expiry. PostgreSQL: statement_timestamp() is fixed for the statement (usable in index
+ * conditions) and, unlike now(), advances between statements of one transaction.
  */
 export function nowMs(dialect: Dialect): string {
   return dialect === 'postgres'
-    ? '(EXTRACT(EPOCH FROM clock_timestamp()) * 1000)::bigint'
+    ? '(EXTRACT(EPOCH FROM statement_timestamp()) * 1000)::bigint'
     : "CAST(unixepoch('subsec') * 1000 AS INTEGER)";
 }
 

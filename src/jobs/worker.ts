@@ -70,6 +70,7 @@ export class Worker {
   private stopping = false;
   private ticking = false;
   private again = false;
+  private renewing = false;
   private errors = 0;
   private pollTimer: NodeJS.Timeout | undefined;
   private heartbeatTimer: NodeJS.Timeout | undefined;
@@ -284,14 +285,19 @@ export class Worker {
   }
 
   private async renewLeases(): Promise<void> {
+    // A renewal can wait on a row lock (a trigger's transaction flagging the job for a rerun): never stack them.
+    if (this.renewing) return;
     const ids = [...this.running.values()].filter((r) => !r.detached).map((r) => r.job.id);
     if (ids.length === 0) return;
     let held: Set<string>;
+    this.renewing = true;
     try {
       held = await heartbeat(this.queue, this.id, ids, this.leaseMs);
     } catch (err) {
       this.logger.warn('heartbeat failed', { error: errorText(err) });
       return;
+    } finally {
+      this.renewing = false;
     }
     for (const id of ids) {
       const r = this.running.get(id);
