@@ -4,6 +4,7 @@ import type { Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from './config.js';
 import { type Core, type CoreParts, openCore } from './core.js';
+import { jobsAdminRouter } from './http/admin.js';
 import { createApp } from './http/app.js';
 import { Metrics } from './http/metrics.js';
 import { Worker } from './jobs/worker.js';
@@ -28,6 +29,7 @@ export async function startServer(config: Config, logger: Logger, parts: ServerP
     logger,
     metrics,
     maxBodyBytes: config.maxBodyBytes,
+    extra: (express) => express.use('/admin/jobs', jobsAdminRouter(queue)),
     readiness: [
       {
         name: 'database',

@@ -6,6 +6,7 @@ import type { FhirContext, OperationDef } from './fhir/context.js';
 import { validateOperation } from './fhir/operations/validate.js';
 import { indexResource } from './fhir/search/indexer.js';
 import { loadDefinitions } from './fhir/validation.js';
+import { outboxHook } from './jobs/outbox.js';
 import { JobQueue } from './jobs/queue.js';
 import { jobsModule } from './jobs/schema.js';
 import type { HandlerRegistry } from './jobs/types.js';
@@ -13,7 +14,7 @@ import { diagnosticHandlers } from './jobs/diagnostics.js';
 import type { Logger } from './log.js';
 import { reportHandlers } from './pipeline/report-jobs.js';
 import { taskMirror } from './pipeline/task-mirror.js';
-import { triggerHook } from './pipeline/triggers.js';
+import { reportTriggers } from './pipeline/triggers.js';
 import { type StoreModule, openDataSource } from './store/datasource.js';
 import { SqlRepository } from './store/sql-repository.js';
 import { getTerminology } from './terminology/load.js';
@@ -39,7 +40,7 @@ export async function openCore(config: Config, logger: Logger, parts: CoreParts 
   loadDefinitions();
   const terminology = getTerminology();
   const dataSource = await openDataSource(config.databaseUrl, { modules: [jobsModule, ...(parts.modules ?? [])] });
-  const repo = new SqlRepository(dataSource, { indexResource, hooks: [triggerHook] });
+  const repo = new SqlRepository(dataSource, { indexResource, hooks: [outboxHook(reportTriggers)] });
   const ctx: FhirContext = {
     repo,
     baseUrl: config.baseUrl,

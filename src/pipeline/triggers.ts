@@ -1,10 +1,8 @@
-// The outbox triggers: a write hook that enqueues work in the same database transaction as the resource, so a crash
-// keeps both or neither. DiagnosticReports with text -> label extraction; deleted ones -> retraction.
+// The outbox triggers: which jobs a resource change enqueues (jobs/outbox.ts enqueues them in the resource's own
+// database transaction, so a crash keeps both or neither). Reports with text -> extraction; deleted -> retraction.
 import type { DiagnosticReport } from 'fhir/r4.js';
 import type { ResourceChange } from '../fhir/repository.js';
-import { enqueue } from '../jobs/enqueue.js';
 import { canonicalJson } from '../store/rows.js';
-import type { WriteHook } from '../store/sql-repository.js';
 import { CANONICAL_BASE } from '../terminology/systems.js';
 import { REPORT_EXTRACT, REPORT_RETRACT, type FocusPayload } from './job-types.js';
 
@@ -18,8 +16,8 @@ export function hasReportText(report: DiagnosticReport): boolean {
   return (report.presentedForm?.length ?? 0) > 0 || Boolean(report.conclusion);
 }
 
-/** The jobs a change triggers (pure). */
-export function jobsFor(change: ResourceChange): { type: string; payload: FocusPayload; dedupeKey: string }[] {
+/** The report jobs a change triggers (pure): a JobTrigger for jobs/outbox.ts outboxHook. */
+export function reportTriggers(change: ResourceChange): { type: string; payload: FocusPayload; dedupeKey: string }[] {
   if (change.resourceType !== 'DiagnosticReport') return [];
   const focus = `DiagnosticReport/${change.id}`;
   if (change.kind === 'delete') {
@@ -37,8 +35,3 @@ export function jobsFor(change: ResourceChange): { type: string; payload: FocusP
     { type: REPORT_EXTRACT, payload: { focus, versionId: change.versionId }, dedupeKey: `${REPORT_EXTRACT}:${focus}` },
   ];
 }
-
-/** The write hook that enqueues triggered jobs inside the write's transaction. */
-export const triggerHook: WriteHook = async (change, manager) => {
-  for (const job of jobsFor(change)) await enqueue(manager, job);
-};

@@ -1,0 +1,110 @@
+// Which resource changes enqueue report jobs.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { DiagnosticReport } from 'fhir/r4.js';
+import { reportTriggers } from '../../../src/pipeline/triggers.js';
+import { CANONICAL_BASE } from '../../../src/terminology/systems.js';
+
+const dr = (extra: Partial<DiagnosticReport> = {}): DiagnosticReport => ({
+  resourceType: 'DiagnosticReport',
+  id: 'r1',
+  status: 'final',
+  code: { text: 'CT' },
+  conclusion: 'Small left pleural effusion.',
+  ...extra,
+});
+
+describe('report triggers', () => {
+  it('enqueues extraction for a created report with text, deduplicated per report', () => {
+    const jobs = reportTriggers({
+      kind: 'create',
+      resourceType: 'DiagnosticReport',
+      id: 'r1',
+      versionId: '1',
+      resource: dr(),
+    });
+    assert.deepEqual(jobs, [
+      {
+        type: 'report.extract',
+        payload: { focus: 'DiagnosticReport/r1', versionId: '1' },
+        dedupeKey: 'report.extract:DiagnosticReport/r1',
+      },
+    ]);
+  });
+
+  it('ignores reports without text, other types, and reports ct-fhir wrote itself', () => {
+    assert.deepEqual(
+      reportTriggers({
+        kind: 'create',
+        resourceType: 'DiagnosticReport',
+        id: 'r1',
+        versionId: '1',
+        resource: dr({ conclusion: undefined }),
+      }),
+      [],
+    );
+    assert.deepEqual(
+      reportTriggers({
+        kind: 'create',
+        resourceType: 'Patient',
+        id: 'p',
+        versionId: '1',
+        resource: { resourceType: 'Patient' },
+      }),
+      [],
+    );
+    const own = dr({ identifier: [{ system: `${CANONICAL_BASE}/identifier/finding`, value: 'ai-report/x' }] });
+    assert.deepEqual(
+      reportTriggers({ kind: 'create', resourceType: 'DiagnosticReport', id: 'r1', versionId: '1', resource: own }),
+      [],
+    );
+  });
+
+  it('re-extracts when the text or status changes but not for other edits, whatever the key order', () => {
+    const before = dr();
+    const reordered = JSON.parse(
+      JSON.stringify({
+        conclusion: before.conclusion,
+        status: before.status,
+        resourceType: 'DiagnosticReport',
+        id: 'r1',
+        code: before.code,
+        issued: '2024-01-01T00:00:00Z',
+      }),
+    ) as DiagnosticReport;
+    assert.deepEqual(
+      reportTriggers({
+        kind: 'update',
+        resourceType: 'DiagnosticReport',
+        id: 'r1',
+        versionId: '2',
+        resource: reordered,
+        previous: before,
+      }),
+      [],
+    );
+    const amended = dr({ status: 'amended' });
+    assert.equal(
+      reportTriggers({
+        kind: 'update',
+        resourceType: 'DiagnosticReport',
+        id: 'r1',
+        versionId: '2',
+        resource: amended,
+        previous: before,
+      }).length,
+      1,
+    );
+  });
+
+  it('retracts findings when a report is deleted', () => {
+    const jobs = reportTriggers({
+      kind: 'delete',
+      resourceType: 'DiagnosticReport',
+      id: 'r1',
+      versionId: '3',
+      previous: dr(),
+    });
+    assert.equal(jobs[0]?.type, 'report.retract');
+  });
+});
