@@ -52,6 +52,10 @@ export function prepareModelInput(
   const xEnd = Math.min(tx, nx - ox);
   for (let z = 0; z < tz; z++) {
     const sz = z + oz;
+    if (sz < 0 || sz >= nz) {
+      out.fill(padded, z * ty * tx, (z + 1) * ty * tx); // a whole padded plane at once
+      continue;
+    }
     for (let y = 0; y < ty; y++) {
       const sy = y + oy;
       const o = (z * ty + y) * tx;
