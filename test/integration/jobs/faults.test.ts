@@ -174,6 +174,19 @@ for (const { kind, make } of databaseKinds) {
       },
     );
 
+    it(
+      'a worker process starts a job committed by another process without waiting for its poll (NOTIFY)',
+      { skip: kind === 'sqlite' && 'SQLite worker processes poll; embedded mode wakes in-process' },
+      async () => {
+        await worker({ POLL_MS: '60000' });
+        await sleep(1000); // start-up claim and listener connect are over; only a notification can wake the worker now
+        const { job } = await queue.enqueue({ type: 'diagnostic.noop', payload: {} });
+        const [done] = await allDone(1, 5000);
+        assert.equal(done!.id, job.id);
+        assert.ok(done!.startedAt!.getTime() - done!.createdAt.getTime() < 2000);
+      },
+    );
+
     it('SIGTERM: the worker finishes short jobs, releases long ones, claims nothing more and exits 0', async () => {
       const short = await queue.enqueue({ type: 'diagnostic.sleep', payload: { ms: 400 } });
       const long = await queue.enqueue({ type: 'diagnostic.sleep', payload: { ms: 60_000 } });
