@@ -1,7 +1,16 @@
 // The inbound pipeline for one MLLP frame: split batches, parse, store raw, answer duplicates with their original
 // ACK, map to a transaction Bundle, hand it to the executor (the repository, wired by the integrator), mark the
 // message processed or failed, and build the ACK(s). HL7 v2.5.1 2.9 (processing rules), 2.10.3 (batches).
-import { buildAck, salvageAckSource, ackSource, responseAcks, hl7Timestamp, ErrorCode, type AckError } from './ack.js';
+import {
+  buildAck,
+  salvageAckSource,
+  ackSource,
+  responseAcks,
+  hl7Timestamp,
+  ErrorCode,
+  type AckError,
+  type ErrorLocation,
+} from './ack.js';
 import { encodingCharacters } from './encoding.js';
 import { Hl7Message, Hl7ParseError, splitBatch } from './message.js';
 import { mapMessage, MappingError, type MappingResult } from './mapping/index.js';
@@ -31,13 +40,14 @@ export interface ProcessOutcome {
   messageId?: string;
 }
 
-/** An executor error may name the failing Bundle entry, so ERR-2 can point at the HL7 field behind it. */
+/** An executor error may carry the HL7 location (ExecuteError) or name the failing Bundle entry (entryIndex). */
 function executorErrors(err: unknown, result: MappingResult): { code: 'AE' | 'AR'; errors: AckError[] } {
-  const status = typeof err === 'object' && err !== null && 'status' in err ? Number(err.status) : 500;
-  const index = typeof err === 'object' && err !== null && 'entryIndex' in err ? Number(err.entryIndex) : -1;
-  const location = result.entryLocations[index];
+  const e = (typeof err === 'object' && err !== null ? err : {}) as Record<string, unknown>;
+  const status = typeof e.status === 'number' ? e.status : 500;
+  const index = typeof e.entryIndex === 'number' ? e.entryIndex : -1;
+  const location = (e.location as ErrorLocation | undefined) ?? result.entryLocations[index];
   if (status >= 400 && status < 500) {
-    const notFound = status === 404 || status === 412;
+    const notFound = status === 404 || status === 409 || status === 412;
     const text = err instanceof Error ? err.message.slice(0, 200) : 'rejected by the repository';
     return {
       code: 'AE',

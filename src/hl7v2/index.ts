@@ -11,7 +11,8 @@ export { buildAck, responseAcks, ErrorCode, type AckError, type ErrorLocation } 
 export { MllpDecoder, frame } from './mllp.js';
 export { MllpListener, type MessageHandler } from './listener.js';
 export { createInboundProcessor, type Executor, type InboundOptions, type ProcessOutcome } from './inbound.js';
-export { mapMessage, MappingError, type MappingResult, type Trigger } from './mapping/index.js';
+export { mapMessage, MappingError, type MappingResult, type MergeOperation, type Trigger } from './mapping/index.js';
+export { fhirExecutor, ExecuteError } from './execute.js';
 export { MllpSender, outboundDisposition, type SendResult, type SendOutcome } from './sender.js';
 export { buildOruR01, type FindingsMessageInput, type OutboundFinding } from './oru-out.js';
 export { Hl7MessageStore } from './store/message-store.js';

@@ -1,7 +1,7 @@
 // ADT^A01/A04/A08 -> Patient conditional update (+ Encounter when PV1-19 is valued); ADT^A40 -> merge: the
 // surviving patient (PID) gets link "replaces" the prior one (MRG-1), the prior one gets link "replaced-by"
 // (FHIR R4 patient.html#links); references to the prior patient are kept, not rewritten.
-import type { Identifier, Parameters, Patient } from 'fhir/r4.js';
+import type { Identifier, Patient } from 'fhir/r4.js';
 import { ErrorCode } from '../ack.js';
 import { MappingError } from './result.js';
 import { encounterEntry, mapSegments, patientEntry, patientQuery, type MapContext } from './common.js';
@@ -12,34 +12,11 @@ export function mapAdt(ctx: MapContext): void {
   encounterEntry(ctx, ctx.msg.segment('PV1'), subject);
 }
 
-/** FHIRPath Patch adding one Patient.link (FHIR R4 fhirpatch.html, operation "add"). */
-function addLinkPatch(otherQuery: string, type: 'replaced-by' | 'replaces'): Parameters {
-  return {
-    resourceType: 'Parameters',
-    parameter: [
-      {
-        name: 'operation',
-        part: [
-          { name: 'type', valueCode: 'add' },
-          { name: 'path', valueString: 'Patient' },
-          { name: 'name', valueString: 'link' },
-          {
-            name: 'value',
-            part: [
-              { name: 'other', valueReference: { reference: `Patient?${otherQuery}` } },
-              { name: 'type', valueCode: type },
-            ],
-          },
-        ],
-      },
-    ],
-  };
-}
-
 /**
- * ADT^A40: for each PID/MRG pair, upsert the survivor from PID with a "replaces" link to the prior patient and
- * patch the prior patient with "replaced-by". The prior patient must exist: its patch (and the conditional
- * reference) fail on no match, which the executor reports as AE with ERR at MRG-1.
+ * ADT^A40: for each PID/MRG pair, upsert the survivor from PID with a "replaces" link to the prior patient (a
+ * conditional reference, so the transaction fails when the prior patient is unknown: AE with ERR at MRG-1) and
+ * return a merge operation that marks the prior patient "replaced-by" and inactive (applied by the executor after
+ * the Bundle, in the same transaction, since a conditional PUT would overwrite the prior patient's content).
  */
 export function mapMerge(ctx: MapContext): void {
   const { msg } = ctx;
@@ -70,6 +47,6 @@ export function mapMerge(ctx: MapContext): void {
     const at = { segment: 'MRG', sequence: i + 1, field: 1 };
     // The conditional reference in the survivor's link fails when the prior patient is unknown: report MRG-1.
     const survivor = patientEntry(ctx, pids[i] ?? pids[0], { link, active: true }, at);
-    ctx.tx.patch('Patient', priorMatch.query, addLinkPatch(survivor.query, 'replaced-by'), at);
+    ctx.merges.push({ survivor: survivor.query, prior: priorMatch.query, location: at });
   });
 }

@@ -1,5 +1,5 @@
 // Builds the FHIR transaction Bundle a message maps to (FHIR R4 http.html#transaction): conditional update
-// (PUT Type?identifier=...), conditional create (POST + ifNoneExist) and conditional patch, with urn:uuid fullUrls
+// (PUT Type?identifier=...) and conditional create (POST + ifNoneExist), with urn:uuid fullUrls
 // so entries reference each other before ids exist. The repository executes it; nothing here writes.
 import { randomUUID } from 'node:crypto';
 import type { Bundle, BundleEntry, Identifier, Reference, Resource } from 'fhir/r4.js';
@@ -34,16 +34,6 @@ export class TransactionBuilder {
     });
     this.locations.push(location);
     return { reference: fullUrl };
-  }
-
-  /** Conditional patch with a FHIRPath Patch Parameters body (FHIR R4 fhirpatch.html); fails if nothing matches. */
-  patch(resourceType: string, query: string, parameters: Resource, location?: ErrorLocation): void {
-    this.entries.push({
-      fullUrl: `urn:uuid:${randomUUID()}`,
-      resource: parameters,
-      request: { method: 'PATCH', url: `${resourceType}?${query}` },
-    });
-    this.locations.push(location);
   }
 
   get size(): number {

@@ -7,7 +7,7 @@ import type { MappingConfig } from './config.js';
 import { applySegmentMap, type MappedElements } from './interpreter.js';
 import { authoritySystem, ei, lookup } from './datatypes.js';
 import { identifierQuery, type TransactionBuilder } from './bundle.js';
-import { MappingError, locationOf } from './result.js';
+import { MappingError, locationOf, type MergeOperation } from './result.js';
 
 const V2_0203 = 'http://terminology.hl7.org/CodeSystem/v2-0203';
 /** DICOM Study Instance UID identifier system (FHIR R4 ImagingStudy.identifier notes). */
@@ -19,6 +19,7 @@ export interface MapContext {
   msg: Hl7Message;
   tx: TransactionBuilder;
   warnings: AckError[];
+  merges: MergeOperation[];
   /** Default assigning authority for identifiers without one: MSH-4 (facility) or MSH-3. */
   authority: string;
 }

@@ -11,7 +11,7 @@ import { mapOru } from './oru.js';
 import { mapOrder } from './order.js';
 import { mapAdt, mapMerge } from './adt.js';
 
-export { MappingError, type MappingResult, type Trigger } from './result.js';
+export { MappingError, type MappingResult, type MergeOperation, type Trigger } from './result.js';
 export { loadMappingConfig, mappingConfig, type MappingConfig } from './config.js';
 
 const HANDLERS: Record<string, (ctx: MapContext) => Trigger[] | void> = {
@@ -48,7 +48,14 @@ export function mapMessage(msg: Hl7Message, cfg: MappingConfig = mappingConfig()
     ]);
   }
   const tx = new TransactionBuilder();
-  const ctx: MapContext = { cfg, msg, tx, warnings: [], authority: msg.get('MSH-4') || msg.get('MSH-3') };
+  const ctx: MapContext = { cfg, msg, tx, warnings: [], merges: [], authority: msg.get('MSH-4') || msg.get('MSH-3') };
   const triggers = handler(ctx) ?? [];
-  return { messageType: key, bundle: tx.build(), entryLocations: [...tx.locations], triggers, warnings: ctx.warnings };
+  return {
+    messageType: key,
+    bundle: tx.build(),
+    entryLocations: [...tx.locations],
+    triggers,
+    warnings: ctx.warnings,
+    merges: ctx.merges,
+  };
 }

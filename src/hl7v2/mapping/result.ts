@@ -9,6 +9,16 @@ export interface Trigger {
   fullUrl: string;
 }
 
+/** ADT^A40: mark the prior patient replaced by the survivor (FHIR R4 patient.html#links); both given as queries. */
+export interface MergeOperation {
+  /** Search query (identifier=system|value) of the surviving patient. */
+  survivor: string;
+  /** Search query of the prior (merged-away) patient; it must exist. */
+  prior: string;
+  /** Reported in ERR-2 when the prior patient is unknown (MRG-1). */
+  location: ErrorLocation;
+}
+
 export interface MappingResult {
   /** e.g. "ORU^R01". */
   messageType: string;
@@ -18,6 +28,8 @@ export interface MappingResult {
   triggers: Trigger[];
   /** Non-fatal problems (unknown optional codes), reported as ERR with severity W. */
   warnings: AckError[];
+  /** Patient merges to apply after the Bundle, in the same database transaction (ADT^A40). */
+  merges: MergeOperation[];
 }
 
 /** A message that parses but cannot be applied (AE) or is not supported (AR). */

@@ -129,7 +129,7 @@ for (const { kind, make } of databaseKinds) {
     });
     it('maps a repository rejection of the A40 prior patient to AE with ERR at MRG-1', async () => {
       const p = proc();
-      failNext = Object.assign(new Error('no Patient matches'), { status: 404, entryIndex: 1 });
+      failNext = Object.assign(new Error('no Patient matches'), { status: 404, entryIndex: 0 });
       const out = await p.processMessage(fixture('adt-a40.hl7'));
       assert.equal(out.code, 'AE');
       const err = Hl7Message.parse(out.acks[0]!).segment('ERR')!;

@@ -7,7 +7,6 @@ import type {
   Encounter,
   ImagingStudy,
   Observation,
-  Parameters,
   Patient,
   ServiceRequest,
 } from 'fhir/r4.js';
@@ -238,23 +237,17 @@ describe('ADT mapping', () => {
       ['Patient'],
     );
   });
-  it('A40: survivor links "replaces" the prior patient, prior patient patched with "replaced-by"; failures point at MRG-1', () => {
+  it('A40: survivor upserted with a "replaces" link to the prior patient; the merge operation names both; failures point at MRG-1', () => {
     const r = map('adt-a40.hl7');
-    const [survivor, patch] = r.bundle.entry!;
-    const s = survivor!.resource as Patient;
+    assert.equal(r.bundle.entry?.length, 1);
+    const s = r.bundle.entry![0]!.resource as Patient;
     assert.equal(s.link?.[0]?.type, 'replaces');
     assert.match(s.link![0]!.other.reference!, /^Patient\?identifier=.*\|MRN901$/);
-    assert.equal(patch!.request?.method, 'PATCH');
-    assert.match(patch!.request!.url, /^Patient\?identifier=.*\|MRN901$/);
-    const op = (patch!.resource as Parameters).parameter![0]!.part!;
-    assert.equal(op.find((p) => p.name === 'name')?.valueString, 'link');
-    const value = op.find((p) => p.name === 'value')!.part!;
-    assert.match(value.find((p) => p.name === 'other')!.valueReference!.reference!, /\|MRN900$/);
-    assert.equal(value.find((p) => p.name === 'type')!.valueCode, 'replaced-by');
-    assert.deepEqual(r.entryLocations, [
-      { segment: 'MRG', sequence: 1, field: 1 },
-      { segment: 'MRG', sequence: 1, field: 1 },
-    ]);
+    assert.equal(r.merges.length, 1);
+    assert.match(r.merges[0]!.prior, /\|MRN901$/);
+    assert.match(r.merges[0]!.survivor, /\|MRN900$/);
+    assert.deepEqual(r.merges[0]!.location, { segment: 'MRG', sequence: 1, field: 1 });
+    assert.deepEqual(r.entryLocations, [{ segment: 'MRG', sequence: 1, field: 1 }]);
   });
   it('A40 without MRG is AE', () => {
     const text = fixture('adt-a40.hl7').replace(/\rMRG\|[^\r]*/, '');

@@ -1,0 +1,141 @@
+// HL7 v2 in, FHIR out, through the real store (openCore: SQLite and PostgreSQL): ORU^R01 over MLLP from
+// node-hl7-client -> AA -> DiagnosticReport and Observations searchable; duplicates and reprocessing create nothing
+// new; ORM then ORU update one ServiceRequest; ADT^A40 links patients or answers AE at MRG-1.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Bundle, DiagnosticReport, Patient, ServiceRequest } from 'fhir/r4.js';
+import { Client, Message } from 'node-hl7-client';
+import { openCore, type Core } from '../../../src/core.js';
+import { loadConfig } from '../../../src/config.js';
+import { silentLogger } from '../../../src/log.js';
+import { dispatch } from '../../../src/fhir/router.js';
+import { fhirExecutor } from '../../../src/hl7v2/execute.js';
+import {
+  createInboundProcessor,
+  Hl7Message,
+  Hl7MessageStore,
+  hl7StoreModule,
+  MllpListener,
+} from '../../../src/hl7v2/index.js';
+import { databaseKinds, type TestDatabase } from '../../support/databases.js';
+import { fixture } from '../../unit/hl7v2/fixtures.js';
+
+async function search<T>(core: Core, type: string, query: string): Promise<T[]> {
+  const res = await dispatch(core.ctx, { method: 'GET', path: type, query: new URLSearchParams(query) });
+  return ((res.body as Bundle).entry ?? []).map((e) => e.resource as T);
+}
+
+for (const { kind, make } of databaseKinds) {
+  describe(`HL7 v2 to FHIR through the store (${kind})`, () => {
+    let db: TestDatabase;
+    let core: Core;
+    let store: Hl7MessageStore;
+    let proc: ReturnType<typeof createInboundProcessor>;
+    before(async () => {
+      db = await make();
+      core = await openCore(loadConfig({ DATABASE_URL: db.url }), silentLogger, { modules: [hl7StoreModule] });
+      store = new Hl7MessageStore(core.dataSource);
+      proc = createInboundProcessor({ store, execute: fhirExecutor(core.ctx) });
+    });
+    after(async () => {
+      await core?.close();
+      await db?.drop();
+    });
+
+    it('ORU^R01 from node-hl7-client over MLLP: AA, then the report and its observations are searchable', async () => {
+      const listener = new MllpListener({ port: 0, handle: proc.handle });
+      const { port } = await listener.start();
+      const client = new Client({ host: '127.0.0.1' });
+      try {
+        const text = fixture('oru-r01-v251.hl7').replace('|AL|NE', ''); // original mode: one AA
+        const ack = await new Promise<Message>((resolve) => {
+          const conn = client.createConnection({ port, waitAck: false }, (res) => resolve(res.getMessage()));
+          void conn.sendMessage(new Message({ text }));
+        });
+        assert.equal(ack.get('MSA.1').toString(), 'AA');
+        assert.equal(ack.get('MSA.2').toString(), 'MSG00251');
+      } finally {
+        client.closeAll();
+        await listener.close();
+      }
+      const [patient] = await search<Patient>(core, 'Patient', 'identifier=MRN456');
+      assert.ok(patient?.id);
+      const reports = await search<DiagnosticReport>(
+        core,
+        'DiagnosticReport',
+        `patient=Patient/${patient.id}&category=http://loinc.org|LP29684-5`,
+      );
+      assert.equal(reports.length, 1);
+      assert.equal(reports[0]!.status, 'corrected');
+      assert.match(
+        Buffer.from(reports[0]!.presentedForm![0]!.data!, 'base64').toString(),
+        /8 mm nodule in the right upper lobe/,
+      );
+      assert.equal(reports[0]!.result?.length, 2);
+      const obs = await search(core, 'Observation', `patient=${patient.id}`);
+      assert.equal(obs.length, 2);
+      const studies = await search(
+        core,
+        'ImagingStudy',
+        `identifier=urn:dicom:uid|urn:oid:1.2.840.113619.2.55.3.1111.2222`,
+      );
+      assert.equal(studies.length, 1);
+    });
+
+    it('a resent duplicate and a reprocess create no second resource', async () => {
+      const text = fixture('oru-r01-v23.hl7');
+      const first = await proc.processMessage(text);
+      assert.equal(first.code, 'AA');
+      const count = async (): Promise<number[]> =>
+        Promise.all(
+          ['Patient', 'DiagnosticReport', 'ServiceRequest', 'ImagingStudy', 'Encounter'].map(
+            async (t) => (await search(core, t, '_count=100')).length,
+          ),
+        );
+      const before = await count();
+      const dup = await proc.processMessage(text);
+      assert.equal(dup.duplicate, true);
+      assert.deepEqual(dup.acks, first.acks);
+      const again = await proc.reprocess(first.messageId!);
+      assert.equal(again?.code, 'AA');
+      assert.deepEqual(await count(), before);
+    });
+
+    it('ORM^O01 NW then an ORU^R01 for the same accession update one ServiceRequest to completed', async () => {
+      assert.equal((await proc.processMessage(fixture('orm-o01-nw.hl7'))).code, 'AA');
+      const [ordered] = await search<ServiceRequest>(core, 'ServiceRequest', 'identifier=ACC5005');
+      assert.equal(ordered?.status, 'active');
+      const oru = fixture('oru-r01-v23.hl7')
+        .replace('MSG00023', 'MSG00024')
+        .replace(/ACC5001/g, 'ACC5005')
+        .replace('1.2.840.113619.2.55.3.604688119.969.1268071029.320', '1.2.840.113619.2.55.3.5005');
+      assert.equal((await proc.processMessage(oru)).code, 'AA');
+      const after = await search<ServiceRequest>(core, 'ServiceRequest', 'identifier=ACC5005');
+      assert.equal(after.length, 1);
+      assert.equal(after[0]!.id, ordered!.id);
+      assert.equal(after[0]!.status, 'completed');
+      const studies = await search(core, 'ImagingStudy', 'identifier=urn:dicom:uid|urn:oid:1.2.840.113619.2.55.3.5005');
+      assert.equal(studies.length, 1, 'the ORU reuses the ImagingStudy the order registered');
+    });
+
+    it('ADT^A40 with an unknown prior patient is AE with ERR at MRG-1 and writes nothing', async () => {
+      const text = fixture('adt-a40.hl7').replace('MRN901', 'MRN999').replace('MSG00801', 'MSG00899');
+      const out = await proc.processMessage(text);
+      assert.equal(out.code, 'AE');
+      const err = Hl7Message.parse(out.acks[0]!).segment('ERR')!;
+      assert.equal(err.rawField(2), 'MRG^1^1^1');
+      assert.equal((await search(core, 'Patient', 'identifier=MRN900')).length, 0);
+    });
+
+    it('ADT^A40 links survivor "replaces" and prior "replaced-by" (inactive)', async () => {
+      assert.equal((await proc.processMessage(fixture('adt-a08.hl7').replace('MRN900', 'MRN901'))).code, 'AA');
+      const out = await proc.processMessage(fixture('adt-a40.hl7'));
+      assert.equal(out.code, 'AA');
+      const [prior] = await search<Patient>(core, 'Patient', 'identifier=MRN901');
+      const [survivor] = await search<Patient>(core, 'Patient', 'identifier=MRN900');
+      assert.equal(prior!.active, false);
+      assert.deepEqual(prior!.link, [{ other: { reference: `Patient/${survivor!.id}` }, type: 'replaced-by' }]);
+      assert.deepEqual(survivor!.link, [{ other: { reference: `Patient/${prior!.id}` }, type: 'replaces' }]);
+    });
+  });
+}
