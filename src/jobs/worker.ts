@@ -139,6 +139,9 @@ export class Worker {
     if (this.pollTimer) clearTimeout(this.pollTimer);
     this.unwake?.();
     await this.listener?.close();
+    // A claim in flight hands its jobs straight back (see tick); let it finish so none is left leased.
+    const deadline = Date.now() + timeoutMs;
+    while (this.ticking && Date.now() < deadline) await sleep(5);
     const atStop = this.running.size;
     const all = Promise.all([...this.running.values()].map((r) => r.done));
     let timer: NodeJS.Timeout | undefined;
