@@ -1,0 +1,239 @@
+// Terminology operations over the loaded code systems and concept maps, returning FHIR Parameters:
+// CodeSystem/$lookup (http://hl7.org/fhir/R4/codesystem-operation-lookup.html),
+// CodeSystem/$validate-code (http://hl7.org/fhir/R4/codesystem-operation-validate-code.html) and
+// ConceptMap/$translate (http://hl7.org/fhir/R4/conceptmap-operation-translate.html). Pure: no I/O; errors are
+// OperationOutcomeErrors (400 bad input, 404 unknown system, map or code) for the HTTP layer to return.
+import type {
+  CodeSystem,
+  CodeSystemConcept,
+  Coding,
+  ConceptMap,
+  ConceptMapGroupElementTarget,
+  Parameters,
+  ParametersParameter,
+} from 'fhir/r4.js';
+import { badRequest, notFound } from '../fhir/outcomes.js';
+import type { Terminology } from './load.js';
+
+/** Builds a Parameters resource from query-string values (`?system=..&code=..`), one parameter per value. */
+export function parametersFromQuery(
+  query: Readonly<Record<string, string | readonly string[] | undefined>>,
+): Parameters {
+  const parameter: ParametersParameter[] = [];
+  for (const [name, raw] of Object.entries(query)) {
+    if (raw === undefined) continue;
+    for (const value of typeof raw === 'string' ? [raw] : raw) {
+      if (name === 'coding') {
+        const [system, code] = splitToken(value);
+        parameter.push({ name, valueCoding: { ...(system ? { system } : {}), code } });
+      } else parameter.push({ name, valueString: value });
+    }
+  }
+  return { resourceType: 'Parameters', parameter };
+}
+
+function splitToken(value: string): [string | undefined, string] {
+  const bar = value.lastIndexOf('|');
+  return bar < 0 ? [undefined, value] : [value.slice(0, bar), value.slice(bar + 1)];
+}
+
+function params(p: Parameters | undefined, name: string): ParametersParameter[] {
+  return (p?.parameter ?? []).filter((x) => x.name === name);
+}
+
+/** A primitive input: valueString/valueUri/valueCode/valueCanonical/valueBoolean as text. */
+function primitive(p: Parameters | undefined, name: string): string | undefined {
+  const x = params(p, name)[0];
+  if (!x) return undefined;
+  const v = x.valueUri ?? x.valueCode ?? x.valueString ?? x.valueCanonical ?? x.valueUrl;
+  if (v !== undefined) return v;
+  if (x.valueBoolean !== undefined) return String(x.valueBoolean);
+  throw badRequest(`parameter "${name}" has no primitive value`, `Parameters.parameter.where(name='${name}')`);
+}
+
+/** The coding an operation is asked about: `coding`, else `codeableConcept` (first coding), else `system` + `code`. */
+function inputCoding(
+  p: Parameters | undefined,
+  systemParam: string,
+): { system?: string; code: string; display?: string } {
+  const coding =
+    params(p, 'coding')[0]?.valueCoding ?? params(p, 'codeableConcept')[0]?.valueCodeableConcept?.coding?.[0];
+  const code = coding?.code ?? primitive(p, 'code');
+  if (!code) throw badRequest('a code is required (code, coding or codeableConcept)', 'Parameters');
+  const system = coding?.system ?? primitive(p, systemParam);
+  const display = coding?.display ?? primitive(p, 'display');
+  return { code, ...(system ? { system } : {}), ...(display ? { display } : {}) };
+}
+
+function codeSystem(t: Terminology, url: string | undefined): CodeSystem {
+  if (!url) throw badRequest('the code system is required (system or url)', 'Parameters');
+  const cs = t.codeSystems.get(url);
+  if (!cs) throw notFound(`unknown code system "${url}"; known: ${[...t.codeSystems.keys()].join(', ')}`);
+  return cs;
+}
+
+function findConcept(cs: CodeSystem, code: string): CodeSystemConcept | undefined {
+  return (cs.concept ?? []).find((c) => c.code === code);
+}
+
+/** CodeSystem/$lookup: name, version, display, definition and properties of a code. */
+export function lookup(t: Terminology, input: Parameters | undefined): Parameters {
+  const { system, code } = inputCoding(input, 'system');
+  const cs = codeSystem(t, system);
+  const concept = findConcept(cs, code);
+  if (!concept) throw notFound(`code "${code}" is not in ${cs.url}`);
+  const parameter: ParametersParameter[] = [
+    { name: 'name', valueString: cs.name ?? cs.id ?? 'CodeSystem' },
+    ...(cs.version ? [{ name: 'version', valueString: cs.version }] : []),
+    { name: 'display', valueString: concept.display ?? concept.code },
+  ];
+  if (concept.definition) {
+    parameter.push({
+      name: 'property',
+      part: [
+        { name: 'code', valueCode: 'definition' },
+        { name: 'value', valueString: concept.definition },
+      ],
+    });
+  }
+  for (const prop of concept.property ?? []) {
+    const value: ParametersParameter =
+      prop.valueCode !== undefined
+        ? { name: 'value', valueCode: prop.valueCode }
+        : prop.valueInteger !== undefined
+          ? { name: 'value', valueInteger: prop.valueInteger }
+          : { name: 'value', valueString: String(prop.valueString ?? prop.valueBoolean ?? '') };
+    parameter.push({ name: 'property', part: [{ name: 'code', valueCode: prop.code }, value] });
+  }
+  return { resourceType: 'Parameters', parameter };
+}
+
+/** CodeSystem/$validate-code: result true when the code exists (and the display, if given, matches). */
+export function validateCode(t: Terminology, input: Parameters | undefined): Parameters {
+  const { system, code, display } = inputCoding(input, 'url');
+  const cs = codeSystem(t, system ?? primitive(input, 'system'));
+  const concept = findConcept(cs, code);
+  const out = (result: boolean, message?: string, shown?: string): Parameters => ({
+    resourceType: 'Parameters',
+    parameter: [
+      { name: 'result', valueBoolean: result },
+      ...(message ? [{ name: 'message', valueString: message }] : []),
+      ...(shown ? [{ name: 'display', valueString: shown }] : []),
+    ],
+  });
+  if (!concept) return out(false, `code "${code}" is not in ${cs.url}`);
+  const shown = concept.display ?? concept.code;
+  if (display !== undefined && display !== shown) {
+    return out(false, `display "${display}" does not match "${shown}" for code "${code}"`, shown);
+  }
+  return out(true, undefined, shown);
+}
+
+interface Dependency {
+  element: string;
+  codings: Coding[];
+}
+
+function dependencies(input: Parameters | undefined): Dependency[] {
+  return params(input, 'dependency').map((d, i) => {
+    const element = d.part?.find((x) => x.name === 'element')?.valueUri;
+    const concept = d.part?.find((x) => x.name === 'concept')?.valueCodeableConcept;
+    if (!element || !concept?.coding?.length) {
+      throw badRequest(
+        'dependency needs an element (uri) and a concept (CodeableConcept)',
+        `Parameters.parameter.where(name='dependency')[${i}]`,
+      );
+    }
+    return { element, codings: concept.coding };
+  });
+}
+
+function dependsOnHolds(target: ConceptMapGroupElementTarget, deps: Dependency[]): boolean {
+  return (target.dependsOn ?? []).every((d) =>
+    deps.some(
+      (dep) =>
+        dep.element === d.property &&
+        dep.codings.some((c) => c.code === d.value && (!d.system || !c.system || c.system === d.system)),
+    ),
+  );
+}
+
+function selectMaps(t: Terminology, url: string | undefined): ConceptMap[] {
+  if (!url) return [...t.conceptMaps.values()];
+  const map = t.conceptMaps.get(url);
+  if (!map) throw notFound(`unknown concept map "${url}"`);
+  return [map];
+}
+
+/** ConceptMap/$translate: matches of a code (with its dependencies, e.g. the finding location) in the maps. */
+export function translate(t: Terminology, input: Parameters | undefined): Parameters {
+  const { system, code } = inputCoding(input, 'system');
+  const targetSystem = primitive(input, 'targetsystem');
+  const reverse = primitive(input, 'reverse') === 'true';
+  const deps = dependencies(input);
+  const maps = selectMaps(t, primitive(input, 'url') ?? primitive(input, 'conceptMap'));
+  const matches: ParametersParameter[] = [];
+  let needsDependency = false;
+  for (const map of maps) {
+    for (const group of map.group ?? []) {
+      const [from, to] = reverse ? [group.target, group.source] : [group.source, group.target];
+      if ((system && from !== system) || (targetSystem && to !== targetSystem)) continue;
+      for (const el of group.element ?? []) {
+        for (const target of el.target ?? []) {
+          if (target.equivalence === 'unmatched') continue;
+          const [have, give, giveDisplay] = reverse
+            ? [target.code, el.code, el.display]
+            : [el.code, target.code, target.display];
+          if (have !== code || !give) continue;
+          if (!reverse && !dependsOnHolds(target, deps)) {
+            needsDependency = true;
+            continue;
+          }
+          const part: ParametersParameter[] = [
+            { name: 'equivalence', valueCode: target.equivalence },
+            {
+              name: 'concept',
+              valueCoding: {
+                ...(to ? { system: to } : {}),
+                code: give,
+                ...(giveDisplay ? { display: giveDisplay } : {}),
+              },
+            },
+          ];
+          for (const p of target.product ?? []) {
+            part.push({
+              name: 'product',
+              part: [
+                { name: 'element', valueUri: p.property },
+                {
+                  name: 'concept',
+                  valueCoding: {
+                    ...(p.system ? { system: p.system } : {}),
+                    code: p.value ?? '',
+                    ...(p.display ? { display: p.display } : {}),
+                  },
+                },
+              ],
+            });
+          }
+          if (map.url) part.push({ name: 'source', valueUri: map.url });
+          matches.push({ name: 'match', part });
+        }
+      }
+    }
+  }
+  const message =
+    matches.length > 0
+      ? undefined
+      : needsDependency
+        ? `no match for "${code}" without a dependency (mappings depend on the finding location)`
+        : `no mapping for "${code}"${system ? ` from ${system}` : ''}`;
+  return {
+    resourceType: 'Parameters',
+    parameter: [
+      { name: 'result', valueBoolean: matches.length > 0 },
+      ...(message ? [{ name: 'message', valueString: message }] : []),
+      ...matches,
+    ],
+  };
+}

@@ -1,0 +1,58 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { locations } from './helpers.js';
+
+test('a lobe with its side gives the lobe location', () => {
+  assert.deepEqual(locations('Consolidation in the right lower lobe.', 'consolidation'), ['right_lower']);
+  assert.deepEqual(locations('Atelectasis in the lower lobe of the left lung.', 'atelectasis'), ['left_lower']);
+  assert.deepEqual(locations('Ground-glass opacity in the left lung upper lobe.', 'groundglass'), ['left_upper']);
+});
+
+test('the middle lobe is right, the lingula is left mid', () => {
+  assert.deepEqual(locations('Atelectasis in the middle lobe.', 'atelectasis'), ['right_mid']);
+  assert.deepEqual(locations('Subsegmental atelectasis in the lingula.', 'atelectasis'), ['left_mid']);
+});
+
+test('"bilateral", "both lungs", "bases" and "apices" set both sides', () => {
+  assert.deepEqual(locations('Bilateral pleural effusion.', 'pleural_effusion'), ['left_lung', 'right_lung']);
+  assert.deepEqual(locations('Emphysema in both lungs.', 'emphysema'), ['left_lung', 'right_lung']);
+  assert.deepEqual(locations('Atelectasis at the bases.', 'atelectasis'), ['left_lower', 'right_lower']);
+  assert.deepEqual(locations('Scarring at the apices.', 'scarring'), ['left_upper', 'right_upper']);
+});
+
+test('a lung-only abnormality without location words is in the lung', () => {
+  assert.deepEqual(locations('Emphysema.', 'emphysema'), ['lung']);
+});
+
+test('organ sanity: a lung-only abnormality is never placed in the heart', () => {
+  assert.deepEqual(locations('Pleural effusion, cardiomegaly and pericardial thickening.', 'pleural_effusion'), [
+    'lung',
+  ]);
+});
+
+test('a heart-only abnormality defaults to the heart', () => {
+  assert.deepEqual(locations('Cardiomegaly.', 'cardiomegaly'), ['heart']);
+});
+
+test('a generic abnormality takes the organs of its clause and other_location when none', () => {
+  assert.deepEqual(locations('A hypodense cyst in the liver.', 'cyst'), ['liver']);
+  assert.deepEqual(locations('A cyst is seen.', 'cyst'), ['other_location']);
+});
+
+test('"lobe of the liver" is the liver, not a lung lobe', () => {
+  assert.deepEqual(locations('A hypodense nodule in the left lobe of the liver.', 'nodule'), ['liver']);
+});
+
+test('coronary arteries are the heart, the thoracic aorta the aorta, the abdominal aorta the abdomen', () => {
+  assert.deepEqual(locations('Calcified plaques in the coronary arteries.', 'plaque'), ['heart']);
+  assert.deepEqual(locations('Calcified plaques in the thoracic aorta.', 'plaque'), ['aorta']);
+  assert.deepEqual(locations('Calcified plaques in the abdominal aorta.', 'plaque'), ['abdomen']);
+});
+
+test('a hiatal hernia is at the esophagus', () => {
+  assert.ok(locations('Small hiatal hernia.', 'hernia').includes('esophagus'));
+});
+
+test('a location named in abnormal text with no known abnormality is other_disease', () => {
+  assert.deepEqual(locations('The thyroid gland appears heterogeneous.', 'other_disease').includes('thyroid'), true);
+});

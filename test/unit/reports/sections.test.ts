@@ -1,0 +1,46 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { splitSections } from '../../../src/reports/sections.js';
+import { extractFindings } from '../../../src/reports/extract.js';
+import { polarity, vocab } from './helpers.js';
+
+test('a report without headings is one findings section', () => {
+  const text = 'Small right pleural effusion.';
+  assert.deepEqual(
+    splitSections(text, vocab.sections).map((s) => [s.kind, s.skip, s.start, s.end]),
+    [['findings', false, 0, text.length]],
+  );
+});
+
+test('headings split the report; indication, history, technique and comparison are skipped', () => {
+  const text =
+    'INDICATION: Rule out pneumonia.\nTECHNIQUE: CT chest without contrast.\nFINDINGS: Small left pleural effusion.\nIMPRESSION: Effusion. No pneumothorax.';
+  const kinds = splitSections(text, vocab.sections).map((s) => `${s.kind}:${s.skip}`);
+  assert.deepEqual(kinds, ['indication:true', 'technique:true', 'findings:false', 'impression:false']);
+  assert.equal(polarity(text, 'pneumonia'), undefined);
+  assert.equal(polarity(text, 'pleural_effusion'), 'present');
+  assert.equal(polarity(text, 'pneumothorax'), 'absent');
+});
+
+test('a heading in capitals on its own line counts without a colon; a sentence word does not', () => {
+  const text = 'FINDINGS\nMild emphysema.\nIMPRESSION\nEmphysema.';
+  assert.deepEqual(
+    splitSections(text, vocab.sections).map((s) => s.kind),
+    ['findings', 'impression'],
+  );
+  assert.deepEqual(
+    splitSections('The findings are stable.', vocab.sections).map((s) => s.kind),
+    ['findings'],
+  );
+});
+
+test('a skipped heading on a one-line report covers only its own sentence', () => {
+  const text = 'Comparison: CT dated 25.12.2019. Small right pleural effusion.';
+  assert.equal(polarity(text, 'pleural_effusion'), 'present');
+});
+
+test('the evidence names the section it came from', () => {
+  const text = 'FINDINGS: Mild emphysema.\nIMPRESSION: Small pneumothorax.';
+  const f = extractFindings(text, vocab).find((x) => x.abnormality === 'pneumothorax');
+  assert.equal(f?.evidence.section, 'impression');
+});
