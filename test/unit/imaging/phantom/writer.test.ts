@@ -13,6 +13,7 @@ import {
   createPhantom,
   encodePart10,
   formatDS,
+  instanceUid,
   phantomIdentity,
   phantomInstances,
   uidFromName,
@@ -61,6 +62,14 @@ describe('phantom DICOM writer', () => {
     for (const uid of uids) assert.match(uid!, /^2\.25\.[1-9]\d{0,38}$/);
     const z = sets.map((d) => d.numbers('ImagePositionPatient')[2]!);
     for (let k = 1; k < z.length; k++) assert.equal(z[k - 1]! - z[k]!, 62.5);
+  });
+
+  it('gives extra series of one study their own series and instance UIDs', () => {
+    const main = phantomIdentity(5);
+    const scout = phantomIdentity(5, '', { seriesNumber: 1, imageType: ['ORIGINAL', 'PRIMARY', 'LOCALIZER'] });
+    assert.equal(scout.studyInstanceUid, main.studyInstanceUid);
+    assert.notEqual(scout.seriesInstanceUid, main.seriesInstanceUid);
+    assert.notEqual(instanceUid(scout, 0), instanceUid(main, 0));
   });
 
   it('derives stable UIDs from names and changes them with the salt', () => {
