@@ -7,6 +7,7 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { loadavg } from 'node:os';
 import type { DataSource } from 'typeorm';
 import { postgresDatabase, sqliteDatabase } from '../../test/support/databases.js';
 import type { TestDatabase } from '../../test/support/databases.js';
@@ -176,6 +177,7 @@ async function scenario(name: string, db: TestDatabase, processes: number, embed
   }
 }
 
+const loadBefore = loadavg();
 const results: Result[] = [];
 results.push(await scenario('sqlite embedded', sqliteDatabase(), 1, true));
 results.push(await scenario('postgres worker', await postgresDatabase(), 1, false));
@@ -197,9 +199,16 @@ printTable(
     `${CONCURRENCY} jobs at once per worker`,
   rows,
 );
+console.log(
+  `load average before ${loadBefore.map((x) => x.toFixed(1)).join(' ')}, after ${loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ')}`,
+);
 saveResults('jobs', {
   command: `node --import tsx bench/jobs/run.ts --jobs ${JOBS} --latency-jobs ${LATENCY_JOBS} --gap-ms ${GAP_MS} --concurrency ${CONCURRENCY}`,
   baseline:
     'bare SQL: INSERT + claim UPDATE + completion UPDATE per job, serially on one connection, same database, same run',
+  // The machine is shared: its load average (1, 5, 15 min) before and after the run says how noisy the numbers are.
+  loadAverage: { before: loadBefore, after: loadavg() },
   results: results.map((r) => ({ ...r, ratio: r.throughput / r.baselineThroughput })),
 });
