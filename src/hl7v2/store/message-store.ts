@@ -1,8 +1,11 @@
 // Raw inbound message store: store before processing, mark processed/error with the ACK sent, find the original
 // ACK of a duplicate, list and reset for reprocessing. Functions over a typeorm EntityManager so that marking a
-// message processed can join the transaction that writes its resources.
+// message processed can join the transaction that writes its resources. On SQLite every statement runs under the
+// store's `exclusive` lock: the driver shares one connection, so a bare INSERT issued while another caller's
+// transaction is open would land inside that transaction and vanish with its rollback.
 import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
+import { exclusive } from '../../store/datasource.js';
 import { Hl7MessageEntity, type Hl7MessageRow, type Hl7MessageStatus } from './schema.js';
 
 /** Header values identifying an inbound message. */
@@ -28,6 +31,10 @@ export interface ListQuery {
 export class Hl7MessageStore {
   constructor(private readonly ds: DataSource) {}
 
+  private locked<T>(fn: () => Promise<T>): Promise<T> {
+    return exclusive(this.ds, fn);
+  }
+
   private repo(manager?: EntityManager) {
     return (manager ?? this.ds.manager).getRepository(Hl7MessageEntity);
   }
@@ -51,7 +58,7 @@ export class Hl7MessageStore {
     };
     // The common case is a new message: one INSERT. A unique violation means a duplicate (or a concurrent copy).
     try {
-      await this.repo().insert(row);
+      await this.locked(() => this.repo().insert(row));
       return { kind: 'new', id };
     } catch (err) {
       const stored = await this.findByKey(key);
@@ -62,15 +69,17 @@ export class Hl7MessageStore {
 
   /** The row for a sender's control id, if any. */
   async findByKey(key: Omit<InboundKey, 'messageType'>): Promise<Hl7MessageRow | null> {
-    return this.repo().findOneBy({
-      sendingApplication: key.sendingApplication,
-      sendingFacility: key.sendingFacility,
-      controlId: key.controlId,
-    });
+    return this.locked(() =>
+      this.repo().findOneBy({
+        sendingApplication: key.sendingApplication,
+        sendingFacility: key.sendingFacility,
+        controlId: key.controlId,
+      }),
+    );
   }
 
   async get(id: string): Promise<Hl7MessageRow | null> {
-    return this.repo().findOneBy({ id });
+    return this.locked(() => this.repo().findOneBy({ id }));
   }
 
   /** Marks a message processed with the ACK sent for it; pass the manager of the resource transaction to join it. */
@@ -85,37 +94,44 @@ export class Hl7MessageStore {
 
   /** One UPDATE: the outcome plus attempts + 1. */
   private async finish(id: string, values: Partial<Hl7MessageRow>, manager?: EntityManager): Promise<void> {
-    await this.repo(manager)
-      .createQueryBuilder()
-      .update()
-      .set({ ...values, attempts: () => 'attempts + 1' })
-      .where('id = :id', { id })
-      .execute();
+    const run = () =>
+      this.repo(manager)
+        .createQueryBuilder()
+        .update()
+        .set({ ...values, attempts: () => 'attempts + 1' })
+        .where('id = :id', { id })
+        .execute();
+    // Inside a caller's transaction (manager given) the lock is already held.
+    await (manager ? run() : this.locked(run));
   }
 
   /** Messages newest first, optionally by status. */
   async list(query: ListQuery = {}): Promise<Hl7MessageRow[]> {
-    return this.repo().find({
-      where: query.status ? { status: query.status } : {},
-      order: { receivedAt: 'DESC', id: 'ASC' },
-      take: Math.min(query.limit ?? 100, 1000),
-      skip: query.offset ?? 0,
-    });
+    return this.locked(() =>
+      this.repo().find({
+        where: query.status ? { status: query.status } : {},
+        order: { receivedAt: 'DESC', id: 'ASC' },
+        take: Math.min(query.limit ?? 100, 1000),
+        skip: query.offset ?? 0,
+      }),
+    );
   }
 
   /** Messages still 'received' (crashed before processing finished) older than `olderThanMs`, oldest first. */
   async stale(olderThanMs: number, now = Date.now(), limit = 100): Promise<Hl7MessageRow[]> {
-    return this.repo()
-      .createQueryBuilder('m')
-      .where('m.status = :s AND m.received_at < :t', { s: 'received', t: now - olderThanMs })
-      .orderBy('m.received_at', 'ASC')
-      .limit(limit)
-      .getMany();
+    return this.locked(() =>
+      this.repo()
+        .createQueryBuilder('m')
+        .where('m.status = :s AND m.received_at < :t', { s: 'received', t: now - olderThanMs })
+        .orderBy('m.received_at', 'ASC')
+        .limit(limit)
+        .getMany(),
+    );
   }
 
   /** Resets a message to 'received' so it can be processed again; false when the id is unknown. */
   async resetForReprocess(id: string): Promise<boolean> {
-    const r = await this.repo().update({ id }, { status: 'received', reason: null });
+    const r = await this.locked(() => this.repo().update({ id }, { status: 'received', reason: null }));
     return (r.affected ?? 0) > 0;
   }
 }
