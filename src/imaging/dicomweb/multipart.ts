@@ -10,7 +10,7 @@ export interface MultipartPart {
 }
 
 export interface MultipartLimits {
-  /** Largest part accepted (bytes); default 1 GiB. */
+  /** Largest part accepted (bytes); default 256 MiB (a CT instance is a few MiB). */
   maxPartBytes?: number;
   /** Largest header block of one part (bytes); default 16 KiB. */
   maxHeaderBytes?: number;
@@ -62,7 +62,7 @@ export class MultipartParser {
 
   constructor(boundary: string, limits: MultipartLimits = {}) {
     this.delimiter = Buffer.from(`\r\n--${boundary}`, 'latin1');
-    this.maxPart = limits.maxPartBytes ?? 1024 ** 3;
+    this.maxPart = limits.maxPartBytes ?? 256 * 1024 * 1024;
     this.maxHeader = limits.maxHeaderBytes ?? 16 * 1024;
   }
 

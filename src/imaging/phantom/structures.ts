@@ -4,7 +4,7 @@ import { LOBE, lungRegionAt } from './anatomy.js';
 import type { Frame } from './geometry.js';
 import { zOfW, wOfZ } from './geometry.js';
 import type { Rng } from './prng.js';
-import { T } from './tissues.js';
+import { T, TISSUES } from './tissues.js';
 import type { Tube } from './tubes.js';
 
 /** A polyline in canonical coordinates: [X, Y, W] points. */
@@ -16,9 +16,9 @@ const AORTA: Path = [
   [9, -10, 0.755],
   [15, 10, 0.775],
   [20, 28, 0.755],
-  [23, 38, 0.7],
-  [22, 40, 0.3],
-  [16, 36, 0.02],
+  [25, 32, 0.7],
+  [26, 30, 0.3],
+  [20, 28, 0.02],
 ];
 const ESOPHAGUS: Path = [
   [3, 16, 1.0],
@@ -159,11 +159,21 @@ function pathTubes(f: Frame, path: Path, r: number, tissue: number, over?: Reado
   return tubes;
 }
 
+/** Every tissue except bone and the spinal canal: mediastinal tubes never cut into the spine or sternum. */
+const NOT_BONE: ReadonlySet<number> = new Set(
+  TISSUES.map((_, i) => i).filter((i) => i !== T.cortex && i !== T.marrow && i !== T.disc && i !== T.canal),
+);
+
 /** Mediastinal tubes in paint order: aorta, oesophagus, airway walls, then airway lumens. */
 export function mediastinalTubes(f: Frame): Tube[] {
-  const walls = AIRWAYS.flatMap((a) => pathTubes(f, a.path, a.r + (a.r >= 6 ? 2 : 1.2), T.airwayWall));
-  const lumens = AIRWAYS.flatMap((a) => pathTubes(f, a.path, a.r, T.airway));
-  return [...pathTubes(f, AORTA, 14, T.aorta), ...pathTubes(f, ESOPHAGUS, 8, T.esophagus), ...walls, ...lumens];
+  const walls = AIRWAYS.flatMap((a) => pathTubes(f, a.path, a.r + (a.r >= 6 ? 2 : 1.2), T.airwayWall, NOT_BONE));
+  const lumens = AIRWAYS.flatMap((a) => pathTubes(f, a.path, a.r, T.airway, NOT_BONE));
+  return [
+    ...pathTubes(f, AORTA, 14, T.aorta, NOT_BONE),
+    ...pathTubes(f, ESOPHAGUS, 8, T.esophagus, NOT_BONE),
+    ...walls,
+    ...lumens,
+  ];
 }
 
 /** Aorta segments (patient mm), for placing aortic wall calcification. */
