@@ -1,22 +1,25 @@
 // HL7 v2 listener benchmark: ORU^R01 messages/s and ACK latency with 1, 4 and 16 connections, each connection a
 // RIS that sends one message and waits for its ACK before the next (original mode). Compared in the same run:
 //   baseline   the MLLP listener answering AA without parsing or storing (framing + socket cost only)
-//   sqlite     parse + raw-store (hl7_message) + v2->FHIR mapping, ACK after the store update, SQLite
-//   postgres   the same on PostgreSQL
-// The FHIR transaction itself (through the store's repository) is not in this number; it is wired by the integrator.
+//   <db> parse+store+map     raw message stored, mapped to a transaction Bundle, marked processed, then AA
+//   <db> end to end          the same plus the Bundle executed through the FHIR transaction interaction and the
+//                            store (openCore: validation, search index, outbox triggers), AA after commit
+// on SQLite and PostgreSQL, both opened through the store's openCore as `ct-fhir serve` does.
 // Usage: node --import tsx bench/hl7/run.ts [--seconds 3]
 import net from 'node:net';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { DataSource } from 'typeorm';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { MllpListener, type MessageHandler } from '../../src/hl7v2/listener.js';
 import { MllpDecoder, frame } from '../../src/hl7v2/mllp.js';
 import { buildAck, salvageAckSource } from '../../src/hl7v2/ack.js';
 import { createInboundProcessor } from '../../src/hl7v2/inbound.js';
 import { Hl7MessageStore } from '../../src/hl7v2/store/message-store.js';
-import { hl7Entities, hl7Migrations } from '../../src/hl7v2/store/schema.js';
-import { postgresDatabase } from '../../test/support/databases.js';
+import { hl7StoreModule } from '../../src/hl7v2/store/schema.js';
+import { fhirExecutor } from '../../src/hl7v2/execute.js';
+import { openCore } from '../../src/core.js';
+import { loadConfig } from '../../src/config.js';
+import { silentLogger } from '../../src/log.js';
+import { postgresDatabase, sqliteDatabase } from '../../test/support/databases.js';
 
 const seconds = Number(process.argv[process.argv.indexOf('--seconds') + 1] || 3) || 3;
 const CONNECTIONS = [1, 4, 16];
@@ -100,36 +103,29 @@ async function measure(scenario: string, handle: MessageHandler): Promise<Cell[]
   return cells;
 }
 
-async function storeScenario(name: string, ds: DataSource): Promise<Cell[]> {
-  await ds.initialize();
+/** Opens the real core (store, jobs, hl7 tables) and measures store+map, then end to end through FHIR. */
+async function coreScenarios(label: string, url: string): Promise<Cell[]> {
+  const core = await openCore(loadConfig({ DATABASE_URL: url }), silentLogger, { modules: [hl7StoreModule] });
   try {
-    const proc = createInboundProcessor({ store: new Hl7MessageStore(ds) });
-    return await measure(name, proc.handle);
+    const store = new Hl7MessageStore(core.dataSource);
+    const cells = await measure(`${label} parse+store+map`, createInboundProcessor({ store }).handle);
+    const e2e = createInboundProcessor({ store, execute: fhirExecutor(core.ctx) });
+    cells.push(...(await measure(`${label} end to end (FHIR transaction)`, e2e.handle)));
+    return cells;
   } finally {
-    await ds.destroy();
+    await core.close();
   }
 }
 
 async function main(): Promise<void> {
-  const common = { entities: hl7Entities, migrations: hl7Migrations, migrationsRun: true, synchronize: false };
   const results: Cell[] = [];
   results.push(...(await measure('baseline (ACK only)', async (text) => buildAck(salvageAckSource(text), 'AA'))));
 
-  const dir = mkdtempSync(join(tmpdir(), 'ct-fhir-bench-hl7-'));
+  const sqlite = sqliteDatabase();
   try {
-    // Same SQLite settings as the store's openDataSource: WAL, synchronous=NORMAL.
-    const ds = new DataSource({
-      ...common,
-      type: 'better-sqlite3',
-      database: join(dir, 'b.sqlite'),
-      enableWAL: true,
-      prepareDatabase: (db: { pragma(source: string): unknown }) => {
-        db.pragma('synchronous = NORMAL');
-      },
-    });
-    results.push(...(await storeScenario('sqlite (parse+store+map)', ds)));
+    results.push(...(await coreScenarios('sqlite', sqlite.url)));
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    await sqlite.drop();
   }
 
   const pgdb = await postgresDatabase().catch((err: Error) => {
@@ -138,8 +134,7 @@ async function main(): Promise<void> {
   });
   if (pgdb) {
     try {
-      const ds = new DataSource({ ...common, type: 'postgres', url: pgdb.url, poolSize: 20 });
-      results.push(...(await storeScenario('postgres (parse+store+map)', ds)));
+      results.push(...(await coreScenarios('postgres', pgdb.url)));
     } finally {
       await pgdb.drop();
     }
@@ -165,8 +160,10 @@ async function main(): Promise<void> {
         benchmark: 'hl7',
         date: new Date().toISOString(),
         node: process.version,
+        cpus: cpus().length,
+        loadAverage: loadavg(),
         secondsPerCell: seconds,
-        note: 'closed loop per connection (send, wait ACK, repeat); FHIR transaction execution not included (integration pending)',
+        note: 'closed loop per connection (send one ORU^R01, wait for its ACK, repeat); baseline = listener answering AA without parsing or storing',
         results: rows,
       },
       null,
