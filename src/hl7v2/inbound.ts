@@ -121,9 +121,12 @@ export function createInboundProcessor(options: InboundOptions = {}) {
     );
     if (received.kind === 'new') return apply(msg, received.id);
     const row = received.row;
-    if (row.ack) {
-      const acks = row.ack.split('\n');
-      const code = Hl7Message.parse(acks.at(-1)!).get('MSA-1').replace(/^C/, 'A') as ProcessOutcome['code'];
+    if (row.status !== 'received') {
+      // Enhanced mode with NE/NE stores no ACK at all: the duplicate gets none either.
+      const acks = row.ack ? row.ack.split('\n') : [];
+      const last = acks.at(-1);
+      const stored = last ? Hl7Message.parse(last).get('MSA-1').replace(/^C/, 'A') : '';
+      const code = (stored || (row.status === 'processed' ? 'AA' : 'AE')) as ProcessOutcome['code'];
       // AR invites a resend (HL7 v2.5.1 table 0008): process it again rather than repeat the rejection.
       if (code === 'AR') return apply(msg, row.id);
       log.info('hl7 duplicate answered with the original ACK', { messageId: row.id, controlId: msg.controlId });

@@ -129,10 +129,11 @@ export class MllpListener {
           replies = await this.options.handle(payloadText(f.data), conn);
         }
       } catch (err) {
+        // e.g. the database is unreachable: AR tells the sender to resend later, so nothing is lost.
         log.error('mllp handler failed', { error: err instanceof Error ? err.message : String(err) });
         const src = salvageAckSource(f.data.subarray(0, 2048).toString('latin1'));
-        replies = buildAck(src, 'AE', {
-          errors: [{ code: ErrorCode.applicationInternalError, text: 'internal error' }],
+        replies = buildAck(src, 'AR', {
+          errors: [{ code: ErrorCode.applicationInternalError, text: 'temporary processing failure' }],
         });
       }
       if (socket.destroyed) return;

@@ -255,6 +255,30 @@ describe('MLLP listener', () => {
 });
 
 describe('MLLP listener limits and TLS', () => {
+  it('answers AR (resend later) when the handler fails, and keeps serving the connection', async () => {
+    let calls = 0;
+    const proc = createInboundProcessor();
+    const l = new MllpListener({
+      port: 0,
+      handle: async (text, conn) => {
+        if (calls++ === 0) throw new Error('database unreachable');
+        return proc.handle(text, conn);
+      },
+    });
+    const { port } = await l.start();
+    try {
+      const c = await RawClient.connect(port);
+      c.send(oru('FAIL1'));
+      c.send(oru('OK2'));
+      const [ar, aa] = await c.next(2);
+      assert.deepEqual(msa(ar!), ['AR', 'FAIL1']);
+      assert.deepEqual(msa(aa!), ['AA', 'OK2']);
+      c.close();
+    } finally {
+      await l.close();
+    }
+  });
+
   it('answers AR for a frame over the size limit and keeps the connection', async () => {
     const proc = createInboundProcessor();
     const l = new MllpListener({ port: 0, handle: proc.handle, maxFrameBytes: 64 * 1024 });

@@ -173,6 +173,16 @@ for (const { kind, make } of databaseKinds) {
       assert.equal((await store.get(stuck.id))?.status, 'processed');
       assert.ok(executed.includes(`ADT^A01:${stuck.id}`));
     });
+    it('answers a duplicate of an enhanced-mode NE/NE message with no ACK, without processing it again', async () => {
+      const text = fixture('adt-a08.hl7').replace('MSG00702', 'MSG00703').replace('|P|2.3', '|P|2.3|||NE|NE');
+      const p = proc();
+      const first = await p.processMessage(text);
+      assert.deepEqual([first.code, first.acks], ['AA', []]);
+      const runs = executed.length;
+      const again = await p.processMessage(text);
+      assert.deepEqual([again.duplicate, again.acks], [true, []]);
+      assert.equal(executed.length, runs);
+    });
     it('does not store bytes that do not parse, and answers AR', async () => {
       const before = (await store.list({ limit: 1000 })).length;
       const out = await proc().processMessage('not hl7 at all');
