@@ -75,6 +75,7 @@ try {
   if (py.status !== 0) throw new Error(`scipy reference failed (apt-get install python3-scipy): ${py.stderr}`);
   const scipy = JSON.parse(py.stdout) as {
     msBest: number;
+    cpuMsBest: number;
     msRuns: number[];
     shape: number[];
     scipy: string;
@@ -93,17 +94,20 @@ try {
     { stage: 'decode + HU into volume', ms: ms.decodeHU! },
     { stage: 'order + geometry checks', ms: ms.orderChecks! },
     { stage: 'load total', ms: ms.loadTotal! },
-    { stage: `resample to 0.8 mm (${oz}x${oy}x${ox}), first`, ms: ms.resample! },
-    { stage: 'resample, best of 3', ms: ms.resampleBest! },
-    { stage: `model input ${ours.input.shape.join('x')} float32`, ms: ms.modelInput! },
+    { stage: `resample to 0.8 mm (${oz}x${oy}x${ox}) int16, best of 3`, ms: ms.resampleBest! },
+    { stage: `model input ${ours.input.shape.join('x')} float32 from it`, ms: ms.modelInputFromResampled! },
+    { stage: 'resample + model input, streamed (worker path)', ms: ms.resampleAndModelInputStreamed! },
     { stage: `scipy ndimage.zoom order=1, best of ${scipy.msRuns.length}`, ms: scipy.msBest },
   ].map((r) => ({ stage: r.stage, ms: Math.round(r.ms) }));
   printTable(`imaging preprocessing, ${size}x${size}x${slices} at 0.7x0.7x1.25 mm (explicit VR LE on disk)`, stages);
   const speedup = scipy.msBest / ms.resampleBest!;
+  // CPU time as well: the machine may be shared, and CPU time is less disturbed by other load than wall time.
+  const cpuSpeedup = scipy.cpuMsBest / ms.resampleCpuBest!;
   const mem = ours.memory;
   const summary = [
-    { metric: 'resample speed-up vs scipy (target >= 2)', value: speedup.toFixed(2) },
-    { metric: 'peak RSS MiB', value: mem.peakRssMiB! },
+    { metric: 'resample speed-up vs scipy, wall time (target >= 2)', value: speedup.toFixed(2) },
+    { metric: 'resample speed-up vs scipy, CPU time', value: cpuSpeedup.toFixed(2) },
+    { metric: 'peak RSS MiB (load + streamed preprocess)', value: mem.peakRssMiB! },
     { metric: 'raw int16 volume MiB', value: mem.rawVolumeMiB! },
     { metric: 'peak RSS / raw volume (target <= 3)', value: mem.peakRssOverRaw!.toFixed(2) },
     { metric: 'max |ct-fhir - scipy affine_transform, same grid| HU', value: scipy.sameGrid.maxAbsDiffHU },
@@ -129,7 +133,11 @@ try {
       meanAbsDiffHU: scipy.meanAbsDiffHU,
       p99AbsDiffHU: scipy.p99AbsDiffHU,
     },
-    ratios: { resampleSpeedupVsScipy: speedup, peakRssOverRawVolume: mem.peakRssOverRaw },
+    ratios: {
+      resampleSpeedupVsScipy: speedup,
+      resampleCpuSpeedupVsScipy: cpuSpeedup,
+      peakRssOverRawVolume: mem.peakRssOverRaw,
+    },
     targets: { resampleSpeedupVsScipy: 2, peakRssOverRawVolume: 3 },
     met: { speed: speedup >= 2, memory: mem.peakRssOverRaw! <= 3 },
     orthanc: 'measured by the DICOMweb benchmark',

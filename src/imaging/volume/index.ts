@@ -19,8 +19,15 @@ export {
   type FolderSeries,
   type FolderLoad,
 } from './load-folder.js';
-export { resample, axisMap, type ResampleOptions, type Resampled } from './resample.js';
-export { prepareModelInput, valueTable, minimum, type ModelInput } from './model-input.js';
+export {
+  resample,
+  axisMap,
+  resampledShape,
+  streamResampled,
+  type ResampleOptions,
+  type Resampled,
+} from './resample.js';
+export { prepareModelInput, resampleToModelInput, valueTable, minimum, type ModelInput } from './model-input.js';
 export { parsePreprocessing, PreprocessingError, type Preprocessing } from './preprocessing.js';
 export { preprocessVolume, resampleForModel } from './pipeline.js';
 export { huRange } from './stats.js';

@@ -2,6 +2,8 @@
 // centre-crop to the model shape, clip to inputClipHU, scale to the output range, subtract the centre. One pass
 // through a 65,536-entry lookup table, since every step is a function of the int16 value alone.
 import type { Preprocessing } from './preprocessing.js';
+import { blendInt16, resampledShape, streamResampled, type Resampled } from './resample.js';
+import type { VolumeGeometry } from './types.js';
 
 export interface ModelInput {
   data: Float32Array;
@@ -31,43 +33,115 @@ export function valueTable(p: Pick<Preprocessing, 'inputClipHU' | 'scale' | 'cen
   return lut;
 }
 
-/** Builds the model's input tensor ([z, y, x] Float32) from a volume already at the model's spacing. */
-export function prepareModelInput(
-  volume: { data: Int16Array; shape: [number, number, number] },
-  p: Preprocessing,
-): ModelInput {
-  const [nz, ny, nx] = volume.shape;
-  const [tz, ty, tx] = p.shape;
-  const offset = (n: number, t: number): number => (n >= t ? Math.floor((n - t) / 2) : -Math.floor((t - n) / 2));
-  const oz = offset(nz, tz);
-  const oy = offset(ny, ty);
-  const ox = offset(nx, tx);
-  const padValueHU = p.padValue === 'min' ? minimum(volume.data) : Math.round(p.padValue);
-  const lut = valueTable(p);
-  const padded = lut[Math.max(-32768, Math.min(32767, padValueHU)) + 32768]!;
-  const out = new Float32Array(tz * ty * tx);
-  const src = volume.data;
-  // x range of output columns that read input columns
-  const xStart = Math.max(0, -ox);
-  const xEnd = Math.min(tx, nx - ox);
+type Shape = [number, number, number];
+
+/** Centred pad (negative) or crop (positive) offset per axis: input index = output index + offset. */
+function offsets(n: Shape, t: Shape): Shape {
+  const one = (a: number, b: number): number => (a >= b ? Math.floor((a - b) / 2) : -Math.floor((b - a) / 2));
+  return [one(n[0], t[0]), one(n[1], t[1]), one(n[2], t[2])];
+}
+
+/** Copies the covered rows of one input slice (sz) into output plane z through the lookup table. */
+function copySlice(
+  src: Int16Array,
+  srcBase: number,
+  n: Shape,
+  t: Shape,
+  off: Shape,
+  lut: Float32Array,
+  out: Float32Array,
+  z: number,
+): void {
+  const [, ny, nx] = n;
+  const [, ty, tx] = t;
+  const xStart = Math.max(0, -off[2]);
+  const xEnd = Math.min(tx, nx - off[2]);
+  for (let y = Math.max(0, -off[1]); y < Math.min(ty, ny - off[1]); y++) {
+    const s = srcBase + (y + off[1]) * nx + off[2];
+    const o = (z * ty + y) * tx;
+    for (let x = xStart; x < xEnd; x++) out[o + x] = lut[src[s + x]! + 32768]!;
+  }
+}
+
+/** Fills every output voxel that no input voxel covers with `value`. */
+function fillPadding(out: Float32Array, n: Shape, t: Shape, off: Shape, value: number): void {
+  const [tz, ty, tx] = t;
+  const zIn = (z: number): boolean => z + off[0] >= 0 && z + off[0] < n[0];
+  const yStart = Math.max(0, -off[1]);
+  const yEnd = Math.min(ty, n[1] - off[1]);
+  const xStart = Math.max(0, -off[2]);
+  const xEnd = Math.min(tx, n[2] - off[2]);
   for (let z = 0; z < tz; z++) {
-    const sz = z + oz;
-    if (sz < 0 || sz >= nz) {
-      out.fill(padded, z * ty * tx, (z + 1) * ty * tx); // a whole padded plane at once
+    const plane = z * ty * tx;
+    if (!zIn(z)) {
+      out.fill(value, plane, plane + ty * tx);
       continue;
     }
-    for (let y = 0; y < ty; y++) {
-      const sy = y + oy;
-      const o = (z * ty + y) * tx;
-      if (sz < 0 || sz >= nz || sy < 0 || sy >= ny) {
-        out.fill(padded, o, o + tx);
-        continue;
-      }
-      const base = (sz * ny + sy) * nx + ox;
-      if (xStart > 0) out.fill(padded, o, o + xStart);
-      for (let x = xStart; x < xEnd; x++) out[o + x] = lut[src[base + x]! + 32768]!;
-      if (xEnd < tx) out.fill(padded, o + Math.max(xEnd, 0), o + tx);
+    out.fill(value, plane, plane + yStart * tx);
+    out.fill(value, plane + yEnd * tx, plane + ty * tx);
+    for (let y = yStart; y < yEnd; y++) {
+      const o = plane + y * tx;
+      out.fill(value, o, o + xStart);
+      out.fill(value, o + xEnd, o + tx);
     }
   }
-  return { data: out, shape: [tz, ty, tx], offset: [oz, oy, ox], padValueHU };
+}
+
+function padValueOf(p: Preprocessing, min: () => number): number {
+  const v = p.padValue === 'min' ? min() : Math.round(p.padValue);
+  return Math.max(-32768, Math.min(32767, v));
+}
+
+/** Builds the model's input tensor ([z, y, x] Float32) from a volume already at the model's spacing. */
+export function prepareModelInput(volume: { data: Int16Array; shape: Shape }, p: Preprocessing): ModelInput {
+  const n = volume.shape;
+  const t = p.shape;
+  const off = offsets(n, t);
+  const lut = valueTable(p);
+  const out = new Float32Array(t[0] * t[1] * t[2]);
+  for (let z = Math.max(0, -off[0]); z < Math.min(t[0], n[0] - off[0]); z++) {
+    copySlice(volume.data, (z + off[0]) * n[1] * n[2], n, t, off, lut, out, z);
+  }
+  const padValueHU = padValueOf(p, () => minimum(volume.data));
+  fillPadding(out, n, t, off, lut[padValueHU + 32768]!);
+  return { data: out, shape: [...t], offset: off, padValueHU };
+}
+
+/**
+ * Resampling and model input in one streamed pass, with the values of prepareModelInput(resample(...)): each output
+ * slice is blended to int16 (storage clip), folded into the running minimum and copied through the lookup table;
+ * padding is filled last, once the minimum is known. Memory: input volume + model input + a few slices, and the
+ * resampled volume only when `keepResampled`.
+ */
+export function resampleToModelInput(
+  volume: VolumeGeometry & { data: Int16Array },
+  p: Preprocessing,
+  keepResampled = false,
+): { input: ModelInput; resampled?: Resampled<Int16Array> } {
+  const n = resampledShape(volume, p.spacing);
+  const t = p.shape;
+  const off = offsets(n, t);
+  const lut = valueTable(p);
+  const plane = n[1] * n[2];
+  const out = new Float32Array(t[0] * t[1] * t[2]);
+  const kept = keepResampled ? new Int16Array(n[0] * plane) : undefined;
+  const scratch = kept ? undefined : new Int16Array(plane);
+  const [lo, hi] = p.clipHU;
+  let min = 32767;
+  streamResampled(volume, p.spacing, (k, a, b, wz) => {
+    const target = kept ?? scratch!;
+    const base = kept ? k * plane : 0;
+    blendInt16(a, b, wz, lo, hi, target, base);
+    for (let i = base; i < base + plane; i++) if (target[i]! < min) min = target[i]!;
+    const z = k - off[0];
+    if (z >= 0 && z < t[0]) copySlice(target, base, n, t, off, lut, out, z);
+  });
+  const padValueHU = padValueOf(p, () => min);
+  fillPadding(out, n, t, off, lut[padValueHU + 32768]!);
+  const input: ModelInput = { data: out, shape: [...t], offset: off, padValueHU };
+  if (!kept) return { input };
+  return {
+    input,
+    resampled: { data: kept, shape: n, spacing: [...p.spacing], origin: volume.origin, direction: volume.direction },
+  };
 }

@@ -1,6 +1,6 @@
 // Preprocessing as the model manifest describes it (method.md "Preprocessing"): resample to the model spacing with
 // the storage clip (int16), then pad/crop, clip, scale and centre into the Float32 model input.
-import { prepareModelInput, type ModelInput } from './model-input.js';
+import { resampleToModelInput, type ModelInput } from './model-input.js';
 import type { Preprocessing } from './preprocessing.js';
 import { resample, type Resampled } from './resample.js';
 import type { VolumeGeometry } from './types.js';
@@ -13,11 +13,14 @@ export function resampleForModel(
   return resample(volume, p.spacing, { clip: p.clipHU, output: 'int16' });
 }
 
-/** The whole preprocessing: volume in HU -> model input tensor. */
+/**
+ * The whole preprocessing: volume in HU -> model input tensor, streamed so that the resampled volume is never held
+ * whole unless `keepResampled` asks for it (peak memory: HU volume + model input).
+ */
 export function preprocessVolume(
   volume: VolumeGeometry & { data: Int16Array },
   p: Preprocessing,
-): { resampled: Resampled<Int16Array>; input: ModelInput } {
-  const resampled = resampleForModel(volume, p);
-  return { resampled, input: prepareModelInput(resampled, p) };
+  options: { keepResampled?: boolean } = {},
+): { input: ModelInput; resampled?: Resampled<Int16Array> } {
+  return resampleToModelInput(volume, p, options.keepResampled ?? false);
 }

@@ -70,29 +70,37 @@ function resamplePlane(
   }
 }
 
-/** Resamples a volume to `spacing` ([z, y, x] mm) by trilinear interpolation. */
-export function resample<T extends 'int16' | 'float32' = 'int16'>(
+/** Output geometry of resampling `volume` to `spacing`. */
+export function resampledShape(volume: VolumeGeometry, spacing: [number, number, number]): [number, number, number] {
+  const [nz, ny, nx] = volume.shape;
+  return [
+    axisMap(nz, volume.spacing[0], spacing[0]).size,
+    axisMap(ny, volume.spacing[1], spacing[1]).size,
+    axisMap(nx, volume.spacing[2], spacing[2]).size,
+  ];
+}
+
+/**
+ * The streaming core: for each output slice k (in order) calls `blend(k, a, b, wz)`, where the slice is
+ * a + (b - a) * wz over two in-plane-resampled input slices (each computed once, kept in a two-slice cache).
+ */
+export function streamResampled(
   volume: VolumeGeometry & { data: Int16Array },
   spacing: [number, number, number],
-  options: ResampleOptions & { output?: T } = {},
-): Resampled<T extends 'float32' ? Float32Array : Int16Array> {
+  blend: (k: number, a: Float32Array, b: Float32Array, wz: number) => void,
+): void {
   const [nz, ny, nx] = volume.shape;
   const mz = axisMap(nz, volume.spacing[0], spacing[0]);
   const my = axisMap(ny, volume.spacing[1], spacing[1]);
   const mx = axisMap(nx, volume.spacing[2], spacing[2]);
   const plane = my.size * mx.size;
-  const float = options.output === 'float32';
-  const out = float ? new Float32Array(mz.size * plane) : new Int16Array(mz.size * plane);
-  const lo = options.clip?.[0] ?? -Infinity;
-  const hi = options.clip?.[1] ?? Infinity;
   const tmp = new Float32Array(ny * mx.size);
-  // Two cached in-plane slices, tagged with the input slice they hold.
   const cache = [new Float32Array(plane), new Float32Array(plane)];
   const held = [-1, -1];
   const planeOf = (z: number): Float32Array => {
     const hit = held.indexOf(z);
     if (hit >= 0) return cache[hit]!;
-    // Replace the slot not holding the other slice needed now (z is always >= the held ones minus one).
+    // Input slices are needed in increasing order: replace the older one, never the other slice needed now.
     const slot = held[0]! < held[1]! ? 0 : 1;
     resamplePlane(volume.data.subarray(z * ny * nx, (z + 1) * ny * nx), ny, nx, mx, my, tmp, cache[slot]!);
     held[slot] = z;
@@ -101,27 +109,58 @@ export function resample<T extends 'int16' | 'float32' = 'int16'>(
   for (let k = 0; k < mz.size; k++) {
     const z0 = mz.i0[k]!;
     const z1 = mz.i1[k]!;
-    const wz = mz.w[k]!;
     const a = planeOf(z0);
-    const b = z1 === z0 ? a : planeOf(z1);
-    const base = k * plane;
-    // Two loops rather than a per-voxel branch on the output kind (typed-array stores round toward zero).
-    if (float) {
+    blend(k, a, z1 === z0 ? a : planeOf(z1), mz.w[k]!);
+  }
+}
+
+/** Blends one output slice into int16 at out[offset...], clipped to [lo, hi], rounded half away from zero. */
+export function blendInt16(
+  a: Float32Array,
+  b: Float32Array,
+  wz: number,
+  lo: number,
+  hi: number,
+  out: Int16Array,
+  offset: number,
+): void {
+  const n = a.length;
+  for (let i = 0; i < n; i++) {
+    let v = a[i]! + (b[i]! - a[i]!) * wz;
+    v = v < lo ? lo : v > hi ? hi : v;
+    out[offset + i] = v >= 0 ? v + 0.5 : v - 0.5; // typed-array stores truncate toward zero
+  }
+}
+
+/** Resamples a volume to `spacing` ([z, y, x] mm) by trilinear interpolation. */
+export function resample<T extends 'int16' | 'float32' = 'int16'>(
+  volume: VolumeGeometry & { data: Int16Array },
+  spacing: [number, number, number],
+  options: ResampleOptions & { output?: T } = {},
+): Resampled<T extends 'float32' ? Float32Array : Int16Array> {
+  const shape = resampledShape(volume, spacing);
+  const plane = shape[1] * shape[2];
+  const lo = options.clip?.[0] ?? -Infinity;
+  const hi = options.clip?.[1] ?? Infinity;
+  let data: Int16Array | Float32Array;
+  if (options.output === 'float32') {
+    const out = new Float32Array(shape[0] * plane);
+    streamResampled(volume, spacing, (k, a, b, wz) => {
+      const base = k * plane;
       for (let i = 0; i < plane; i++) {
         const v = a[i]! + (b[i]! - a[i]!) * wz;
         out[base + i] = v < lo ? lo : v > hi ? hi : v;
       }
-    } else {
-      for (let i = 0; i < plane; i++) {
-        let v = a[i]! + (b[i]! - a[i]!) * wz;
-        v = v < lo ? lo : v > hi ? hi : v;
-        out[base + i] = v >= 0 ? v + 0.5 : v - 0.5;
-      }
-    }
+    });
+    data = out;
+  } else {
+    const out = new Int16Array(shape[0] * plane);
+    streamResampled(volume, spacing, (k, a, b, wz) => blendInt16(a, b, wz, lo, hi, out, k * plane));
+    data = out;
   }
   return {
-    data: out as T extends 'float32' ? Float32Array : Int16Array,
-    shape: [mz.size, my.size, mx.size],
+    data: data as T extends 'float32' ? Float32Array : Int16Array,
+    shape,
     spacing: [...spacing],
     origin: volume.origin,
     direction: volume.direction,

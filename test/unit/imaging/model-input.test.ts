@@ -5,6 +5,8 @@ import {
   valueTable,
   preprocessVolume,
   parsePreprocessing,
+  resample,
+  resampleToModelInput,
   type Preprocessing,
 } from '../../../src/imaging/volume/index.js';
 
@@ -86,7 +88,9 @@ test('preprocessVolume resamples with the storage clip then builds the input of 
       direction: { x: [1, 0, 0], y: [0, 1, 0], z: [0, 0, 1] },
     },
     METHOD,
+    { keepResampled: true },
   );
+  assert.ok(resampled);
   assert.deepEqual(resampled.shape, [3, 3, 3]);
   assert.equal(resampled.data[0], -1000, 'storage clip');
   assert.equal(resampled.data[18 + 4], 1000);
@@ -115,4 +119,38 @@ test('parsePreprocessing accepts the method section and rejects bad fields with 
   assert.throws(() => parsePreprocessing({ ...METHOD, inputClipHU: 'x' }), /inputClipHU/);
   assert.throws(() => parsePreprocessing({ ...METHOD, centre: '0.4' }), /centre must be a number/);
   assert.throws(() => parsePreprocessing({ ...METHOD, padValue: 'max' }), /padValue must be "min" or a number/);
+});
+
+test('the streamed resample-to-input pass gives exactly prepareModelInput(resample(...)) when padding and cropping', () => {
+  let seed = 9;
+  const data = new Int16Array(9 * 11 * 7).map(() => ((seed = (seed * 1103515245 + 12345) >>> 0) % 3000) - 1500);
+  const volume = {
+    data,
+    shape: [9, 11, 7] as [number, number, number],
+    spacing: [1.3, 0.7, 0.9] as [number, number, number],
+    origin: [0, 0, 0] as [number, number, number],
+    direction: {
+      x: [1, 0, 0] as [number, number, number],
+      y: [0, 1, 0] as [number, number, number],
+      z: [0, 0, 1] as [number, number, number],
+    },
+  };
+  for (const shape of [
+    [10, 6, 12],
+    [20, 11, 3],
+    [4, 4, 4],
+  ] as [number, number, number][]) {
+    for (const padValue of ['min', -2000] as const) {
+      const p: Preprocessing = { ...METHOD, shape, padValue };
+      const reference = prepareModelInput(resample(volume, p.spacing, { clip: p.clipHU }), p);
+      const streamed = resampleToModelInput(volume, p);
+      assert.deepEqual(streamed.input.offset, reference.offset);
+      assert.equal(streamed.input.padValueHU, reference.padValueHU);
+      assert.ok(
+        Buffer.from(streamed.input.data.buffer).equals(Buffer.from(reference.data.buffer)),
+        `${shape} ${padValue}`,
+      );
+      assert.equal(streamed.resampled, undefined, 'the resampled volume is not kept by default');
+    }
+  }
 });
