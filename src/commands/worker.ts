@@ -4,18 +4,10 @@
 // (25000, under docker's default 30 s stop grace). Each also as a --flag. SIGTERM/SIGINT: graceful stop.
 import { ConfigError, flagsToEnv, loadConfig } from '../config.js';
 import { createLogger } from '../log.js';
-import { openDataSource } from '../store/datasource.js';
-import { diagnosticHandlers } from '../jobs/diagnostics.js';
+import { openCore } from '../core.js';
 import { parseTypeLimits } from '../jobs/limits.js';
-import { JobQueue } from '../jobs/queue.js';
-import { jobsModule } from '../jobs/schema.js';
 import type { HandlerRegistry } from '../jobs/types.js';
 import { Worker } from '../jobs/worker.js';
-
-/** Handlers this process can run. The app's handlers (report labels, classification, HL7 delivery) join here. */
-export function registeredHandlers(): HandlerRegistry {
-  return { ...diagnosticHandlers };
-}
 
 function ms(env: Record<string, string | undefined>, key: string, dflt: number): number {
   const raw = env[key];
@@ -53,15 +45,15 @@ export async function worker(argv: string[]): Promise<number> {
   } catch (err) {
     throw new ConfigError((err as Error).message);
   }
-  const handlers = selectHandlers(registeredHandlers(), env.JOB_TYPES);
   const leaseMs = ms(env, 'JOB_LEASE_MS', 30_000);
   const pollMs = ms(env, 'JOB_POLL_MS', 1000);
   const stopTimeoutMs = ms(env, 'JOB_STOP_TIMEOUT_MS', 25_000);
   const logger = createLogger(config.logLevel, { command: 'worker' });
 
-  const ds = await openDataSource(config.databaseUrl, { modules: [jobsModule] });
-  const queue = new JobQueue(ds, { logger });
-  const w = new Worker(queue, { handlers, concurrency: config.workers, limits, leaseMs, pollMs, logger });
+  // The same core as `serve`: repository with outbox triggers, Task mirror, and every pipeline's handlers.
+  const core = await openCore(config, logger);
+  const handlers = selectHandlers(core.handlers, env.JOB_TYPES);
+  const w = new Worker(core.queue, { handlers, concurrency: config.workers, limits, leaseMs, pollMs, logger });
   w.start();
   await new Promise<void>((resolve) => {
     process.once('SIGTERM', resolve);
@@ -69,7 +61,6 @@ export async function worker(argv: string[]): Promise<number> {
   });
   logger.info('stopping: no new jobs; waiting for running ones', { timeoutMs: stopTimeoutMs, running: w.active });
   await w.stop(stopTimeoutMs);
-  queue.close();
-  await ds.destroy();
+  await core.close();
   return 0;
 }

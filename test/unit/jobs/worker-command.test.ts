@@ -1,11 +1,12 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { registeredHandlers, selectHandlers, worker } from '../../../src/commands/worker.js';
+import { selectHandlers, worker } from '../../../src/commands/worker.js';
+import { diagnosticHandlers } from '../../../src/jobs/diagnostics.js';
 import { ConfigError } from '../../../src/config.js';
 
 describe('ct-fhir worker configuration', () => {
-  it('registers the diagnostic handlers and selects a subset by JOB_TYPES', () => {
-    const all = registeredHandlers();
+  it('selects a subset of the handlers by JOB_TYPES', () => {
+    const all = diagnosticHandlers;
     assert.ok('diagnostic.noop' in all && 'diagnostic.sleep' in all);
     assert.deepEqual(Object.keys(selectHandlers(all, 'diagnostic.sleep')), ['diagnostic.sleep']);
     assert.deepEqual(Object.keys(selectHandlers(all, undefined)), Object.keys(all));
@@ -13,7 +14,7 @@ describe('ct-fhir worker configuration', () => {
 
   it('rejects a JOB_TYPES entry without a handler, naming the known types', () => {
     assert.throws(
-      () => selectHandlers(registeredHandlers(), 'diagnostic.noop,inference'),
+      () => selectHandlers(diagnosticHandlers, 'diagnostic.noop,inference'),
       (e: unknown) => {
         return e instanceof ConfigError && /"inference", which has no handler \(known: diagnostic.noop/.test(e.message);
       },
