@@ -80,7 +80,7 @@ function termHits(tokens: readonly Token[], a: SentenceAnalysis, vocab: Vocabula
       if (!excluded(code, m, excludes, tokens, vocab)) hits.push({ code, from: m.from, to: m.to, state });
     }
   }
-  // Pairs: both terms in one clause, with the same state.
+  // Pairs: both terms in one clause, with the same state, at most pairWindow words apart.
   const seen = new Map<string, { from: number; to: number; state: number }[]>();
   for (const m of vocab.pairTerms.matchAll(tokens)) {
     const state = stateOf(a, m.from, m.to);
@@ -89,10 +89,9 @@ function termHits(tokens: readonly Token[], a: SentenceAnalysis, vocab: Vocabula
     for (const p of m.term.value) {
       const key = `${p.code}|${p.pair}|${c}|${state}`;
       const other = seen.get(`${key}|${1 - p.side}`);
-      if (other) {
-        const o = other[0]!;
-        hits.push({ code: p.code, from: Math.min(o.from, m.from), to: Math.max(o.to, m.to), state });
-      }
+      const window = vocab.pairWindow.get(p.code) ?? Infinity;
+      const o = other?.findLast((x) => m.from - x.to <= window);
+      if (o) hits.push({ code: p.code, from: Math.min(o.from, m.from), to: Math.max(o.to, m.to), state });
       const mine = seen.get(`${key}|${p.side}`) ?? [];
       mine.push({ from: m.from, to: m.to, state });
       seen.set(`${key}|${p.side}`, mine);

@@ -12,6 +12,7 @@ export interface AbnormalityTermsEntry {
   readonly exclude?: readonly string[];
   readonly excludeClause?: readonly string[];
   readonly excludeClauseAll?: boolean;
+  readonly pairWindow?: number;
 }
 
 export interface AbnormalityTermsFile {
@@ -131,6 +132,8 @@ export interface Vocabulary {
   readonly excludeTerms: TermMatcher<readonly string[]>;
   readonly excludeWindow: number;
   readonly excludeStops: ReadonlySet<string>;
+  /** Largest word distance between the two terms of a pair, per abnormality (absent: same clause suffices). */
+  readonly pairWindow: ReadonlyMap<string, number>;
   readonly excludeClauseTerms: TermMatcher<readonly string[]>;
   /** Abnormalities whose clause exclusions also cancel multi-word matches. */
   readonly excludeClauseAll: ReadonlySet<string>;
@@ -226,6 +229,11 @@ export function compileVocabulary(source: VocabularySource): Vocabulary {
     pairCount,
     excludeTerms: new TermMatcher(grouped(excludeEntries)),
     excludeWindow: source.abnormalityTerms.excludeWindow,
+    pairWindow: new Map(
+      Object.entries(source.abnormalityTerms.abnormalities).flatMap(([code, e]) =>
+        e.pairWindow !== undefined ? [[code, e.pairWindow] as const] : [],
+      ),
+    ),
     excludeClauseTerms: new TermMatcher(grouped(excludeClauseEntries)),
     excludeClauseAll: new Set(
       Object.entries(source.abnormalityTerms.abnormalities)

@@ -130,6 +130,7 @@ function termsEntry(v: unknown, at: At): AbnormalityTermsEntry {
     exclude: o.exclude === undefined ? [] : terms(o.exclude, at.at('exclude')),
     excludeClause: o.excludeClause === undefined ? [] : terms(o.excludeClause, at.at('excludeClause')),
     excludeClauseAll: bool(o.excludeClauseAll, at.at('excludeClauseAll')),
+    ...(o.pairWindow !== undefined ? { pairWindow: num(o.pairWindow, at.at('pairWindow')) } : {}),
   };
 }
 

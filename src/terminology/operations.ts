@@ -165,61 +165,80 @@ function selectMaps(t: Terminology, url: string | undefined): ConceptMap[] {
   return [map];
 }
 
+function coding(system: string | undefined, code: string, display: string | undefined): Coding {
+  return { ...(system ? { system } : {}), code, ...(display ? { display } : {}) };
+}
+
+/** One `match` output parameter: equivalence, concept, products (e.g. laterality qualifiers) and source map. */
+function matchParameter(map: ConceptMap, target: ConceptMapGroupElementTarget, concept: Coding): ParametersParameter {
+  const part: ParametersParameter[] = [
+    { name: 'equivalence', valueCode: target.equivalence },
+    { name: 'concept', valueCoding: concept },
+  ];
+  for (const p of target.product ?? []) {
+    part.push({
+      name: 'product',
+      part: [
+        { name: 'element', valueUri: p.property },
+        { name: 'concept', valueCoding: coding(p.system, p.value ?? '', p.display) },
+      ],
+    });
+  }
+  if (map.url) part.push({ name: 'source', valueUri: map.url });
+  return { name: 'match', part };
+}
+
+interface TranslateQuery {
+  system: string | undefined;
+  code: string;
+  targetSystem: string | undefined;
+  reverse: boolean;
+  deps: Dependency[];
+}
+
+/** Matches of one group; `needsDependency` when a target was skipped for want of its dependsOn. */
+function groupMatches(
+  map: ConceptMap,
+  group: NonNullable<ConceptMap['group']>[number],
+  q: TranslateQuery,
+): { matches: ParametersParameter[]; needsDependency: boolean } {
+  const out = { matches: [] as ParametersParameter[], needsDependency: false };
+  const [from, to] = q.reverse ? [group.target, group.source] : [group.source, group.target];
+  if ((q.system && from !== q.system) || (q.targetSystem && to !== q.targetSystem)) return out;
+  for (const el of group.element ?? []) {
+    for (const target of el.target ?? []) {
+      if (target.equivalence === 'unmatched') continue;
+      const [have, give, display] = q.reverse
+        ? [target.code, el.code, el.display]
+        : [el.code, target.code, target.display];
+      if (have !== q.code || !give) continue;
+      if (!q.reverse && !dependsOnHolds(target, q.deps)) {
+        out.needsDependency = true;
+        continue;
+      }
+      out.matches.push(matchParameter(map, target, coding(to, give, display)));
+    }
+  }
+  return out;
+}
+
 /** ConceptMap/$translate: matches of a code (with its dependencies, e.g. the finding location) in the maps. */
 export function translate(t: Terminology, input: Parameters | undefined): Parameters {
   const { system, code } = inputCoding(input, 'system');
-  const targetSystem = primitive(input, 'targetsystem');
-  const reverse = primitive(input, 'reverse') === 'true';
-  const deps = dependencies(input);
-  const maps = selectMaps(t, primitive(input, 'url') ?? primitive(input, 'conceptMap'));
+  const q: TranslateQuery = {
+    system,
+    code,
+    targetSystem: primitive(input, 'targetsystem'),
+    reverse: primitive(input, 'reverse') === 'true',
+    deps: dependencies(input),
+  };
   const matches: ParametersParameter[] = [];
   let needsDependency = false;
-  for (const map of maps) {
+  for (const map of selectMaps(t, primitive(input, 'url') ?? primitive(input, 'conceptMap'))) {
     for (const group of map.group ?? []) {
-      const [from, to] = reverse ? [group.target, group.source] : [group.source, group.target];
-      if ((system && from !== system) || (targetSystem && to !== targetSystem)) continue;
-      for (const el of group.element ?? []) {
-        for (const target of el.target ?? []) {
-          if (target.equivalence === 'unmatched') continue;
-          const [have, give, giveDisplay] = reverse
-            ? [target.code, el.code, el.display]
-            : [el.code, target.code, target.display];
-          if (have !== code || !give) continue;
-          if (!reverse && !dependsOnHolds(target, deps)) {
-            needsDependency = true;
-            continue;
-          }
-          const part: ParametersParameter[] = [
-            { name: 'equivalence', valueCode: target.equivalence },
-            {
-              name: 'concept',
-              valueCoding: {
-                ...(to ? { system: to } : {}),
-                code: give,
-                ...(giveDisplay ? { display: giveDisplay } : {}),
-              },
-            },
-          ];
-          for (const p of target.product ?? []) {
-            part.push({
-              name: 'product',
-              part: [
-                { name: 'element', valueUri: p.property },
-                {
-                  name: 'concept',
-                  valueCoding: {
-                    ...(p.system ? { system: p.system } : {}),
-                    code: p.value ?? '',
-                    ...(p.display ? { display: p.display } : {}),
-                  },
-                },
-              ],
-            });
-          }
-          if (map.url) part.push({ name: 'source', valueUri: map.url });
-          matches.push({ name: 'match', part });
-        }
-      }
+      const r = groupMatches(map, group, q);
+      matches.push(...r.matches);
+      needsDependency ||= r.needsDependency;
     }
   }
   const message =

@@ -1,0 +1,112 @@
+// The extract and eval-labels commands end to end through the CLI entry (a child process per run).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const BIN = fileURLToPath(new URL('../../../bin/ct-fhir.js', import.meta.url));
+
+function run(args: string[]): { code: number; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'ctfhir-extract-'));
+test.after(() => rmSync(dir, { recursive: true, force: true }));
+
+const REPORTS =
+  'AccessionNo,report_text\n' +
+  'a1,"Small right pleural effusion.\nNo pneumothorax or consolidation. ""Stable"" appearance."\n' +
+  'a2,"Calcified plaques in the coronary arteries. Hiatal hernia."\n' +
+  'a3,Normal study.\n';
+
+test('extract writes one CSV row per report with the 18 CT-RATE columns', () => {
+  const input = join(dir, 'reports.csv');
+  const out = join(dir, 'labels.csv');
+  writeFileSync(input, REPORTS);
+  const r = run(['extract', '--in', input, '--out', out, '--quiet']);
+  assert.equal(r.code, 0, r.stderr);
+  const lines = readFileSync(out, 'utf8').trim().split('\n');
+  assert.equal(lines.length, 4);
+  const header = lines[0]!.split(',');
+  assert.equal(header[0], 'AccessionNo');
+  assert.equal(header.length, 19);
+  const row = (id: string): Record<string, string> => {
+    const cells = lines.find((l) => l.startsWith(`${id},`))!.split(',');
+    return Object.fromEntries(header.map((h, i) => [h, cells[i]!]));
+  };
+  assert.equal(row('a1')['Pleural effusion'], '1');
+  assert.equal(row('a1')['Consolidation'], '0');
+  assert.equal(row('a2')['Coronary artery wall calcification'], '1');
+  assert.equal(row('a2')['Hiatal hernia'], '1');
+  assert.ok(Object.entries(row('a3')).every(([k, v]) => k === 'AccessionNo' || v === '0'));
+});
+
+test('extract --labels rad-chestct-83 names the 83 columns; --labels matrix writes findings with evidence as JSON lines', () => {
+  const input = join(dir, 'reports.csv');
+  writeFileSync(input, REPORTS);
+  const r83 = run(['extract', '--in', input, '--labels', 'rad-chestct-83', '--quiet']);
+  assert.equal(r83.code, 0, r83.stderr);
+  assert.equal(r83.stdout.split('\n')[0]!.split(',').length, 84);
+  const m = run(['extract', '--in', input, '--labels', 'matrix', '--quiet']);
+  assert.equal(m.code, 0, m.stderr);
+  const first = JSON.parse(m.stdout.split('\n')[0]!) as {
+    id: string;
+    findings: { abnormality: string; polarity: string; evidence: { text: string } }[];
+  };
+  assert.equal(first.id, 'a1');
+  const effusion = first.findings.find((f) => f.abnormality === 'pleural_effusion');
+  assert.equal(effusion?.polarity, 'present');
+  assert.equal(effusion?.evidence.text, 'pleural effusion');
+  assert.equal(first.findings.find((f) => f.abnormality === 'pneumothorax')?.polarity, 'absent');
+});
+
+test('extract: bad input is a one-line error and exit 1, leaving no output file', () => {
+  const out = join(dir, 'never.csv');
+  const missing = run(['extract', '--in', join(dir, 'nope.csv'), '--out', out]);
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /^ct-fhir extract: cannot read/);
+  assert.equal(missing.stderr.trim().split('\n').length, 1);
+  const badColumn = join(dir, 'cols.csv');
+  writeFileSync(badColumn, 'id,text\n1,x\n');
+  const r = run(['extract', '--in', badColumn, '--out', out]);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /column "AccessionNo" \(--id-column\) not in the header/);
+  const broken = join(dir, 'broken.csv');
+  writeFileSync(broken, 'AccessionNo,report_text\n1,"unterminated\n');
+  const b = run(['extract', '--in', broken, '--out', out]);
+  assert.equal(b.code, 1);
+  assert.match(b.stderr, /unterminated quoted field/);
+  assert.equal(existsSync(out), false);
+  assert.equal(run(['extract', '--in', broken, '--labels', 'nope']).code, 1);
+  assert.equal(run(['extract']).code, 1);
+});
+
+test('eval-labels prints per-label scores and macro/micro F1; --json for machines', () => {
+  const pred = join(dir, 'pred.csv');
+  const gold = join(dir, 'gold.csv');
+  writeFileSync(pred, 'AccessionNo,Emphysema,Atelectasis\na,1,0\nb,1,1\n');
+  writeFileSync(gold, 'AccessionNo,report_text,Emphysema,Atelectasis\na,x,1,0\nb,y,0,1\n');
+  const text = run(['eval-labels', '--pred', pred, '--gold', gold]);
+  assert.equal(text.code, 0, text.stderr);
+  assert.match(text.stdout, /Emphysema\s+0\.500\s+1\.000\s+0\.667\s+1/);
+  assert.match(text.stdout, /macro F1/);
+  const json = JSON.parse(run(['eval-labels', '--pred', pred, '--gold', gold, '--json']).stdout) as { macroF1: number };
+  assert.equal(json.macroF1, (2 / 3 + 1) / 2);
+});
+
+test('eval-labels: an id missing from gold or a non-binary value is a one-line error', () => {
+  const pred = join(dir, 'pred2.csv');
+  const gold = join(dir, 'gold2.csv');
+  writeFileSync(gold, 'AccessionNo,Emphysema\na,1\n');
+  writeFileSync(pred, 'AccessionNo,Emphysema\nz,1\n');
+  const r = run(['eval-labels', '--pred', pred, '--gold', gold]);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /id "z" is not in --gold/);
+  writeFileSync(pred, 'AccessionNo,Emphysema\na,maybe\n');
+  assert.match(run(['eval-labels', '--pred', pred, '--gold', gold]).stderr, /expected 0 or 1, got "maybe"/);
+  assert.equal(run(['eval-labels', '--pred', pred]).code, 1);
+});
