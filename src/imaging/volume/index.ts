@@ -1,6 +1,7 @@
 // Public API of CT volume handling: series choice, assembly from instances (folder or DICOMweb stream), geometry
 // checks, resampling and model-input preparation driven by a model manifest's preprocessing section.
 export { assembleVolume, storeHU, DEFAULT_MAX_VOXELS, type AssembleOptions } from './assemble.js';
+export { parseInstances } from './instances.js';
 export { DEFAULT_STACK_CHECKS, type StackChecks } from './stack.js';
 export {
   selectSeries,

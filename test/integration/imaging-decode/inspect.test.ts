@@ -2,7 +2,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeSyntheticSeries } from '../../support/ct-series.js';
@@ -21,6 +21,10 @@ before(() => {
     slice: (i) => ({ position: [0, i * 0.3, i * 1.25] }),
   });
   mkdirSync(join(dir, 'empty'));
+  // a series whose 5th file lost its tail (pixel data cut): the header scan passes, the load names file and offset
+  const { files } = writeSyntheticSeries(join(dir, 'truncated'), { rows: 64, columns: 64, slices: 32 });
+  const victim = files.find((f) => f.endsWith('00004.dcm'))!;
+  writeFileSync(victim, readFileSync(victim).subarray(0, 5000));
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -97,4 +101,13 @@ test('the slice limit and the voxel limit are honoured', () => {
   const big = run('--dicom', join(dir, 'good'), '--max-voxels', '1000');
   assert.equal(big.status, 1);
   assert.match(big.stderr, /over the limit of 1000 voxels \(maxVoxels\) \[too-large\]/);
+});
+
+test('a truncated file in the chosen series is one clear error naming the file, offset and PS3.5 section', () => {
+  const r = run('--dicom', join(dir, 'truncated'));
+  assert.equal(r.status, 1);
+  assert.match(
+    r.stderr,
+    /^ct-fhir inspect: .*00004\.dcm: truncated DICOM: value of \(7FE0,0010\) PixelData at offset \d+ needs 8192 bytes but only \d+ remain \(PS3\.5 section 7\.1\.1\) \[unreadable\]\n$/,
+  );
 });

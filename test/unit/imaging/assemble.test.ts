@@ -1,6 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { assembleVolume, VolumeError, storeHU, type VolumeErrorCode } from '../../../src/imaging/volume/index.js';
+import {
+  assembleVolume,
+  parseInstances,
+  VolumeError,
+  storeHU,
+  type VolumeErrorCode,
+} from '../../../src/imaging/volume/index.js';
+import { newUid, writeCtSlice } from '../../support/dicom-writer.js';
 import type { DicomDataset } from '../../../src/imaging/dicom/index.js';
 import { ctSeries, shuffled } from './series-fixture.js';
 
@@ -206,5 +213,33 @@ test('an empty input and an undecodable frame are clear errors', async () => {
     broken,
     'unsupported-pixels',
     /instance 2: native Pixel Data has 10 bytes, expected 32 for 1 frame\(s\) \(PS3\.5 section 8\.1\.1\)/,
+  );
+});
+
+test('parseInstances feeds Part 10 bytes (a WADO-RS stream) into assembly; a truncated part names its index and offset', async () => {
+  const studyUid = newUid();
+  const seriesUid = newUid();
+  const part = (z: number): Uint8Array =>
+    writeCtSlice({
+      rows: 2,
+      columns: 2,
+      pixels: new Int16Array([z, z, z, z]),
+      position: [0, 0, 3 - z],
+      studyUid,
+      seriesUid,
+      instanceNumber: z + 1,
+    });
+  async function* stream(parts: Uint8Array[]): AsyncGenerator<Uint8Array> {
+    for (const p of parts) yield p;
+  }
+  const volume = await assembleVolume(parseInstances(stream([part(0), part(1), part(2)])), { expectedSlices: 3 });
+  assert.deepEqual([...volume.data.subarray(0, 4)], [2, 2, 2, 2], 'lowest z first');
+  const cut = part(1).subarray(0, 300);
+  await assert.rejects(
+    assembleVolume(parseInstances(stream([part(0), cut]))),
+    (e: unknown) =>
+      e instanceof VolumeError &&
+      e.code === 'unreadable' &&
+      /^instance 2: truncated DICOM: .* at offset \d+ .*PS3\.5 section 7\.1/.test(e.message),
   );
 });
