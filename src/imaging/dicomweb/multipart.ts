@@ -75,7 +75,15 @@ export class MultipartParser {
   push(chunk: Uint8Array): MultipartPart[] {
     if (this.state === 'done') return [];
     const view = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-    this.pending = this.pending.length === 0 ? view : Buffer.concat([this.pending, view]);
+    if (this.state === 'body' && this.pending.length < this.delimiter.length && view.length >= this.delimiter.length) {
+      // The kept tail is shorter than a delimiter: if no delimiter spans tail + chunk start, the tail is body and
+      // the chunk is scanned in place (no copy of the chunk; most chunks of a large part take this path).
+      const junction = Buffer.concat([this.pending, view.subarray(0, this.delimiter.length - 1)]);
+      if (junction.indexOf(this.delimiter) < 0) {
+        this.take(this.pending);
+        this.pending = view;
+      } else this.pending = Buffer.concat([this.pending, view]);
+    } else this.pending = this.pending.length === 0 ? view : Buffer.concat([this.pending, view]);
     const out: MultipartPart[] = [];
     let progressed = true;
     while (progressed) progressed = this.step(out);
