@@ -126,6 +126,7 @@ describe('ORU^R01 mapping', () => {
         ['http://radlex.org', 'RID50149'],
       ],
     );
+    assert.equal(obs[0]!.status, 'final', 'OBX-11 "Final" read as final');
     assert.equal(obs[1]!.valueQuantity?.value, 8);
     assert.equal(obs[1]!.valueQuantity?.code, 'mm');
     assert.equal(obs[1]!.status, 'final');
@@ -143,6 +144,17 @@ describe('ORU^R01 mapping', () => {
     assert.equal(dr.resource.imagingStudy, undefined);
     assert.equal(reportText(dr.resource), 'Preliminary read: no acute findings.');
     assert.deepEqual(r.triggers, []);
+    const [obs] = entries(r.bundle, 'Observation').map((e) => e.resource as Observation);
+    assert.equal(obs!.status, 'preliminary', 'OBX-11 "Wet Read" read as preliminary');
+  });
+  it('an unknown OBX-11 on a coded OBX is a warning (ERR severity W) and the report status is used', () => {
+    const text = fixture('oru-r01-v27-minimal.hl7').replace('Pleural effusion^SCT||||||Wet Read', 'Pleural effusion^SCT||||||Maybe');
+    const r = mapMessage(Hl7Message.parse(text));
+    assert.deepEqual(
+      r.warnings.map((w) => [w.code, w.severity, w.location]),
+      [['103', 'W', { segment: 'OBX', sequence: 2, field: 11 }]],
+    );
+    assert.equal((entries(r.bundle, 'Observation')[0]!.resource as Observation).status, 'preliminary');
   });
   it('no PID-3: AE with ERR at PID-3 (code 101)', () => {
     const err = mappingError('oru-r01-no-pid3.hl7');
@@ -229,6 +241,11 @@ describe('ADT mapping', () => {
     assert.equal(p.address?.[0]?.city, 'DUBLIN');
     assert.equal(p.telecom?.[0]?.value, '555 1234567');
     assert.equal(one<Encounter>(r.bundle, 'Encounter').resource.class.code, 'EMER');
+  });
+  it('A04: Patient upsert like A01', () => {
+    const r = mapMessage(Hl7Message.parse(fixture('adt-a01.hl7').replace('ADT^A01^ADT_A01', 'ADT^A04^ADT_A01')));
+    assert.equal(r.messageType, 'ADT^A04');
+    assert.equal(one<Patient>(r.bundle, 'Patient').resource.birthDate, '1980-12-31');
   });
   it('A08: Patient update only', () => {
     const r = map('adt-a08.hl7');
