@@ -149,7 +149,7 @@ export function orderGroups(msg: Hl7Message): OrderGroup[] {
   return groups;
 }
 
-/** Order identifiers: placer (ORC-2/OBR-2), filler (ORC-3/OBR-3), accession (IPC-1/OBR-18), procedure ids. */
+/** Order identifiers: placer (ORC-2/OBR-2), filler (ORC-3/OBR-3), accession (IPC-1/OBR-18), OBR-19, OBR-20. */
 export function orderIdentifiers(ctx: MapContext, g: OrderGroup): { all: Identifier[]; key: Identifier } {
   const typed = (id: Identifier | undefined, code: string): Identifier | undefined =>
     id && { ...id, type: { coding: [{ system: V2_0203, code }] } };
@@ -173,8 +173,15 @@ export function orderIdentifiers(ctx: MapContext, g: OrderGroup): { all: Identif
     ]);
   }
   const all = [placer, filler, accession].filter((i): i is Identifier => i !== undefined);
-  const procId = g.obr.get(19);
-  if (procId) all.push({ system: authoritySystem(ctx.cfg, `${ctx.authority}-procedure`), value: procId });
+  // IHE Scheduled Workflow: OBR-19 requested procedure id, OBR-20 scheduled procedure step id (no v2-0203 code).
+  const system = authoritySystem(ctx.cfg, ctx.authority);
+  for (const [field, text] of [
+    [19, 'Requested Procedure ID'],
+    [20, 'Scheduled Procedure Step ID'],
+  ] as const) {
+    const value = g.obr.get(field);
+    if (value) all.push({ ...(system ? { system } : {}), value, type: { text } });
+  }
   return { all, key };
 }
 

@@ -148,7 +148,10 @@ describe('ORU^R01 mapping', () => {
     assert.equal(obs!.status, 'preliminary', 'OBX-11 "Wet Read" read as preliminary');
   });
   it('an unknown OBX-11 on a coded OBX is a warning (ERR severity W) and the report status is used', () => {
-    const text = fixture('oru-r01-v27-minimal.hl7').replace('Pleural effusion^SCT||||||Wet Read', 'Pleural effusion^SCT||||||Maybe');
+    const text = fixture('oru-r01-v27-minimal.hl7').replace(
+      'Pleural effusion^SCT||||||Wet Read',
+      'Pleural effusion^SCT||||||Maybe',
+    );
     const r = mapMessage(Hl7Message.parse(text));
     assert.deepEqual(
       r.warnings.map((w) => [w.code, w.severity, w.location]),
@@ -195,7 +198,13 @@ describe('ORM^O01 / OMI^O23 mapping', () => {
     assert.equal(sr.resource.status, 'active');
     assert.equal(sr.resource.authoredOn, '2024-03-18T07:55:00Z');
     assert.equal(sr.resource.requester?.display, 'MARCUS WELBY');
-    assert.ok(sr.resource.identifier?.some((i) => i.value === 'RP5005'));
+    assert.deepEqual(
+      sr.resource.identifier?.slice(3).map((i) => [i.type?.text, i.value]),
+      [
+        ['Requested Procedure ID', 'RP5005'],
+        ['Scheduled Procedure Step ID', 'SPS5005'],
+      ],
+    );
     assert.match(sr.entry.request!.url, /^ServiceRequest\?identifier=.*\|ACC5005$/);
     const is = one<ImagingStudy>(r.bundle, 'ImagingStudy');
     assert.equal(is.resource.status, 'registered');
