@@ -4,7 +4,7 @@ import type { Resource } from 'fhir/r4.js';
 import type { EntityManager } from 'typeorm';
 import type { IncludeTarget, SearchRequest, SearchResult } from '../fhir/search/types.js';
 import { decodeContent, num, select } from './rows.js';
-import { searchOrder, searchWhere } from './search-sql.js';
+import { searchOrder, searchQuery } from './search-sql.js';
 import { and, type Dialect, type Frag, list, sql } from './sql.js';
 
 /** `:iterate` rounds after the first; a cycle of references stops here. */
@@ -129,12 +129,12 @@ export async function runSearch<T extends Resource>(
   request: SearchRequest,
   now: number,
 ): Promise<SearchResult<T>> {
-  const where = searchWhere(request, now);
+  const { from, where } = searchQuery(request, now);
   const warnings = [...(request.warnings ?? [])];
   const countOnly = request.summary === 'count';
   const wantTotal = countOnly || request.total !== 'none';
   const total = wantTotal
-    ? num((await select<{ n: unknown }>(m, d, sql`SELECT COUNT(*) AS n FROM resource r WHERE ${where}`))[0]?.n ?? 0)
+    ? num((await select<{ n: unknown }>(m, d, sql`SELECT COUNT(*) AS n FROM ${from} WHERE ${where}`))[0]?.n ?? 0)
     : undefined;
   const count = Math.max(0, Math.floor(request.count));
   const offset = Math.max(0, Math.floor(request.offset));
@@ -144,7 +144,7 @@ export async function runSearch<T extends Resource>(
   const rows = await select<{ content: unknown }>(
     m,
     d,
-    sql`SELECT r.content FROM resource r WHERE ${where} ORDER BY ${searchOrder(request.sort)} LIMIT ${count + 1} OFFSET ${offset}`,
+    sql`SELECT r.content FROM ${from} WHERE ${where} ORDER BY ${searchOrder(request.sort)} LIMIT ${count + 1} OFFSET ${offset}`,
   );
   const resources = rows.slice(0, count).map((r) => decodeContent<T>(r.content));
   const included =

@@ -106,15 +106,15 @@ const MODIFIERS: Partial<Record<SearchParamType, string[]>> = {
 };
 
 /** `_id`: tokens compared to the resource id. */
-function idCondition(f: SearchFilter, alias: string): Frag {
+function idCondition(f: SearchFilter, idExpr: string): Frag {
   const ids = f.values.flatMap((v) => (v.kind === 'token' && v.code !== undefined ? [v.code] : []));
   if (ids.length !== f.values.length) throw badRequest('_id takes ids', '_id');
-  return sql`${raw(`${alias}.id`)} ${raw(f.modifier === 'not' ? 'NOT IN' : 'IN')} (${list(ids)})`;
+  return sql`${raw(idExpr)} ${raw(f.modifier === 'not' ? 'NOT IN' : 'IN')} (${list(ids)})`;
 }
 
 /** `_lastUpdated`: dates against the row's instant, as the range [t, t + 1 ms). */
-function lastUpdatedCondition(f: SearchFilter, alias: string, ctx: Ctx): Frag {
-  const col = `${alias}.last_updated`;
+function lastUpdatedCondition(f: SearchFilter, rowAlias: string, ctx: Ctx): Frag {
+  const col = `${rowAlias}.last_updated`;
   return or(
     f.values.map((v) =>
       v.kind === 'date' ? dateMatch({ start: col, end: `(${col} + 1)` }, v, ctx.now) : wrongKind('_lastUpdated', v),
@@ -122,51 +122,90 @@ function lastUpdatedCondition(f: SearchFilter, alias: string, ctx: Ctx): Frag {
   );
 }
 
-/**
- * `alias` has (or, negated, has no) index row of `code` in `table` matching `extra`. The driving filter is written
- * `alias.id IN (SELECT resource_id ...)` so the planner starts from the index table; the others as correlated
- * EXISTS, checked per candidate through the (resource_type, resource_id, code) index. (SQLite would otherwise build
- * the full list of every IN subquery, e.g. all Observations with a common code, for each search.)
- */
-function membership(
-  m: { table: string; x: string; resourceType: string; code: string; alias: string },
-  extra: Frag,
-  positive: boolean,
-  drive: boolean,
-): Frag {
-  const { table, x, resourceType, code, alias } = m;
-  const from = raw(`${table} ${x}`);
-  if (drive && positive) {
-    return sql`${raw(`${alias}.id`)} IN (SELECT ${raw(`${x}.resource_id`)} FROM ${from} WHERE ${raw(`${x}.resource_type`)} = ${resourceType} AND ${raw(`${x}.code`)} = ${code} AND ${extra})`;
-  }
-  return sql`${raw(positive ? 'EXISTS' : 'NOT EXISTS')} (SELECT 1 FROM ${from} WHERE ${raw(`${x}.resource_type`)} = ${resourceType} AND ${raw(`${x}.resource_id = ${alias}.id`)} AND ${raw(`${x}.code`)} = ${code} AND ${extra})`;
+/** What a filter constrains: resources of `resourceType` whose id is `idExpr` (a resource row or an index row). */
+export interface FilterTarget {
+  resourceType: string;
+  idExpr: string;
 }
 
-/** One filter as a condition on the resource row alias of type `resourceType` (`drive`: see membership). */
-export function filterCondition(f: SearchFilter, resourceType: string, alias: string, ctx: Ctx, drive = true): Frag {
+/**
+ * Makes a filter the driver: `nested` gives the other filters to check inside its subquery (given its index row
+ * alias); `join` returns the bare `SELECT DISTINCT resource_id ...` to join on instead of an `id IN (...)` condition.
+ */
+interface Inner {
+  nested: (x: string) => Frag[];
+  join: boolean;
+}
+
+/**
+ * The target has (or, negated, has no) index row of `code` in `table` matching `extra`. The driving filter is
+ * `id IN (SELECT resource_id ...)` so the planner starts from the index table, with the other filters nested in it
+ * as correlated EXISTS on its resource_id: candidates are narrowed on the index tables before any resource row is
+ * read. Without a driver, filters are correlated EXISTS on the resource row.
+ */
+function membership(
+  m: { table: string; x: string; code: string; target: FilterTarget },
+  extra: Frag,
+  positive: boolean,
+  inner?: Inner,
+): Frag {
+  const { table, x, code, target } = m;
+  const from = raw(`${table} ${x}`);
+  const head = sql`${raw(`${x}.resource_type`)} = ${target.resourceType}`;
+  if (inner && positive) {
+    const more = inner.nested(x);
+    const where = and([head, sql`${raw(`${x}.code`)} = ${code}`, extra, ...more]);
+    if (inner.join) return sql`SELECT DISTINCT ${raw(`${x}.resource_id`)} FROM ${from} WHERE ${where}`;
+    return sql`${raw(target.idExpr)} IN (SELECT ${raw(`${x}.resource_id`)} FROM ${from} WHERE ${where})`;
+  }
+  const correlated = raw(`${x}.resource_id = ${target.idExpr}`);
+  return sql`${raw(positive ? 'EXISTS' : 'NOT EXISTS')} (SELECT 1 FROM ${from} WHERE ${head} AND ${correlated} AND ${raw(`${x}.code`)} = ${code} AND ${extra})`;
+}
+
+/** True for filters answered from resource row columns rather than index tables. */
+const onRow = (f: SearchFilter): boolean => f.param.code === '_id' || f.param.code === '_lastUpdated';
+
+/**
+ * One filter as a condition. `rowAlias` names the resource row (needed by `_lastUpdated`); `inner`, when given,
+ * makes this filter the driver (see membership).
+ */
+export function filterCondition(
+  f: SearchFilter,
+  target: FilterTarget,
+  ctx: Ctx,
+  rowAlias?: string,
+  inner?: Inner,
+): Frag {
   const code = f.param.code;
   const missing = f.modifier === 'missing' ? f.values.find((v) => v.kind === 'missing') : undefined;
   if (f.modifier === 'missing' && !missing) throw badRequest(`${code}:missing takes true or false`, code);
-  if (code === '_id' && !missing) return idCondition(f, alias);
-  if (code === '_lastUpdated' && !missing) return lastUpdatedCondition(f, alias, ctx);
-  if (code === '_id' || code === '_lastUpdated') return raw(missing!.missing ? '1 = 0' : '1 = 1');
+  if (onRow(f) && missing) return raw(missing.missing ? '1 = 0' : '1 = 1');
+  if (code === '_id') return idCondition(f, target.idExpr);
+  if (code === '_lastUpdated') {
+    if (!rowAlias) throw new Error('_lastUpdated needs the resource row');
+    return lastUpdatedCondition(f, rowAlias, ctx);
+  }
   // `subject:identifier=system|value`: the indexer stores Reference.identifier as token rows of the parameter.
   const byIdentifier = f.modifier === 'identifier' && f.param.type === 'reference';
   const table = byIdentifier ? INDEX_TABLES.token : tableOf(f.param.type, code);
   const x = `x${ctx.next++}`;
-  const m = { table, x, resourceType, code, alias };
-  if (missing) return membership(m, raw('1 = 1'), !missing.missing, drive);
+  const m = { table, x, code, target };
+  if (missing) return membership(m, raw('1 = 1'), !missing.missing, inner);
   if (f.chain) {
     if (f.param.type !== 'reference') throw badRequest(`only reference parameters can be chained, not ${code}`, code);
     const c = `c${ctx.next++}`;
-    const target = f.chain.targetType;
-    const inner = filterCondition(f.chain.filter, target, c, ctx);
-    const targets = sql`SELECT ${raw(`${c}.id`)} FROM ${raw(`resource ${c}`)} WHERE ${raw(`${c}.resource_type`)} = ${target} AND ${raw(`${c}.deleted`)} = 0 AND ${inner}`;
+    const type = f.chain.targetType;
+    // The chained filter drives its own subquery (no other filters nest in it).
+    const cond = filterCondition(f.chain.filter, { resourceType: type, idExpr: `${c}.id` }, ctx, c, {
+      nested: () => [],
+      join: false,
+    });
+    const targets = sql`SELECT ${raw(`${c}.id`)} FROM ${raw(`resource ${c}`)} WHERE ${raw(`${c}.resource_type`)} = ${type} AND ${raw(`${c}.deleted`)} = 0 AND ${cond}`;
     return membership(
       m,
-      sql`${raw(`${x}.target_type`)} = ${target} AND ${raw(`${x}.target_id`)} IN (${targets})`,
+      sql`${raw(`${x}.target_type`)} = ${type} AND ${raw(`${x}.target_id`)} IN (${targets})`,
       true,
-      drive,
+      inner,
     );
   }
   if (f.values.length === 0) throw badRequest(`search parameter ${code} has no value`, code);
@@ -179,35 +218,65 @@ export function filterCondition(f: SearchFilter, resourceType: string, alias: st
         v.kind === 'token' ? tokenMatch(`${x}.system`, `${x}.value`, undefined, v) : wrongKind(code, v),
       ),
     );
-    return membership(m, sql`(${match})`, true, drive);
+    return membership(m, sql`(${match})`, true, inner);
   }
   const negate = f.modifier === 'not';
   const valueFilter = negate ? { ...f, modifier: undefined } : f;
   const match = or(f.values.map((v) => valueMatch(valueFilter, x, v, ctx)));
-  return membership(m, sql`(${match})`, !negate, drive);
+  return membership(m, sql`(${match})`, !negate, inner);
 }
 
-/** Which filter should drive: ids and references are usually the most selective, ranges the least. */
+/** Which filter should drive: references are usually the most selective, ranges the least; negations never. */
 function driveRank(f: SearchFilter): number {
-  if (f.modifier === 'missing' || f.modifier === 'not') return 99;
-  if (f.param.code === '_id') return 0;
+  if (f.modifier === 'missing' || f.modifier === 'not' || onRow(f)) return 99;
   const rank: Partial<Record<SearchParamType, number>> = { reference: 1, token: 2, string: 3, uri: 3, composite: 4 };
   return rank[f.param.type] ?? 5;
 }
 
-/** The WHERE clause of a search on alias r. */
-export function searchWhere(request: SearchRequest, now: number): Frag {
+/**
+ * FROM and WHERE of a search on the resource row alias r. A reference driver's subquery is joined as a derived table
+ * of distinct ids (not `r.id IN (...)`): PostgreSQL then estimates its size well, instead of walking the whole
+ * primary key in id order to satisfy `ORDER BY r.id LIMIT n` (400 ms instead of 1 ms over 100,000 Observations).
+ */
+export function searchQuery(request: SearchRequest, now: number): { from: Frag; where: Frag } {
   const ctx: Ctx = { next: 0, now };
-  const ranked = request.filters.map((f, i) => ({ f, i, rank: driveRank(f) }));
-  const driver = ranked.reduce<(typeof ranked)[number] | undefined>(
-    (best, c) => (c.rank < 99 && (!best || c.rank < best.rank) ? c : best),
-    undefined,
-  );
-  return and([
-    sql`r.resource_type = ${request.resourceType}`,
-    raw('r.deleted = 0'),
-    ...ranked.map(({ f, i }) => filterCondition(f, request.resourceType, 'r', ctx, i === driver?.i)),
-  ]);
+  const type = request.resourceType;
+  const rowTarget: FilterTarget = { resourceType: type, idExpr: 'r.id' };
+  const head = [sql`r.resource_type = ${type}`, raw('r.deleted = 0')];
+  const filters = request.filters;
+  // With an _id filter the resource rows are already few: everything else is checked on them.
+  const hasIds = filters.some((f) => f.param.code === '_id' && f.modifier !== 'not' && f.modifier !== 'missing');
+  const driver = hasIds
+    ? undefined
+    : filters.reduce<SearchFilter | undefined>(
+        (best, f) => (driveRank(f) < 99 && (!best || driveRank(f) < driveRank(best)) ? f : best),
+        undefined,
+      );
+  if (!driver) {
+    return {
+      from: raw('resource r'),
+      where: and([...head, ...filters.map((f) => filterCondition(f, rowTarget, ctx, 'r'))]),
+    };
+  }
+  const rowFilters = filters.filter((f) => f !== driver && onRow(f));
+  const nested = filters.filter((f) => f !== driver && !onRow(f));
+  const inner: Inner = {
+    nested: (x) => nested.map((f) => filterCondition(f, { resourceType: type, idExpr: `${x}.resource_id` }, ctx)),
+    // A reference names one resource, so its matches are few: join them. A token or range may match most rows of
+    // the type; then `r.id IN (...)` lets PostgreSQL walk the primary key and stop at the page's end.
+    join: driver.param.type === 'reference',
+  };
+  const ids = filterCondition(driver, rowTarget, ctx, 'r', inner);
+  if (!inner.join) {
+    return {
+      from: raw('resource r'),
+      where: and([...head, ids, ...rowFilters.map((f) => filterCondition(f, rowTarget, ctx, 'r'))]),
+    };
+  }
+  return {
+    from: sql`resource r JOIN (${ids}) d ON r.id = d.resource_id`,
+    where: and([...head, ...rowFilters.map((f) => filterCondition(f, rowTarget, ctx, 'r'))]),
+  };
 }
 
 const SORT_COLUMN: Partial<Record<SearchParamType, [string, string]>> = {
