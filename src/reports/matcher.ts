@@ -69,14 +69,16 @@ export class TermMatcher<T> {
   private memo: (readonly CompiledTerm<T>[] | undefined)[] = [];
   private memoGeneration = 0;
 
-  private candidates(token: Token): readonly CompiledTerm<T>[] {
+  // Called once per match call: a new lexicon generation reassigns ids, so the memo is dropped.
+  private checkGeneration(): void {
     const generation = lexiconGeneration();
     if (generation !== this.memoGeneration) {
       this.memo = [];
       this.memoGeneration = generation;
     }
-    const hit = this.memo[token.id];
-    if (hit) return hit;
+  }
+
+  private fill(token: Token): readonly CompiledTerm<T>[] {
     const text = token.text;
     const found: CompiledTerm<T>[] = [];
     const keys = text.length >= KEY ? [text.slice(0, KEY), text.slice(0, 1), text.slice(0, 2)] : [text];
@@ -84,16 +86,22 @@ export class TermMatcher<T> {
     for (const key of keys) {
       for (const term of this.index.get(key) ?? []) if (matchesPart(term.parts[0]!, text)) found.push(term);
     }
+    // Grow densely: writing far past the end would turn the array into a slow dictionary.
+    while (this.memo.length <= token.id) this.memo.push(undefined);
     this.memo[token.id] = found;
     return found;
   }
 
   /** Every match (overlaps allowed) of every term within tokens[from, to). */
   matchAll(tokens: readonly Token[], from = 0, to = tokens.length): Match<T>[] {
+    this.checkGeneration();
+    const memo = this.memo;
     const out: Match<T>[] = [];
     for (let i = from; i < to; i++) {
-      const list = this.candidates(tokens[i]!);
-      for (const term of list) {
+      const token = tokens[i]!;
+      const list = memo[token.id] ?? this.fill(token);
+      for (let k = 0; k < list.length; k++) {
+        const term = list[k]!;
         const end = this.matchAt(term, tokens, i, to);
         if (end > 0) out.push({ from: i, to: end, term });
       }
@@ -103,11 +111,15 @@ export class TermMatcher<T> {
 
   /** Longest non-overlapping matches, scanning left to right. */
   matchLongest(tokens: readonly Token[], from = 0, to = tokens.length): Match<T>[] {
+    this.checkGeneration();
+    const memo = this.memo;
     const out: Match<T>[] = [];
     for (let i = from; i < to;) {
-      const list = this.candidates(tokens[i]!);
+      const token = tokens[i]!;
+      const list = memo[token.id] ?? this.fill(token);
       let best: Match<T> | undefined;
-      for (const term of list) {
+      for (let k = 0; k < list.length; k++) {
+        const term = list[k]!;
         const end = this.matchAt(term, tokens, i, to);
         if (end > 0 && (!best || end > best.to)) best = { from: i, to: end, term };
       }

@@ -162,19 +162,39 @@ function applyMatch(ctx: Ctx, rule: CompiledRule, from: number, to: number): voi
   }
 }
 
+// Longest non-overlapping matches among one rule's matches (sorted by start), as TermMatcher.matchLongest gives.
+function longest(matches: readonly { from: number; to: number }[]): { from: number; to: number }[] {
+  const out: { from: number; to: number }[] = [];
+  let i = 0;
+  let next = 0;
+  while (i < matches.length) {
+    const from = matches[i]!.from;
+    let best = matches[i]!;
+    for (; i < matches.length && matches[i]!.from === from; i++) if (matches[i]!.to > best.to) best = matches[i]!;
+    if (from >= next) {
+      out.push(best);
+      next = best.to;
+    }
+  }
+  return out;
+}
+
 /** Runs the ordered rules over one sentence's tokens. */
 export function analyseSentence(tokens: readonly Token[], vocab: Vocabulary): SentenceAnalysis {
   const state = new Uint8Array(tokens.length);
   const { clause, clauses } = segmentClauses(tokens, vocab);
   for (let i = 0; i < tokens.length; i++) if (clause[i] === -1) state[i] = IGNORED;
   const ctx: Ctx = { tokens, vocab, state, clause, clauses };
-  for (const rule of vocab.rules) {
-    for (const m of rule.matcher.matchLongest(tokens)) {
+  // One pass finds every rule phrase; the rules then run in order over their own matches.
+  const byRule: { from: number; to: number }[][] = vocab.rules.map(() => []);
+  for (const m of vocab.ruleTerms.matchAll(tokens)) for (const r of m.term.value) byRule[r]!.push(m);
+  vocab.rules.forEach((rule, r) => {
+    for (const m of longest(byRule[r]!)) {
       let free = true;
       for (let i = m.from; i < m.to; i++) if (state[i] === CLAIMED || state[i] === IGNORED) free = false;
       if (free) applyMatch(ctx, rule, m.from, m.to);
     }
-  }
+  });
   for (let i = 0; i < state.length; i++) if (state[i] === CLAIMED) state[i] = IGNORED;
   return { state, clause, clauses };
 }

@@ -140,6 +140,8 @@ export interface Vocabulary {
   readonly locationTerms: TermMatcher<readonly LocationHit[]>;
   readonly directional: ReadonlySet<string>;
   readonly rules: readonly CompiledRule[];
+  /** Every rule phrase in one matcher; the payload lists the indexes (in `rules`) of the rules using it. */
+  readonly ruleTerms: TermMatcher<readonly number[]>;
   readonly clauseBreaks: TermMatcher<null>;
   readonly verbs: ReadonlySet<string>;
   readonly forwardStops: ReadonlySet<string>;
@@ -244,6 +246,9 @@ export function compileVocabulary(source: VocabularySource): Vocabulary {
     locationTerms: compileLocations(source.locationTerms),
     directional: new Set(source.locationTerms.directional),
     rules: compileRules(rulesFile),
+    ruleTerms: new TermMatcher(
+      grouped(rulesFile.order.flatMap((name, i) => (rulesFile.rules[name]?.phrases ?? []).map((p) => [p, i] as const))),
+    ),
     clauseBreaks: plain(rulesFile.clauseBreaks),
     verbs: words(rulesFile.verbs),
     forwardStops: words(rulesFile.forwardStops),
