@@ -27,6 +27,13 @@ for (const { kind, make } of databaseKinds) {
       assert.deepEqual(Object.keys(read).slice(0, 3), ['resourceType', 'id', 'meta']);
     });
 
+    it('create with a pre-assigned id (transactions) uses it; a second create with that id is 409', async () => {
+      const id = '7f9d1c2e-0000-4000-8000-000000000001';
+      const p = await s.repo.create(patient('Preassigned'), { id });
+      assert.equal(p.id, id);
+      await rejectsWith(() => s.repo.create(patient('Again'), { id }), 409);
+    });
+
     it('read of an unknown id is 404 and of an unknown type is 404', async () => {
       await rejectsWith(() => s.repo.read('Patient', 'does-not-exist'), 404);
       await rejectsWith(() => s.repo.read('Observation', 'does-not-exist'), 404);
