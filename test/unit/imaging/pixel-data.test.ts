@@ -166,3 +166,22 @@ test('encapsulated syntax with native-length Pixel Data is rejected', async () =
   );
   await assert.rejects(readPixelData(ds), /must be encapsulated/);
 });
+
+test('WASM codecs: a frame without its end marker is refused before decoding; one with it reaches the codec', async () => {
+  for (const [uid, codec] of [
+    ['1.2.840.10008.1.2.4.80', 'JPEG-LS'],
+    ['1.2.840.10008.1.2.4.90', 'JPEG 2000'],
+  ] as const) {
+    const cut = parseDicom(
+      encapsulated(uid, [new Uint8Array([0xff, 0xd8, 0xff, 0xf7, 0, 11, 16, 0, 1, 0, 1, 1])], [], 1),
+    );
+    await assert.rejects(
+      readPixelData(cut),
+      new RegExp(`${codec} frame of 12 bytes does not end with the FFD9 end marker`),
+    );
+    const garbled = parseDicom(
+      encapsulated(uid, [new Uint8Array([0xff, 0xd8, 0x12, 0x34, 0x56, 0x78, 0xff, 0xd9])], [], 1),
+    );
+    await assert.rejects(readPixelData(garbled), new RegExp(`${codec} (decoder rejected the frame|frame is)`));
+  }
+});

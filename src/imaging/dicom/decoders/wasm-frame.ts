@@ -11,6 +11,16 @@ export interface WasmDecoder {
   delete(): void;
 }
 
+/**
+ * True when the frame ends with an EOI/EOC marker (FFD9), allowing the one zero byte that pads a fragment to even
+ * length (PS3.5 A.4). Checked before the codec runs: CharLS spends tens of seconds rejecting a truncated stream.
+ */
+export function endsWithEoi(frame: Uint8Array): boolean {
+  let end = frame.byteLength;
+  if (end > 0 && frame[end - 1] === 0) end--;
+  return end >= 2 && frame[end - 2] === 0xff && frame[end - 1] === 0xd9;
+}
+
 /** Runs one decode on a fresh decoder instance and returns the frame's pixels. */
 export function decodeWithWasm(
   decoder: WasmDecoder,
@@ -19,6 +29,12 @@ export function decodeWithWasm(
   codec: string,
   section: string,
 ): PixelArray {
+  if (!endsWithEoi(frame)) {
+    decoder.delete();
+    throw new PixelDataError(
+      `${codec} frame of ${frame.byteLength} bytes does not end with the FFD9 end marker: truncated (${section})`,
+    );
+  }
   try {
     decoder.getEncodedBuffer(frame.byteLength).set(frame);
     try {
