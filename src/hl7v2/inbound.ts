@@ -18,6 +18,7 @@ import type { MappingConfig } from './mapping/config.js';
 import type { Hl7MessageStore } from './store/message-store.js';
 import type { ConnectionInfo } from './listener.js';
 import { silentLogger, type Logger } from '../log.js';
+import { errorFields } from './log-fields.js';
 
 /** Writes a mapping result (e.g. executes its Bundle as one transaction); throws to fail the message. */
 export type Executor = (result: MappingResult, messageId: string) => Promise<void>;
@@ -70,7 +71,15 @@ export function createInboundProcessor(options: InboundOptions = {}) {
     const fail = async (code: 'AE' | 'AR', errors: AckError[], reason: string): Promise<ProcessOutcome> => {
       const acks = responseAcks(src, code, { errors });
       if (messageId) await options.store!.markError(messageId, reason, acks.join('\n'));
-      log.info('hl7 message failed', { messageId, controlId: msg.controlId, ack: code, reason });
+      // Logged by code and location only: repository messages can quote identifiers (patient data).
+      const e = errors[0];
+      log.info('hl7 message failed', {
+        messageId,
+        controlId: msg.controlId,
+        ack: code,
+        errorCode: e?.code,
+        location: e?.location,
+      });
       return { code, acks, duplicate: false, messageId };
     };
     let result: MappingResult;
@@ -85,7 +94,8 @@ export function createInboundProcessor(options: InboundOptions = {}) {
         await options.execute(result, messageId ?? msg.controlId);
       } catch (err) {
         const { code, errors } = executorErrors(err, result);
-        log.warn('hl7 executor failed', { messageId, error: err instanceof Error ? err.message : String(err) });
+        const status = typeof err === 'object' && err !== null && 'status' in err ? err.status : undefined;
+        log.warn('hl7 executor failed', { messageId, status, ...errorFields(err) });
         return fail(code, errors, errors[0]!.text);
       }
     }
@@ -174,7 +184,7 @@ export function createInboundProcessor(options: InboundOptions = {}) {
       } catch (err) {
         log.error('hl7 recovery failed', {
           messageId: row.id,
-          error: err instanceof Error ? err.message : String(err),
+          ...errorFields(err),
         });
       }
     }

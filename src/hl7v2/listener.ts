@@ -6,6 +6,7 @@ import tls from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import { MllpDecoder, frame, payloadText, type Frame } from './mllp.js';
 import { buildAck, salvageAckSource, ErrorCode } from './ack.js';
+import { errorFields } from './log-fields.js';
 import { silentLogger, type Logger } from '../log.js';
 
 /** What a handler learns about the connection a message came on. */
@@ -130,7 +131,7 @@ export class MllpListener {
         }
       } catch (err) {
         // e.g. the database is unreachable: AR tells the sender to resend later, so nothing is lost.
-        log.error('mllp handler failed', { error: err instanceof Error ? err.message : String(err) });
+        log.error('mllp handler failed', errorFields(err));
         const src = salvageAckSource(f.data.subarray(0, 2048).toString('latin1'));
         replies = buildAck(src, 'AR', {
           errors: [{ code: ErrorCode.applicationInternalError, text: 'temporary processing failure' }],

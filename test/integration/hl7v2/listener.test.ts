@@ -252,6 +252,16 @@ describe('MLLP listener', () => {
     const c = await RawClient.connect(port);
     await c.waitClosed(4000);
   });
+
+  it('logged JSON lines with connection ids and no patient data through all of the above', () => {
+    assert.ok(logLines.length > 5);
+    for (const line of logLines) {
+      const entry = JSON.parse(line) as Record<string, unknown>;
+      assert.equal(typeof entry.msg, 'string');
+      assert.doesNotMatch(line, /MRN\d|DOE|JANE|PATIENT/);
+    }
+    assert.ok(logLines.some((l) => /"connectionId":\d+/.test(l)));
+  });
 });
 
 describe('MLLP listener limits and TLS', () => {
