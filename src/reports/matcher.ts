@@ -13,6 +13,8 @@ export interface CompiledTerm<T> {
   readonly source: string;
   readonly parts: readonly Part[];
   readonly value: T;
+  /** Literal characters in the term: ranks terms of equal word length. */
+  readonly weight: number;
 }
 
 /** One match: token index range [from, to) and the term's payload. */
@@ -58,7 +60,7 @@ export class TermMatcher<T> {
       // text and look it up with every shorter slice of the token.
       const key = first.text.length >= KEY ? first.text.slice(0, KEY) : first.text;
       const list = this.index.get(key) ?? [];
-      list.push({ source, parts, value });
+      list.push({ source, parts, value, weight: parts.reduce((w, p) => w + p.text.length + (p.prefix ? 0 : 1), 0) });
       this.index.set(key, list);
     }
     for (const list of this.index.values()) list.sort((a, b) => b.parts.length - a.parts.length);
@@ -121,7 +123,10 @@ export class TermMatcher<T> {
       for (let k = 0; k < list.length; k++) {
         const term = list[k]!;
         const end = this.matchAt(term, tokens, i, to);
-        if (end > 0 && (!best || end > best.to)) best = { from: i, to: end, term };
+        // Longest wins; at equal length the more literal term ("aortopulmonary" over "aort*").
+        if (end > 0 && (!best || end > best.to || (end === best.to && term.weight > best.term.weight))) {
+          best = { from: i, to: end, term };
+        }
       }
       if (best) {
         out.push(best);

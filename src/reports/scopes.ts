@@ -36,12 +36,12 @@ export function segmentClauses(
   const n = tokens.length;
   const isBreak = new Uint8Array(n);
   for (const m of vocab.clauseBreaks.matchLongest(tokens)) for (let i = m.from; i < m.to; i++) isBreak[i] = 1;
-  // verbAhead[i]: a verb occurs after token i and before the next soft or hard break.
+  // verbAhead[i]: a verb occurs after token i and before the next comma or hard break.
   const verbAhead = new Uint8Array(n);
   let ahead = 0;
   for (let i = n - 1; i >= 0; i--) {
     verbAhead[i] = ahead;
-    if (isBreak[i] || isSoftBreak(tokens, i, vocab)) ahead = 0;
+    if (isBreak[i] || tokens[i]!.text === ',') ahead = 0;
     else if (!tokens[i]!.punct && vocab.verbs.has(tokens[i]!.text)) ahead = 1;
   }
   const clause = new Int32Array(n).fill(-1);
