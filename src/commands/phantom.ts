@@ -2,8 +2,9 @@
 // Usage errors are UsageError (the CLI prints them and exits 1). Progress goes to stderr.
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { FindingSpec } from '../imaging/phantom/index.js';
+import type { FindingSpec, Phantom, PhantomGeometry } from '../imaging/phantom/index.js';
 import {
+  PhantomSpecError,
   createPhantom,
   createRng,
   formatFinding,
@@ -45,6 +46,20 @@ function parseSeed(text: string): number {
   if (!/^\d+$/.test(text) || n > 0xffffffff)
     throw new UsageError(`--seed must be an integer 0..4294967295, got "${text}"`);
   return n;
+}
+
+/** A phantom with random findings; a draw that does not fit this geometry (a large mass, a tiny volume) is redrawn. */
+function randomPhantom(seed: number, geometry: PhantomGeometry): { phantom: Phantom; findings: FindingSpec[] } {
+  for (let attempt = 0; ; attempt++) {
+    const findings = randomFindings(
+      createRng(seed).fork(attempt === 0 ? 'random-findings' : `random-findings/${attempt}`),
+    );
+    try {
+      return { phantom: createPhantom({ seed, geometry, findings }), findings };
+    } catch (err) {
+      if (!(err instanceof PhantomSpecError) || attempt >= 20) throw err;
+    }
+  }
 }
 
 /** Entry point of `ct-fhir phantom`. */
@@ -89,8 +104,10 @@ export async function phantom(argv: string[]): Promise<number> {
   const fixed: FindingSpec[] = parseFindings(values.findings ?? '');
   for (let n = 0; n < count; n++) {
     const s = seed + n;
-    const findings = values['random-findings'] ? randomFindings(createRng(s).fork('random-findings')) : fixed;
-    const phantom = createPhantom({ seed: s, geometry: { nx, ny, nz, dx, dy, dz }, findings });
+    const geometry = { nx, ny, nz, dx, dy, dz };
+    const { phantom, findings } = values['random-findings']
+      ? randomPhantom(s, geometry)
+      : { phantom: createPhantom({ seed: s, geometry, findings: fixed }), findings: fixed };
     const dir = count > 1 ? join(values.out, String(s)) : values.out;
     const id = phantomIdentity(s, values['uid-salt']);
     const started = Date.now();

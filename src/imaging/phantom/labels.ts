@@ -33,7 +33,10 @@ export interface PhantomLabels {
   spacingMm: [number, number, number];
   study: Record<string, string>;
   findings: LabelFinding[];
-  /** Abnormality -> locations, including derived labels (nodulegr1cm for nodules over 10 mm). */
+  /**
+   * Abnormality -> locations as a report reader states them (labelLocations), with derived labels: nodulegr1cm
+   * (nodule over 10 mm) and calcification (aortic plaque).
+   */
   labels: Record<string, string[]>;
   /** Findings the phantom can draw that are absent from this one (their report sentence is a normal statement). */
   absent: string[];
@@ -46,6 +49,14 @@ export function impliedLocations(location: string): string[] {
   if (location === 'right_lung' || location === 'left_lung') return [location, 'lung'];
   if (location === 'lung') return ['right_lung', 'left_lung', 'lung'];
   return [location];
+}
+
+/**
+ * Locations of a finding in the label map, as a SARLE-style reader reports them: the most specific location named
+ * (a lobe, a side), and both sides for a bilateral finding ("both lungs").
+ */
+export function labelLocations(location: string): string[] {
+  return location === 'lung' ? ['right_lung', 'left_lung'] : [location];
 }
 
 /** Builds labels.json content (call after generating the slices so voxel counts are final). */
@@ -70,8 +81,11 @@ export function phantomLabels(
     labels[name] = [...new Set([...(labels[name] ?? []), ...locs])];
   };
   for (const f of list) {
-    add(f.abnormality, f.locations);
-    if (f.abnormality === 'nodule' && (f.sizeMm ?? 0) > 10) add('nodulegr1cm', f.locations);
+    const at = labelLocations(f.location);
+    add(f.abnormality, at);
+    if (f.abnormality === 'nodule' && (f.sizeMm ?? 0) > 10) add('nodulegr1cm', at);
+    // Aortic atherosclerosis is drawn and reported as calcified plaque (coronary calcification reads as CAD alone).
+    if (f.abnormality === 'atherosclerosis') add('calcification', at);
   }
   return {
     version: 1,

@@ -14,7 +14,6 @@ const LOCATIONS = phrases.locations as Record<string, string>;
 const SIDES = phrases.sides as Record<string, string>;
 const NODE_SITES = phrases.nodeSites as Record<string, string>;
 const SECTIONS = phrases.sections as Record<string, string[]>;
-const HEADINGS = phrases.headings as Record<string, string>;
 const FIXED = phrases.fixedNormals as Record<string, string[]>;
 
 const capital = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
@@ -68,10 +67,9 @@ export function phantomReport(findings: readonly PlacedFinding[], rng: Rng): str
     'FINDINGS:',
   ];
   for (const [key, names] of Object.entries(SECTIONS)) {
-    const sentences = [...(FIXED[key] ?? []), ...section(rng, names, present)];
-    lines.push(`${HEADINGS[key]}: ${sentences.join(' ')}`);
+    lines.push([...(FIXED[key] ?? []), ...section(rng, names, present)].join(' '));
   }
-  lines.push('Bones and soft tissues: No acute osseous abnormality.', '', 'IMPRESSION:');
+  lines.push('No acute osseous abnormality.', '', 'IMPRESSION:');
   if (present.length === 0) lines.push(`1. ${rng.pick(phrases.normalImpression)}`);
   else present.forEach((f, n) => lines.push(`${n + 1}. ${fill(rng.pick(IMPRESSION[f.spec.abnormality]!), f)}`));
   return lines.join('\n') + '\n';

@@ -13,6 +13,8 @@ interface CatalogEntry {
   defaultLocation: string;
   size?: SizeRule;
   severity?: Record<string, Record<string, number>>;
+  /** Locations random draws use (default: all allowed); large lesions skip the small lobes. */
+  randomLocations?: string[];
 }
 export interface Catalog {
   lobes: Record<string, number[]>;
@@ -139,7 +141,7 @@ export function randomFindings(rng: Rng): FindingSpec[] {
   for (let n = 0; n < count && names.length > 0; n++) {
     const abnormality = names.splice(rng.int(0, names.length - 1), 1)[0]!;
     const entry = CATALOG.findings[abnormality]!;
-    const spec: FindingSpec = { abnormality, location: rng.pick(entry.locations) };
+    const spec: FindingSpec = { abnormality, location: rng.pick(entry.randomLocations ?? entry.locations) };
     if (entry.size) spec.sizeMm = rng.int(entry.size.random[0], entry.size.random[1]);
     else spec.severity = rng.pick(severitiesOf(abnormality));
     specs.push(spec);

@@ -97,13 +97,14 @@ describe('phantom report text', () => {
 });
 
 describe('phantom labels.json', () => {
-  it('lists each finding with implied locations, size, and the absent findings', () => {
+  it('lists each finding with its locations as a report states them, implied locations, size, and the absent findings', () => {
     const { p } = build(5, 'nodule@right_upper:12mm,pleural_effusion@lung:small,cardiomegaly');
     for (const _ of p.slices());
     const labels = phantomLabels(5, p.frame, p.findings, { studyInstanceUid: '1.2' });
-    assert.deepEqual(labels.labels.nodule, ['right_upper', 'right_lung', 'lung']);
-    assert.deepEqual(labels.labels.nodulegr1cm, ['right_upper', 'right_lung', 'lung']);
-    assert.deepEqual(labels.labels.pleural_effusion, ['right_lung', 'left_lung', 'lung']);
+    assert.deepEqual(labels.labels.nodule, ['right_upper']);
+    assert.deepEqual(labels.labels.nodulegr1cm, ['right_upper']);
+    assert.deepEqual(labels.labels.pleural_effusion, ['right_lung', 'left_lung']);
+    assert.deepEqual(labels.findings[0]!.locations, ['right_upper', 'right_lung', 'lung']);
     assert.deepEqual(labels.labels.cardiomegaly, ['heart']);
     assert.equal(labels.findings[0]!.sizeMm, 12);
     assert.ok(labels.findings[0]!.voxels > 0);
