@@ -159,3 +159,22 @@ test('$translate with an unknown map is 404 and a malformed dependency 400', () 
     400,
   );
 });
+
+test('abnormalityConcept: own coding plus equivalent SNOMED and RadLex codings only', async () => {
+  const { abnormalityConcept, locationConcept } = await import('../../../src/terminology/codings.js');
+  const effusion = abnormalityConcept(t, 'pleural_effusion');
+  assert.deepEqual(
+    effusion.coding?.map((c) => `${c.system}|${c.code}`),
+    [`${CT_ABNORMALITY}|pleural_effusion`, `${SNOMED}|60046008`, 'http://radlex.org|RID34539'],
+  );
+  // nodule -> RadLex "pulmonary nodule" is narrower, so it stays out of the CodeableConcept.
+  assert.ok(!abnormalityConcept(t, 'nodule').coding?.some((c) => c.code === 'RID50149'));
+  assert.deepEqual(abnormalityConcept(t, 'cardiomegaly').coding?.length, 1);
+  const rll = locationConcept(t, 'right_lower');
+  assert.deepEqual(
+    rll.site.coding?.map((c) => c.code),
+    ['right_lower', '90572001'],
+  );
+  assert.equal(rll.laterality?.coding?.[0]?.code, '24028007');
+  assert.equal(locationConcept(t, 'liver').laterality, undefined);
+});
