@@ -99,6 +99,7 @@ export async function scanFolder(dir: string): Promise<FolderScan> {
     s.files.push(files[i]!);
     if (!s.transferSyntaxes.includes(ds.transferSyntaxUid)) s.transferSyntaxes.push(ds.transferSyntaxUid);
   });
+  problems.sort(); // reads finish in any order; report in a stable one
   return { series: [...bySeries.values()], problems, fileCount: files.length };
 }
 
