@@ -98,11 +98,20 @@ export class DicomwebClient {
     checkUid(studyUid, 'Study Instance UID');
     checkUid(seriesUid, 'Series Instance UID');
     const url = this.url(`/studies/${studyUid}/series/${seriesUid}`);
-    const accept = `multipart/related; type="application/dicom"; transfer-syntax=${this.options.transferSyntax ?? '*'}`;
+    let accept = `multipart/related; type="application/dicom"; transfer-syntax=${this.options.transferSyntax ?? '*'}`;
     const retries = this.options.retries ?? 3;
     let delivered = 0;
     for (let restart = 0; ; restart++) {
-      const res = await withRetries(`GET ${safeUrl(url)}`, this.options, () => openGet(url, accept, this.options));
+      const res = await withRetries(`GET ${safeUrl(url)}`, this.options, async () => {
+        try {
+          return await openGet(url, accept, this.options);
+        } catch (err) {
+          // A PACS that does not offer transfer-syntax=* (406) gets the default request: Explicit VR LE (PS3.18 8.7.3.5.2).
+          if (!(err instanceof DicomwebError && err.upstreamStatus === 406) || this.options.transferSyntax) throw err;
+          accept = 'multipart/related; type="application/dicom"';
+          return openGet(url, accept, this.options);
+        }
+      });
       let index = 0;
       try {
         const boundary = boundaryOf(res.headers.get('content-type'));

@@ -194,6 +194,23 @@ describe('DICOMweb failures', () => {
     assert.equal(requests.length, 2);
   });
 
+  it('falls back to the default transfer syntax when the PACS refuses transfer-syntax=* (406)', async () => {
+    const accepts: (string | undefined)[] = [];
+    const { url } = await serve((req, res) => {
+      accepts.push(req.headers.accept);
+      if (req.headers.accept?.includes('transfer-syntax=*')) {
+        res.writeHead(406).end();
+        return;
+      }
+      res.writeHead(200, { 'content-type': MULTIPART }).end(FULL);
+    });
+    assert.deepEqual(await collect(new DicomwebClient(url, FAST).retrieveSeries(STUDY, SERIES)), PARTS);
+    assert.deepEqual(accepts, [
+      'multipart/related; type="application/dicom"; transfer-syntax=*',
+      'multipart/related; type="application/dicom"',
+    ]);
+  });
+
   it('rejects a part that is not application/dicom and a non-multipart answer', async () => {
     const { url } = await serve((req, res) => {
       if (req.url?.includes('/series/9')) {
