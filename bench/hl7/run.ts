@@ -14,12 +14,9 @@ import { MllpDecoder, frame } from '../../src/hl7v2/mllp.js';
 import { buildAck, salvageAckSource } from '../../src/hl7v2/ack.js';
 import { createInboundProcessor } from '../../src/hl7v2/inbound.js';
 import { Hl7MessageStore } from '../../src/hl7v2/store/message-store.js';
-import { hl7StoreModule } from '../../src/hl7v2/store/schema.js';
 import { fhirExecutor } from '../../src/hl7v2/execute.js';
-import { openCore } from '../../src/core.js';
-import { loadConfig } from '../../src/config.js';
-import { silentLogger } from '../../src/log.js';
 import { postgresDatabase, sqliteDatabase } from '../../test/support/databases.js';
+import { openCoreWithHl7 } from '../../test/integration/hl7v2/open-core.js';
 
 const seconds = Number(process.argv[process.argv.indexOf('--seconds') + 1] || 3) || 3;
 const CONNECTIONS = [1, 4, 16];
@@ -105,7 +102,7 @@ async function measure(scenario: string, handle: MessageHandler): Promise<Cell[]
 
 /** Opens the real core (store, jobs, hl7 tables) and measures store+map, then end to end through FHIR. */
 async function coreScenarios(label: string, url: string): Promise<Cell[]> {
-  const core = await openCore(loadConfig({ DATABASE_URL: url }), silentLogger, { modules: [hl7StoreModule] });
+  const core = await openCoreWithHl7(url);
   try {
     const store = new Hl7MessageStore(core.dataSource);
     const cells = await measure(`${label} parse+store+map`, createInboundProcessor({ store }).handle);

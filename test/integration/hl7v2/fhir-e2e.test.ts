@@ -5,20 +5,13 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Bundle, DiagnosticReport, Patient, ServiceRequest } from 'fhir/r4.js';
 import { Client, Message } from 'node-hl7-client';
-import { openCore, type Core } from '../../../src/core.js';
-import { loadConfig } from '../../../src/config.js';
-import { silentLogger } from '../../../src/log.js';
+import type { Core } from '../../../src/core.js';
 import { dispatch } from '../../../src/fhir/router.js';
 import { fhirExecutor } from '../../../src/hl7v2/execute.js';
-import {
-  createInboundProcessor,
-  Hl7Message,
-  Hl7MessageStore,
-  hl7StoreModule,
-  MllpListener,
-} from '../../../src/hl7v2/index.js';
+import { createInboundProcessor, Hl7Message, Hl7MessageStore, MllpListener } from '../../../src/hl7v2/index.js';
 import { databaseKinds, type TestDatabase } from '../../support/databases.js';
 import { fixture } from '../../unit/hl7v2/fixtures.js';
+import { openCoreWithHl7 } from './open-core.js';
 
 async function search<T>(core: Core, type: string, query: string): Promise<T[]> {
   const res = await dispatch(core.ctx, { method: 'GET', path: type, query: new URLSearchParams(query) });
@@ -33,7 +26,7 @@ for (const { kind, make } of databaseKinds) {
     let proc: ReturnType<typeof createInboundProcessor>;
     before(async () => {
       db = await make();
-      core = await openCore(loadConfig({ DATABASE_URL: db.url }), silentLogger, { modules: [hl7StoreModule] });
+      core = await openCoreWithHl7(db.url);
       store = new Hl7MessageStore(core.dataSource);
       proc = createInboundProcessor({ store, execute: fhirExecutor(core.ctx) });
     });
