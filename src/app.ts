@@ -5,6 +5,10 @@ import type { AddressInfo } from 'node:net';
 import type { Config } from './config.js';
 import { type Core, type CoreParts, openCore } from './core.js';
 import { jobsAdminRouter } from './http/admin.js';
+import { hl7AdminRouter } from './http/hl7-admin.js';
+import { fhirExecutor } from './hl7v2/execute.js';
+import { startHl7Server } from './hl7v2/index.js';
+import { Hl7MessageStore } from './hl7v2/store/message-store.js';
 import { createApp } from './http/app.js';
 import { Metrics } from './http/metrics.js';
 import { Worker } from './jobs/worker.js';
@@ -14,6 +18,8 @@ export interface RunningServer extends Core {
   /** The FHIR base URL actually listened on. */
   baseUrl: string;
   port: number;
+  /** The MLLP port listened on, when MLLP_PORT is not 0. */
+  mllpPort?: number;
   workers: Worker[];
 }
 
@@ -24,12 +30,27 @@ export async function startServer(config: Config, logger: Logger, parts: ServerP
   const core = await openCore(config, logger, parts);
   const { ctx, dataSource, queue } = core;
   const metrics = new Metrics();
+  const hl7Store = new Hl7MessageStore(dataSource);
+  // MLLP first (it finishes messages a crash left 'received'), so /readyz is only green with the listener up.
+  const hl7 =
+    config.mllpPort > 0
+      ? await startHl7Server({
+          port: config.mllpPort,
+          host: config.host,
+          logger,
+          store: hl7Store,
+          execute: fhirExecutor(ctx),
+        })
+      : undefined;
   const app = createApp({
     ctx,
     logger,
     metrics,
     maxBodyBytes: config.maxBodyBytes,
-    extra: (express) => express.use('/admin/jobs', jobsAdminRouter(queue)),
+    extra: (express) => {
+      express.use('/admin/jobs', jobsAdminRouter(queue));
+      if (hl7) express.use('/admin/hl7', hl7AdminRouter(hl7Store, hl7.processor));
+    },
     readiness: [
       {
         name: 'database',
@@ -60,9 +81,11 @@ export async function startServer(config: Config, logger: Logger, parts: ServerP
     ...core,
     baseUrl: ctx.baseUrl,
     port,
+    mllpPort: hl7?.address.port,
     workers,
     close: async () => {
       await Promise.all(workers.map((w) => w.stop(10_000)));
+      await hl7?.listener.close();
       await new Promise<void>((resolve) => {
         http.close(() => resolve());
         http.closeAllConnections();

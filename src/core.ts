@@ -8,10 +8,12 @@ import { indexResource } from './fhir/search/indexer.js';
 import { loadDefinitions } from './fhir/validation.js';
 import { outboxHook } from './jobs/outbox.js';
 import { JobQueue } from './jobs/queue.js';
+import { hl7StoreModule } from './hl7v2/store/schema.js';
 import { jobsModule } from './jobs/schema.js';
 import type { HandlerRegistry } from './jobs/types.js';
 import { diagnosticHandlers } from './jobs/diagnostics.js';
 import type { Logger } from './log.js';
+import { HL7_ORU_OUT, oruOutHandler } from './pipeline/oru-out.js';
 import { reportHandlers } from './pipeline/report-jobs.js';
 import { taskMirror } from './pipeline/task-mirror.js';
 import { reportTriggers } from './pipeline/triggers.js';
@@ -39,7 +41,9 @@ export interface CoreParts {
 export async function openCore(config: Config, logger: Logger, parts: CoreParts = {}): Promise<Core> {
   loadDefinitions();
   const terminology = getTerminology();
-  const dataSource = await openDataSource(config.databaseUrl, { modules: [jobsModule, ...(parts.modules ?? [])] });
+  const dataSource = await openDataSource(config.databaseUrl, {
+    modules: [jobsModule, hl7StoreModule, ...(parts.modules ?? [])],
+  });
   const repo = new SqlRepository(dataSource, { indexResource, hooks: [outboxHook(reportTriggers)] });
   const ctx: FhirContext = {
     repo,
@@ -50,9 +54,17 @@ export async function openCore(config: Config, logger: Logger, parts: CoreParts 
     validate: true,
   };
   const queue = new JobQueue(dataSource, { logger, onTransition: taskMirror(repo, logger) });
+  const outbound = config.hl7Outbound;
+  // Findings go to the RIS as a job of their own, so a RIS outage never blocks or repeats extraction.
+  const onFindings = outbound
+    ? async (focus: string): Promise<void> => {
+        await queue.enqueue({ type: HL7_ORU_OUT, payload: { focus }, dedupeKey: `${HL7_ORU_OUT}:${focus}` });
+      }
+    : undefined;
   const handlers: HandlerRegistry = {
     ...diagnosticHandlers,
-    ...reportHandlers({ ctx, terminology, organization: config.organization }),
+    ...reportHandlers({ ctx, terminology, organization: config.organization, onFindings }),
+    ...(outbound ? { [HL7_ORU_OUT]: oruOutHandler({ ctx, outbound, logger }) } : {}),
     ...parts.handlers,
   };
   return {

@@ -20,6 +20,8 @@ export interface ReportJobDeps {
   ctx: FhirContext;
   terminology: Terminology;
   organization: string;
+  /** Called after findings of a report linked to an ImagingStudy were written (e.g. to send them to the RIS). */
+  onFindings?: (focus: string) => Promise<void>;
 }
 
 export const EXTRACTOR_ALGORITHM = {
@@ -94,6 +96,7 @@ export function extractHandler(deps: ReportJobDeps): JobHandler<FocusPayload> {
     });
     const response = await runBundle(deps.ctx, bundle);
     const output = outputs(response);
+    if (output.length > 0 && report.imagingStudy?.length) await deps.onFindings?.(`DiagnosticReport/${id}`);
     const present = findings.filter((f) => f.polarity === 'present').length;
     return {
       output,

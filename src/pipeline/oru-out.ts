@@ -1,0 +1,125 @@
+// hl7.oru-out: sends the findings of a study to the RIS (HL7_OUTBOUND) as ORU^R01 over MLLP, as a durable job.
+// The ACK is matched by MSA-2; AA ends the job, AE dead-letters it (the receiver would refuse it again), AR and
+// timeouts retry with backoff. Study identity (accession, study UID) and patient come from FHIR.
+import type {
+  DiagnosticReport,
+  Identifier,
+  ImagingStudy,
+  Observation,
+  Patient,
+  Reference,
+  ServiceRequest,
+} from 'fhir/r4.js';
+import type { FhirContext } from '../fhir/context.js';
+import { parseSearchRequest } from '../fhir/search/parse.js';
+import { buildOruR01, type OutboundFinding } from '../hl7v2/oru-out.js';
+import { MllpSender, outboundDisposition } from '../hl7v2/sender.js';
+import type { JobHandler, JobResult } from '../jobs/types.js';
+import { PermanentJobError } from '../jobs/types.js';
+import type { Logger } from '../log.js';
+import { CT_ABNORMALITY, SNOMED } from '../terminology/systems.js';
+import type { FocusPayload } from './job-types.js';
+
+export const HL7_ORU_OUT = 'hl7.oru-out';
+
+export interface OruOutDeps {
+  ctx: FhirContext;
+  outbound: { host: string; port: number };
+  logger: Logger;
+  ackTimeoutMs?: number;
+}
+
+const isAccession = (i: Identifier): boolean => i.type?.coding?.some((c) => c.code === 'ACSN') ?? false;
+
+async function readRef<T>(ctx: FhirContext, ref: Reference | undefined, type: string): Promise<T | undefined> {
+  const m = ref?.reference ? new RegExp(`^${type}/([A-Za-z0-9\\-.]{1,64})$`).exec(ref.reference) : null;
+  return m ? ctx.repo.read<T & { resourceType: string }>(type, m[1]!) : undefined;
+}
+
+async function search(ctx: FhirContext, type: string, query: Record<string, string>): Promise<Observation[]> {
+  const req = parseSearchRequest(type, new URLSearchParams(query), {
+    strict: true,
+    defaultCount: 1000,
+    maxCount: 1000,
+  });
+  return (await ctx.repo.search<Observation>(req)).resources;
+}
+
+/** OBX content of one Observation: own code, SNOMED alternate, SNOMED body site, present/absent, probability. */
+export function outboundFinding(o: Observation): OutboundFinding | undefined {
+  const own = o.code.coding?.find((c) => c.system === CT_ABNORMALITY);
+  if (!own?.code) return undefined;
+  const snomed = o.code.coding?.find((c) => c.system === SNOMED);
+  const site = o.bodySite?.coding?.find((c) => c.system === SNOMED);
+  const interp = o.interpretation?.[0]?.coding?.[0]?.code;
+  const f: OutboundFinding = {
+    code: { code: own.code, display: own.display ?? own.code },
+    present: interp === 'POS' || interp === 'IND',
+    status: o.status === 'preliminary' ? 'P' : 'F',
+  };
+  if (snomed?.code) f.snomed = { code: snomed.code, display: snomed.display ?? snomed.code };
+  if (site?.code) f.bodySite = { code: site.code, display: site.display ?? site.code };
+  if (o.valueQuantity?.value !== undefined) f.probability = o.valueQuantity.value;
+  return f;
+}
+
+async function studyOf(ctx: FhirContext, focus: string): Promise<{ study: ImagingStudy; findings: Observation[] }> {
+  const [type, id] = focus.split('/');
+  if (type === 'DiagnosticReport' && id) {
+    const report = await ctx.repo.read<DiagnosticReport>('DiagnosticReport', id);
+    const study = await readRef<ImagingStudy>(ctx, report.imagingStudy?.[0], 'ImagingStudy');
+    if (!study)
+      throw new PermanentJobError(`${focus} names no ImagingStudy: the RIS needs the study UID and accession`);
+    return { study, findings: await search(ctx, 'Observation', { 'derived-from': focus }) };
+  }
+  if (type === 'ImagingStudy' && id) {
+    const study = await ctx.repo.read<ImagingStudy>('ImagingStudy', id);
+    return { study, findings: await search(ctx, 'Observation', { 'part-of': focus, status: 'preliminary' }) };
+  }
+  throw new PermanentJobError(`payload.focus must be DiagnosticReport/<id> or ImagingStudy/<id>, got ${focus}`);
+}
+
+/** The job handler: build the ORU^R01 from FHIR and deliver it, retrying by the ACK's disposition. */
+export function oruOutHandler(deps: OruOutDeps): JobHandler<FocusPayload> {
+  return async (job): Promise<JobResult> => {
+    const { study, findings } = await studyOf(deps.ctx, job.payload.focus);
+    const uid = study.identifier?.find((i) => i.system === 'urn:dicom:uid')?.value?.replace(/^urn:oid:/, '');
+    if (!uid) throw new PermanentJobError(`ImagingStudy/${study.id} has no urn:dicom:uid identifier`);
+    const order = await readRef<ServiceRequest>(deps.ctx, study.basedOn?.[0], 'ServiceRequest');
+    const accession = [...(study.identifier ?? []), ...(order?.identifier ?? [])].find(isAccession)?.value;
+    if (!accession)
+      throw new PermanentJobError(`ImagingStudy/${study.id} has no accession number (identifier type ACSN)`);
+    const patient = await readRef<Patient>(deps.ctx, study.subject, 'Patient');
+    const pid = patient?.identifier?.[0];
+    if (!pid?.value) throw new PermanentJobError(`the study's patient has no identifier for PID-3`);
+    const outbound = findings
+      .filter((o) => o.status !== 'entered-in-error')
+      .map(outboundFinding)
+      .filter((f) => f !== undefined);
+    const message = buildOruR01({
+      patient: {
+        id: pid.value,
+        assigningAuthority: pid.system?.replace(/^urn:oid:/, ''),
+        family: patient?.name?.[0]?.family,
+        given: patient?.name?.[0]?.given?.[0],
+      },
+      accession,
+      studyInstanceUid: uid,
+      findings: outbound,
+    });
+    const sender = new MllpSender({ ...deps.outbound, ackTimeoutMs: deps.ackTimeoutMs, logger: deps.logger });
+    try {
+      const result = await sender.send(message);
+      const disposition = outboundDisposition(result);
+      if (disposition === 'dead-letter')
+        throw new PermanentJobError(`RIS answered ${result.outcome}: ${result.text ?? ''}`.trim());
+      if (disposition === 'retry') throw new Error(`RIS answered ${result.outcome}: ${result.text ?? ''}`.trim());
+      return {
+        summary: `ORU^R01 ${result.controlId} with ${outbound.length} findings acknowledged AA`,
+        data: { controlId: result.controlId, findings: outbound.length },
+      };
+    } finally {
+      await sender.close();
+    }
+  };
+}

@@ -1,0 +1,97 @@
+// The whole loop on both databases: the RIS (real node-hl7-client) sends an ORU^R01 over MLLP -> AA after commit ->
+// DiagnosticReport -> extraction job -> coded Observations searchable over FHIR -> ORU^R01 with the findings to the
+// downstream RIS listener (HL7_OUTBOUND), acknowledged AA.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Bundle, Observation } from 'fhir/r4.js';
+import { Client, Message } from 'node-hl7-client';
+import { buildAck } from '../../../src/hl7v2/ack.js';
+import { MllpListener } from '../../../src/hl7v2/listener.js';
+import { Hl7Message } from '../../../src/hl7v2/message.js';
+import { CT_ABNORMALITY } from '../../../src/terminology/systems.js';
+import { databaseKinds } from '../../support/databases.js';
+import { freePort } from '../../support/ports.js';
+import { fhirFetch, startTestServer, type TestServer } from '../../support/server.js';
+
+const ORU = [
+  'MSH|^~\\&|RIS|GENHOSP|CTFHIR|CTF|20240316120000||ORU^R01^ORU_R01|E2E-{n}|P|2.5.1',
+  'PID|1||MRN-E2E-{n}^^^&2.16.840.1.113883.19.5&ISO^MR||DOE^JANE||19600101|F',
+  'ORC|RE|PL-E2E-{n}^RIS|FI-E2E-{n}^PACS||CM',
+  'OBR|1|PL-E2E-{n}^RIS|FI-E2E-{n}^PACS|24627-2^CT Chest^LN|||20240316110000|||||||||||ACC-E2E-{n}||||20240316115500||CT|F',
+  'OBX|1|TX|18782-3^Findings^LN|1|FINDINGS: Moderate left pleural effusion.\\.br\\No pneumothorax.||||||F',
+  'OBX|2|TX|19005-8^Impression^LN|2|IMPRESSION: Left pleural effusion.||||||F',
+  'OBX|3|ST|110180^Study Instance UID^DCM||1.2.826.0.1.3680043.8.498.{n}||||||F',
+].join('\r');
+
+for (const { kind, make } of databaseKinds) {
+  describe(`HL7 v2 in, FHIR findings, ORU^R01 out (${kind})`, () => {
+    let server: TestServer;
+    let downstream: MllpListener;
+    const received: string[] = [];
+    before(async () => {
+      downstream = new MllpListener({
+        port: 0,
+        handle: async (text) => {
+          received.push(text);
+          return buildAck(Hl7Message.parse(text), 'AA');
+        },
+      });
+      const { port } = await downstream.start();
+      server = await startTestServer(await make(), {
+        WORKERS: '1',
+        MLLP_PORT: String(await freePort()),
+        HL7_OUTBOUND: `127.0.0.1:${port}`,
+      });
+    });
+    after(async () => {
+      await server.stop();
+      await downstream.close();
+    });
+
+    it('acknowledges AA, writes searchable findings and sends them back as ORU^R01', async () => {
+      const n = kind === 'sqlite' ? '1' : '2';
+      const client = new Client({ host: '127.0.0.1' });
+      let ack: Message;
+      try {
+        ack = await new Promise<Message>((resolve) => {
+          const conn = client.createConnection({ port: server.mllpPort!, waitAck: false }, (res) =>
+            resolve(res.getMessage()),
+          );
+          void conn.sendMessage(new Message({ text: ORU.replaceAll('{n}', n) }));
+        });
+      } finally {
+        client.closeAll();
+      }
+      assert.equal(ack.get('MSA.1').toString(), 'AA');
+      assert.equal(ack.get('MSA.2').toString(), `E2E-${n}`);
+
+      let text: string | undefined;
+      for (let i = 0; i < 300 && !text; i++) {
+        text = received.find((t) => t.includes(`ACC-E2E-${n}`));
+        if (!text) await new Promise((r) => setTimeout(r, 50));
+      }
+      assert.ok(text, 'an ORU^R01 reached the downstream listener');
+      assert.equal(Hl7Message.parse(text).get('MSH-9.1'), 'ORU');
+      const obx = text.split(/\r\n?|\n/).filter((s) => s.startsWith('OBX|'));
+      assert.ok(
+        obx.some((s) => s.includes('pleural_effusion') && s.includes('52101004')),
+        obx.join('\n'),
+      );
+
+      const obs = await fhirFetch(
+        server,
+        `Observation?category=imaging&code=${CT_ABNORMALITY}|pleural_effusion&_count=50`,
+      );
+      const found = ((obs.body as Bundle).entry ?? []).map((e) => e.resource as Observation);
+      assert.ok(found.some((o) => o.interpretation?.[0]?.coding?.[0]?.code === 'POS'));
+      // The delivery job's Task turns completed once the downstream ACK is recorded (just after the ORU arrived).
+      let completed = 0;
+      for (let i = 0; i < 200 && completed === 0; i++) {
+        const tasks = await fhirFetch(server, 'Task?code=hl7.oru-out&status=completed');
+        completed = ((tasks.body as Bundle).entry ?? []).length;
+        if (completed === 0) await new Promise((r) => setTimeout(r, 50));
+      }
+      assert.ok(completed >= 1, 'the hl7.oru-out Task is completed');
+    });
+  });
+}
