@@ -108,7 +108,7 @@ def ctnet_full(n_outputs: int = FULL_OUTPUTS) -> ChunkedCTNet:
     return ChunkedCTNet(body, reducer, head, chunks)
 
 
-def ctnet_small(shape: tuple[int, int, int], n_outputs: int, width: int = 16) -> ChunkedCTNet:
+def ctnet_small(shape: tuple[int, int, int], n_outputs: int, width: int = 16, dropout: float = 0.5) -> ChunkedCTNet:
     """A CT-Net-style network scaled for CPU training on small volumes (z divisible by 3, y and x by 16)."""
     z, y, x = shape
     if z % CHUNK or y % 16 or x % 16:
@@ -136,10 +136,10 @@ def ctnet_small(shape: tuple[int, int, int], n_outputs: int, width: int = 16) ->
     head = nn.Sequential(
         nn.Linear(features, 64),
         nn.ReLU(inplace=True),
-        nn.Dropout(0.5),
+        nn.Dropout(dropout),
         nn.Linear(64, 48),
         nn.ReLU(inplace=True),
-        nn.Dropout(0.5),
+        nn.Dropout(dropout),
         nn.Linear(48, n_outputs),
     )
     return ChunkedCTNet(body, reducer, head, chunks)
