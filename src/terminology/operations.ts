@@ -256,3 +256,15 @@ export function translate(t: Terminology, input: Parameters | undefined): Parame
     ],
   };
 }
+
+/** The terminology resources served read-only (GET /CodeSystem/{id}, /ConceptMap/{id}); undefined when unknown. */
+export function terminologyResource(
+  t: Terminology,
+  type: 'CodeSystem' | 'ConceptMap',
+  id: string,
+): CodeSystem | ConceptMap | undefined {
+  const pool: Iterable<CodeSystem | ConceptMap> =
+    type === 'CodeSystem' ? t.codeSystems.values() : t.conceptMaps.values();
+  for (const r of pool) if (r.id === id) return r;
+  return undefined;
+}

@@ -178,3 +178,10 @@ test('abnormalityConcept: own coding plus equivalent SNOMED and RadLex codings o
   assert.equal(rll.laterality?.coding?.[0]?.code, '24028007');
   assert.equal(locationConcept(t, 'liver').laterality, undefined);
 });
+
+test('terminology resources can be read by id for GET /CodeSystem/{id} and /ConceptMap/{id}', async () => {
+  const { terminologyResource } = await import('../../../src/terminology/operations.js');
+  assert.equal(terminologyResource(t, 'CodeSystem', 'ct-abnormality')?.url, CT_ABNORMALITY);
+  assert.equal(terminologyResource(t, 'ConceptMap', 'ct-abnormality-to-ct-rate-18')?.url, MAP_ABNORMALITY_CT_RATE);
+  assert.equal(terminologyResource(t, 'CodeSystem', 'nope'), undefined);
+});
