@@ -56,6 +56,10 @@ function isCapitalised(text: string): boolean {
 
 /** Splits a report into sections (offsets into `text`). */
 export function splitSections(text: string, compiled: CompiledSections): Section[] {
+  // Every heading needs a colon or a line break after it: text with neither is one findings section.
+  if (text.indexOf(':') < 0 && text.indexOf('\n') < 0) {
+    return [{ kind: 'findings', heading: null, start: 0, end: text.length, skip: false }];
+  }
   const heads: { kind: string; skip: boolean; heading: string; start: number; bodyStart: number }[] = [];
   compiled.pattern.lastIndex = 0;
   for (let m = compiled.pattern.exec(text); m !== null; m = compiled.pattern.exec(text)) {
