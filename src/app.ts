@@ -3,7 +3,7 @@
 import type { Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from './config.js';
-import { type Core, type CoreParts, openCore } from './core.js';
+import { type Core, type CoreParts, DEFAULT_LIMITS, openCore } from './core.js';
 import { jobsAdminRouter } from './http/admin.js';
 import { hl7AdminRouter } from './http/hl7-admin.js';
 import { fhirExecutor } from './hl7v2/execute.js';
@@ -53,6 +53,15 @@ export async function startServer(config: Config, logger: Logger, parts: ServerP
     },
     readiness: [
       {
+        name: 'model',
+        check: async () => {
+          const st = core.models.status();
+          return st.ready
+            ? { ok: true, detail: `${st.model} ${st.version} (${st.provider})` }
+            : { ok: false, detail: st.error?.message ?? 'model not loaded' };
+        },
+      },
+      {
         name: 'database',
         check: async () => {
           await dataSource.query('SELECT 1');
@@ -70,7 +79,9 @@ export async function startServer(config: Config, logger: Logger, parts: ServerP
   // With PORT=0 the base URL names the port actually bound.
   if (config.port === 0) ctx.baseUrl = config.baseUrl.replace(/:0(?=\/|$)/, `:${port}`);
   const workers =
-    config.workers > 0 ? [new Worker(queue, { handlers: core.handlers, concurrency: config.workers, logger })] : [];
+    config.workers > 0
+      ? [new Worker(queue, { handlers: core.handlers, concurrency: config.workers, limits: DEFAULT_LIMITS, logger })]
+      : [];
   for (const w of workers) w.start();
   logger.info('listening', {
     fhir: ctx.baseUrl,

@@ -16,7 +16,11 @@ import type { Logger } from './log.js';
 import { HL7_ORU_OUT, oruOutHandler } from './pipeline/oru-out.js';
 import { reportHandlers } from './pipeline/report-jobs.js';
 import { taskMirror } from './pipeline/task-mirror.js';
-import { reportTriggers } from './pipeline/triggers.js';
+import { imagingTriggers, reportTriggers } from './pipeline/triggers.js';
+import { classifyHandler, IMAGING_CLASSIFY } from './pipeline/classify-job.js';
+import { classifyOperation } from './pipeline/classify-operation.js';
+import { openRegistry } from './imaging/model/open.js';
+import type { ModelRegistry } from './imaging/model/registry.js';
 import { type StoreModule, openDataSource } from './store/datasource.js';
 import { SqlRepository } from './store/sql-repository.js';
 import { getTerminology } from './terminology/load.js';
@@ -26,9 +30,14 @@ export interface Core {
   repo: SqlRepository;
   ctx: FhirContext;
   queue: JobQueue;
+  /** The classifier model (MODEL), reloaded when its folder changes; its status feeds /readyz. */
+  models: ModelRegistry;
   handlers: HandlerRegistry;
   close(): Promise<void>;
 }
+
+/** One inference at a time per process: the model session already uses every core (or the one GPU). */
+export const DEFAULT_LIMITS = { [IMAGING_CLASSIFY]: { perProcess: 1 } };
 
 export interface CoreParts {
   modules?: StoreModule[];
@@ -44,7 +53,7 @@ export async function openCore(config: Config, logger: Logger, parts: CoreParts 
   const dataSource = await openDataSource(config.databaseUrl, {
     modules: [jobsModule, hl7StoreModule, ...(parts.modules ?? [])],
   });
-  const repo = new SqlRepository(dataSource, { indexResource, hooks: [outboxHook(reportTriggers)] });
+  const repo = new SqlRepository(dataSource, { indexResource, hooks: [outboxHook(reportTriggers, imagingTriggers)] });
   const ctx: FhirContext = {
     repo,
     baseUrl: config.baseUrl,
@@ -54,6 +63,8 @@ export async function openCore(config: Config, logger: Logger, parts: CoreParts 
     validate: true,
   };
   const queue = new JobQueue(dataSource, { logger, onTransition: taskMirror(repo, logger) });
+  ctx.operations.push(classifyOperation(queue));
+  const models = await openRegistry(config.model, logger);
   const outbound = config.hl7Outbound;
   // Findings go to the RIS as a job of their own, so a RIS outage never blocks or repeats extraction.
   const onFindings = outbound
@@ -64,6 +75,14 @@ export async function openCore(config: Config, logger: Logger, parts: CoreParts 
   const handlers: HandlerRegistry = {
     ...diagnosticHandlers,
     ...reportHandlers({ ctx, terminology, organization: config.organization, onFindings }),
+    [IMAGING_CLASSIFY]: classifyHandler({
+      ctx,
+      terminology,
+      organization: config.organization,
+      models,
+      dicomwebUrl: config.dicomwebUrl,
+      onFindings,
+    }),
     ...(outbound ? { [HL7_ORU_OUT]: oruOutHandler({ ctx, outbound, logger }) } : {}),
     ...parts.handlers,
   };
@@ -72,6 +91,7 @@ export async function openCore(config: Config, logger: Logger, parts: CoreParts 
     repo,
     ctx,
     queue,
+    models,
     handlers,
     close: async () => {
       queue.close();

@@ -4,7 +4,7 @@
 // (25000, under docker's default 30 s stop grace). Each also as a --flag. SIGTERM/SIGINT: graceful stop.
 import { ConfigError, flagsToEnv, loadConfig } from '../config.js';
 import { createLogger } from '../log.js';
-import { openCore } from '../core.js';
+import { DEFAULT_LIMITS, openCore } from '../core.js';
 import { parseTypeLimits } from '../jobs/limits.js';
 import type { HandlerRegistry } from '../jobs/types.js';
 import { Worker } from '../jobs/worker.js';
@@ -41,7 +41,7 @@ export async function worker(argv: string[]): Promise<number> {
   if (config.workers < 1) throw new ConfigError('WORKERS must be at least 1 for ct-fhir worker');
   let limits;
   try {
-    limits = parseTypeLimits(env.JOB_LIMITS);
+    limits = { ...DEFAULT_LIMITS, ...parseTypeLimits(env.JOB_LIMITS) };
   } catch (err) {
     throw new ConfigError((err as Error).message);
   }

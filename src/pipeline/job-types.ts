@@ -1,6 +1,7 @@
 // Job types the pipeline runs, with their payloads. `focus` ('Type/id') becomes Task.focus in the job's Task.
 export const REPORT_EXTRACT = 'report.extract';
 export const REPORT_RETRACT = 'report.retract';
+export const IMAGING_CLASSIFY = 'imaging.classify';
 
 export interface FocusPayload {
   /** 'DiagnosticReport/123' */

@@ -1,10 +1,10 @@
 // The outbox triggers: which jobs a resource change enqueues (jobs/outbox.ts enqueues them in the resource's own
 // database transaction, so a crash keeps both or neither). Reports with text -> extraction; deleted -> retraction.
-import type { DiagnosticReport } from 'fhir/r4.js';
+import type { DiagnosticReport, ImagingStudy } from 'fhir/r4.js';
 import type { ResourceChange } from '../fhir/repository.js';
 import { canonicalJson } from '../store/rows.js';
 import { CANONICAL_BASE } from '../terminology/systems.js';
-import { REPORT_EXTRACT, REPORT_RETRACT, type FocusPayload } from './job-types.js';
+import { IMAGING_CLASSIFY, REPORT_EXTRACT, REPORT_RETRACT, type FocusPayload } from './job-types.js';
 
 /** Reports ct-fhir wrote itself (the AI summary) are never fed back into extraction. */
 export function isOwnReport(report: DiagnosticReport): boolean {
@@ -34,4 +34,22 @@ export function reportTriggers(change: ResourceChange): { type: string; payload:
   return [
     { type: REPORT_EXTRACT, payload: { focus, versionId: change.versionId }, dedupeKey: `${REPORT_EXTRACT}:${focus}` },
   ];
+}
+
+/** An ImagingStudy with pixels to fetch: available (not a registered order stub) and carrying a study UID. */
+export function isClassifiable(study: ImagingStudy): boolean {
+  return study.status === 'available' && (study.identifier ?? []).some((i) => i.system === 'urn:dicom:uid' && i.value);
+}
+
+/** The classification job an ImagingStudy change triggers (pure): when it becomes classifiable or its series change. */
+export function imagingTriggers(change: ResourceChange): { type: string; payload: FocusPayload; dedupeKey: string }[] {
+  if (change.resourceType !== 'ImagingStudy' || change.kind === 'delete') return [];
+  const study = change.resource as ImagingStudy;
+  if (!isClassifiable(study)) return [];
+  const before = change.previous as ImagingStudy | undefined;
+  const relevant = (s: ImagingStudy): string =>
+    canonicalJson([s.status, s.identifier, s.series?.map((x) => [x.uid, x.numberOfInstances]), s.endpoint]);
+  if (before && isClassifiable(before) && relevant(before) === relevant(study)) return [];
+  const focus = `ImagingStudy/${change.id}`;
+  return [{ type: IMAGING_CLASSIFY, payload: { focus }, dedupeKey: `${IMAGING_CLASSIFY}:${focus}` }];
 }

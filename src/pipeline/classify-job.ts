@@ -1,0 +1,147 @@
+// imaging.classify: ImagingStudy -> retrieve (DICOMweb or file://) -> assemble the HU volume slice by slice ->
+// preprocess and infer (the model manifest drives both) -> AI Observations, summary DiagnosticReport, Provenance,
+// triage Task and report/AI discrepancies, written in one FHIR transaction. Data problems fail the job at once with
+// the reason; PACS outages and timeouts are retried.
+import type { Bundle, Endpoint, ImagingStudy, Observation } from 'fhir/r4.js';
+import type { FhirContext } from '../fhir/context.js';
+import { transaction } from '../fhir/interactions/bundle.js';
+import { OperationOutcomeError } from '../fhir/outcomes.js';
+import { dispatch } from '../fhir/router.js';
+import { parseSearchRequest } from '../fhir/search/parse.js';
+import { aiFindingsBundle } from '../findings/ai-findings.js';
+import { findingCodes } from '../findings/codes.js';
+import { discrepancyEntries, findDiscrepancies, reportCompared } from '../findings/discrepancy.js';
+import { triageEntry, type CriticalFindings } from '../findings/triage.js';
+import type { AiFindingInput } from '../findings/types.js';
+import { DicomParseError, PixelDataError } from '../imaging/dicom/errors.js';
+import { DicomwebError } from '../imaging/dicomweb/errors.js';
+import { openStudy } from '../imaging/dicomweb/retrieve.js';
+import { ModelError } from '../imaging/model/errors.js';
+import type { ModelRegistry } from '../imaging/model/registry.js';
+import { classifyVolume } from '../imaging/model/series-input.js';
+import { assembleVolume } from '../imaging/volume/assemble.js';
+import { parseInstances } from '../imaging/volume/instances.js';
+import { VolumeError } from '../imaging/volume/types.js';
+import type { JobHandler, JobResult } from '../jobs/types.js';
+import { PermanentJobError } from '../jobs/types.js';
+import type { Terminology } from '../terminology/load.js';
+import { CT_ABNORMALITY } from '../terminology/systems.js';
+import { IMAGING_CLASSIFY, type FocusPayload } from './job-types.js';
+
+export { IMAGING_CLASSIFY };
+
+export interface ClassifyDeps {
+  ctx: FhirContext;
+  terminology: Terminology;
+  organization: string;
+  models: ModelRegistry;
+  dicomwebUrl?: string;
+  /** Called after AI findings of a study were written (e.g. to send them to the RIS). */
+  onFindings?: (focus: string) => Promise<void>;
+}
+
+/** Data problems that a retry cannot fix become PermanentJobError; outages stay retryable. */
+function classifyError(err: unknown): unknown {
+  if (err instanceof DicomwebError) return err.retryable ? err : new PermanentJobError(err.message, { cause: err });
+  if (err instanceof VolumeError || err instanceof DicomParseError || err instanceof PixelDataError) {
+    return new PermanentJobError(`unusable series: ${err.message}`, { cause: err });
+  }
+  if (err instanceof ModelError) return new PermanentJobError(`model: ${err.message}`, { cause: err });
+  return err;
+}
+
+async function reportFindingsOfStudy(ctx: FhirContext, studyId: string): Promise<Observation[]> {
+  const req = parseSearchRequest(
+    'Observation',
+    new URLSearchParams({ 'part-of': `ImagingStudy/${studyId}`, method: 'report-label-extraction' }),
+    { strict: false, defaultCount: 1000, maxCount: 1000 },
+  );
+  return (await ctx.repo.search<Observation>(req)).resources;
+}
+
+/** The job handler (one model run per job; the per-type limit keeps one inference per device). */
+export function classifyHandler(deps: ClassifyDeps): JobHandler<FocusPayload> {
+  const codes = findingCodes(deps.terminology);
+  const critical: CriticalFindings = new Map([...deps.terminology.criticalFindings].map(([k, v]) => [k, v.priority]));
+  return async (job): Promise<JobResult> => {
+    const m = /^ImagingStudy\/([A-Za-z0-9\-.]{1,64})$/.exec(job.payload?.focus ?? '');
+    if (!m)
+      throw new PermanentJobError(`payload.focus must be ImagingStudy/<id>, got ${JSON.stringify(job.payload?.focus)}`);
+    const study = await deps.ctx.repo.read<ImagingStudy>('ImagingStudy', m[1]!);
+    const started = performance.now();
+    let findings: AiFindingInput[];
+    let algorithm: { name: string; displayName: string; version: string; type: string; notes: string[] };
+    let series: string;
+    try {
+      const retrieval = await openStudy(study, {
+        dicomwebUrl: deps.dicomwebUrl,
+        resolveEndpoint: async (ref) => {
+          const id = /^Endpoint\/([A-Za-z0-9\-.]{1,64})$/.exec(ref)?.[1];
+          return id ? deps.ctx.repo.read<Endpoint>('Endpoint', id) : undefined;
+        },
+      });
+      series = retrieval.choice.reason;
+      const volume = await assembleVolume(parseInstances(retrieval.instances()), {
+        expectedSlices: retrieval.choice.series.instanceCount,
+      });
+      const run = await deps.models.use(async (model) => {
+        const prediction = await classifyVolume(model, volume);
+        const thresholds = model.manifest.labels.map((l) => l.threshold);
+        return { prediction, thresholds, manifest: model.manifest };
+      });
+      findings = run.prediction.findings.map((f, i) => ({ ...f, threshold: run.thresholds[i] ?? 0.5 }));
+      algorithm = {
+        name: run.manifest.name,
+        displayName: run.manifest.description,
+        version: run.manifest.version,
+        type: `CT image classifier (${run.manifest.architecture})`,
+        notes: [run.manifest.intendedUse, ...run.manifest.limitations, `Training data: ${run.manifest.training.data}`],
+      };
+    } catch (err) {
+      throw classifyError(err);
+    }
+    const now = new Date().toISOString();
+    const { bundle, observationUrns } = aiFindingsBundle({
+      study,
+      findings,
+      codes,
+      organizationName: deps.organization,
+      algorithm,
+      now,
+      display: codes.display,
+    });
+    const positives = findings.filter((f) => f.positive);
+    const triage = triageEntry(study, positives, critical, codes, codes.display, now);
+    if (triage) bundle.entry!.push(triage);
+    const reported = reportCompared(await reportFindingsOfStudy(deps.ctx, study.id!), CT_ABNORMALITY);
+    if (reported.length > 0) {
+      const ai = findings.map((f) => ({
+        abnormality: f.abnormality,
+        positive: f.positive,
+        observation: { reference: observationUrns.get(`${f.abnormality}/${f.location ?? ''}`)! },
+      }));
+      bundle.entry!.push(
+        ...discrepancyEntries(study.id!, study.subject, findDiscrepancies(ai, reported), codes, codes.display, now),
+      );
+    }
+    let response: Bundle;
+    try {
+      response = await transaction(deps.ctx, bundle, dispatch);
+    } catch (err) {
+      if (err instanceof OperationOutcomeError && err.status < 500) {
+        throw new PermanentJobError(`AI findings rejected: ${err.outcome.issue.map((i) => i.diagnostics).join('; ')}`);
+      }
+      throw err;
+    }
+    await deps.onFindings?.(`ImagingStudy/${study.id}`);
+    const output = (response.entry ?? [])
+      .map((e) => e.resource)
+      .filter((r) => r && ['Observation', 'DiagnosticReport', 'Task', 'DetectedIssue'].includes(r.resourceType))
+      .map((r) => ({ reference: `${r!.resourceType}/${r!.id}` }));
+    return {
+      output,
+      summary: `${algorithm.name} ${algorithm.version}: ${positives.length} of ${findings.length} outputs positive${triage ? ', triage Task raised' : ''}; ${series}`,
+      data: { positives: positives.length, outputs: findings.length, ms: Math.round(performance.now() - started) },
+    };
+  };
+}

@@ -1,0 +1,139 @@
+// The image path end to end (SQLite): a phantom CT series in a file:// Endpoint -> ImagingStudy available -> outbox
+// job -> volume -> demo model -> preliminary AI Observations, summary DiagnosticReport, Provenance, and a triage Task;
+// $classify re-queues; a study whose folder has no CT series fails with the reason on its Task, writing nothing.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Bundle, DiagnosticReport, Endpoint, ImagingStudy, Observation, Patient, Task } from 'fhir/r4.js';
+import { createPhantom, parseFindings, phantomIdentity, writePhantom } from '../../../src/imaging/phantom/index.js';
+import { sqliteDatabase } from '../../support/databases.js';
+import { fhirFetch, startTestServer, type TestServer } from '../../support/server.js';
+
+async function waitForTask(server: TestServer, focus: string, count = 1): Promise<Task> {
+  for (let i = 0; i < 600; i++) {
+    const tasks = (
+      ((await fhirFetch(server, `Task?focus=${focus}&code=imaging.classify`)).body as Bundle).entry ?? []
+    ).map((e) => e.resource as Task);
+    const done = tasks.filter((t) => ['completed', 'failed'].includes(t.status));
+    if (done.length >= count && done.length === tasks.length) return done[0]!;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.fail(`no finished classification Task for ${focus}`);
+}
+
+describe('CT classification through FHIR (sqlite)', () => {
+  let server: TestServer;
+  let dir: string;
+  let patient: Patient;
+  let uid: string;
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'ct-fhir-classify-'));
+    const geometry = { nx: 96, ny: 96, nz: 48, dx: 3.5, dy: 3.5, dz: 7 };
+    const phantom = createPhantom({
+      seed: 4242,
+      geometry,
+      findings: parseFindings('pleural_effusion@left_lung,pneumothorax@right_lung'),
+    });
+    const id = phantomIdentity(4242);
+    uid = id.studyInstanceUid;
+    await writePhantom(phantom, id, join(dir, 'study'));
+    server = await startTestServer(sqliteDatabase(), { WORKERS: '1' });
+    patient = (
+      await fhirFetch(server, 'Patient', {
+        method: 'POST',
+        body: { resourceType: 'Patient', name: [{ family: 'Phantom' }] },
+      })
+    ).body as Patient;
+  });
+  after(async () => {
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function study(folder: string, studyUid: string): Promise<ImagingStudy> {
+    const endpoint: Endpoint = {
+      resourceType: 'Endpoint',
+      status: 'active',
+      connectionType: {
+        system: 'http://terminology.hl7.org/CodeSystem/endpoint-connection-type',
+        code: 'dicom-wado-rs',
+      },
+      payloadType: [{ text: 'DICOM' }],
+      address: pathToFileURL(folder).href,
+    };
+    const ep = (await fhirFetch(server, 'Endpoint', { method: 'POST', body: endpoint })).body as Endpoint;
+    const body: ImagingStudy = {
+      resourceType: 'ImagingStudy',
+      status: 'available',
+      identifier: [{ system: 'urn:dicom:uid', value: `urn:oid:${studyUid}` }],
+      subject: { reference: `Patient/${patient.id}` },
+      endpoint: [{ reference: `Endpoint/${ep.id}` }],
+    };
+    return (await fhirFetch(server, 'ImagingStudy', { method: 'POST', body })).body as ImagingStudy;
+  }
+
+  it('writes preliminary AI Observations, a summary report, Provenance and a triage Task', async () => {
+    const s = await study(join(dir, 'study'), uid);
+    const task = await waitForTask(server, `ImagingStudy/${s.id}`);
+    assert.equal(task.status, 'completed', task.statusReason?.text);
+    const obs =
+      (
+        (await fhirFetch(server, `Observation?part-of=ImagingStudy/${s.id}&_count=200&_revinclude=Provenance:target`))
+          .body as Bundle
+      ).entry ?? [];
+    const findings = obs.filter((e) => e.search?.mode === 'match').map((e) => e.resource as Observation);
+    assert.ok(findings.length >= 10, `one Observation per model output, got ${findings.length}`);
+    for (const o of findings) {
+      assert.equal(o.status, 'preliminary');
+      assert.equal(o.valueQuantity?.unit, '1');
+      assert.ok(['POS', 'NEG'].includes(o.interpretation?.[0]?.coding?.[0]?.code ?? ''));
+      assert.deepEqual(o.derivedFrom, [{ reference: `ImagingStudy/${s.id}` }]);
+    }
+    assert.ok(obs.some((e) => e.search?.mode === 'include' && e.resource?.resourceType === 'Provenance'));
+    const reports = (
+      ((await fhirFetch(server, `DiagnosticReport?patient=${patient.id}`)).body as Bundle).entry ?? []
+    ).map((e) => e.resource as DiagnosticReport);
+    assert.equal(reports.length, 1);
+    assert.equal(reports[0]!.status, 'preliminary');
+    assert.match(reports[0]!.conclusion ?? '', /not reviewed/);
+    const positives = findings
+      .filter((o) => o.interpretation?.[0]?.coding?.[0]?.code === 'POS')
+      .map((o) => o.code.coding?.[0]?.code);
+    const triage = (
+      ((await fhirFetch(server, 'Task?code=triage&status=requested&_sort=-priority')).body as Bundle).entry ?? []
+    ).map((e) => e.resource as Task);
+    if (positives.includes('pneumothorax')) assert.equal(triage[0]?.priority, 'stat');
+  });
+
+  it('re-runs with $classify without duplicating findings', async () => {
+    const s = (((await fhirFetch(server, `ImagingStudy?patient=${patient.id}`)).body as Bundle).entry ?? [])[0]!
+      .resource as ImagingStudy;
+    const before = ((await fhirFetch(server, `Observation?part-of=ImagingStudy/${s.id}&_summary=count`)).body as Bundle)
+      .total;
+    const res = await fhirFetch(server, `ImagingStudy/${s.id}/$classify`, {
+      method: 'POST',
+      body: { resourceType: 'Parameters' },
+    });
+    assert.equal(res.status, 202);
+    await waitForTask(server, `ImagingStudy/${s.id}`, 2);
+    const afterCount = (
+      (await fhirFetch(server, `Observation?part-of=ImagingStudy/${s.id}&_summary=count`)).body as Bundle
+    ).total;
+    assert.equal(afterCount, before);
+  });
+
+  it('fails clearly, writing nothing, when the study has no usable CT series', async () => {
+    const empty = join(dir, 'empty');
+    rmSync(empty, { recursive: true, force: true });
+    await import('node:fs/promises').then((fs) => fs.mkdir(empty));
+    const s = await study(empty, '1.2.826.0.1.3680043.8.498.999');
+    const task = await waitForTask(server, `ImagingStudy/${s.id}`);
+    assert.equal(task.status, 'failed');
+    assert.ok((task.statusReason?.text ?? '').length > 10, task.statusReason?.text);
+    const obs = (await fhirFetch(server, `Observation?part-of=ImagingStudy/${s.id}&_summary=count`)).body as Bundle;
+    assert.equal(obs.total, 0);
+  });
+});
