@@ -23,7 +23,9 @@ import { openRegistry } from './imaging/model/open.js';
 import type { ModelRegistry } from './imaging/model/registry.js';
 import { type StoreModule, openDataSource } from './store/datasource.js';
 import { SqlRepository } from './store/sql-repository.js';
-import { getTerminology } from './terminology/load.js';
+import { getTerminology, type Terminology } from './terminology/load.js';
+import { OperationOutcomeError } from './fhir/outcomes.js';
+import { terminologyOperations } from './fhir/operations/terminology.js';
 
 export interface Core {
   dataSource: DataSource;
@@ -46,6 +48,19 @@ export interface CoreParts {
   handlers?: HandlerRegistry;
 }
 
+/** Stores the product's CodeSystems and ConceptMaps as FHIR resources (unchanged content writes no new version). */
+async function publishTerminology(repo: SqlRepository, terminology: Terminology, logger: Logger): Promise<void> {
+  for (const resource of [...terminology.codeSystems.values(), ...terminology.conceptMaps.values()]) {
+    try {
+      await repo.update(resource);
+    } catch (err) {
+      // Another process published the same version at the same moment.
+      if (!(err instanceof OperationOutcomeError && err.status === 409)) throw err;
+      logger.debug('terminology already published', { id: resource.id });
+    }
+  }
+}
+
 /** Opens the database and builds everything that does not listen on a port. */
 export async function openCore(config: Config, logger: Logger, parts: CoreParts = {}): Promise<Core> {
   loadDefinitions();
@@ -59,9 +74,10 @@ export async function openCore(config: Config, logger: Logger, parts: CoreParts 
     baseUrl: config.baseUrl,
     defaultCount: 20,
     maxCount: 1000,
-    operations: [validateOperation, ...(parts.operations ?? [])],
+    operations: [validateOperation, ...terminologyOperations(terminology), ...(parts.operations ?? [])],
     validate: true,
   };
+  await publishTerminology(repo, terminology, logger);
   const queue = new JobQueue(dataSource, { logger, onTransition: taskMirror(repo, logger) });
   ctx.operations.push(classifyOperation(queue));
   const models = await openRegistry(config.model, logger);
