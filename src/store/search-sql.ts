@@ -290,6 +290,10 @@ const SORT_COLUMN: Partial<Record<SearchParamType, [string, string]>> = {
   uri: ['value', 'value'],
 };
 
+// Tokens whose codes have a defined order sort by it, not alphabetically: request-priority
+// (http://hl7.org/fhir/R4/valueset-request-priority.html) so `_sort=-priority` puts stat first on a worklist.
+const ORDERED_TOKENS: Record<string, readonly string[]> = { priority: ['routine', 'urgent', 'asap', 'stat'] };
+
 function sortKey(rule: SortRule): Frag {
   const { code, type } = rule.param;
   if (code === '_id') return raw('r.id');
@@ -297,7 +301,9 @@ function sortKey(rule: SortRule): Frag {
   const cols = SORT_COLUMN[type];
   if (!cols) throw badRequest(`cannot sort by ${code} (type ${type})`, '_sort');
   const [fn, col] = rule.descending ? ['MAX', cols[1]] : ['MIN', cols[0]];
-  return sql`(SELECT ${raw(`${fn}(s.${col})`)} FROM ${raw(tableOf(type, code))} s WHERE s.resource_type = r.resource_type AND s.resource_id = r.id AND s.code = ${code})`;
+  const order = type === 'token' ? ORDERED_TOKENS[code] : undefined;
+  const value = order ? `CASE s.${col} ${order.map((c, i) => `WHEN '${c}' THEN ${i}`).join(' ')} END` : `s.${col}`;
+  return sql`(SELECT ${raw(`${fn}(${value})`)} FROM ${raw(tableOf(type, code))} s WHERE s.resource_type = r.resource_type AND s.resource_id = r.id AND s.code = ${code})`;
 }
 
 /** ORDER BY for `_sort`: each key by the per-resource min (ascending) or max (descending); id breaks ties. */
