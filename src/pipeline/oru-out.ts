@@ -79,44 +79,51 @@ async function studyOf(ctx: FhirContext, focus: string): Promise<{ study: Imagin
   throw new PermanentJobError(`payload.focus must be DiagnosticReport/<id> or ImagingStudy/<id>, got ${focus}`);
 }
 
+/** The ORU^R01 for a study's findings; throws PermanentJobError when FHIR lacks what the RIS needs. */
+async function oruMessage(ctx: FhirContext, focus: string): Promise<{ message: string; findings: number }> {
+  const { study, findings } = await studyOf(ctx, focus);
+  const uid = study.identifier?.find((i) => i.system === 'urn:dicom:uid')?.value?.replace(/^urn:oid:/, '');
+  if (!uid) throw new PermanentJobError(`ImagingStudy/${study.id} has no urn:dicom:uid identifier`);
+  const order = await readRef<ServiceRequest>(ctx, study.basedOn?.[0], 'ServiceRequest');
+  const accession = [...(study.identifier ?? []), ...(order?.identifier ?? [])].find(isAccession)?.value;
+  if (!accession)
+    throw new PermanentJobError(`ImagingStudy/${study.id} has no accession number (identifier type ACSN)`);
+  const patient = await readRef<Patient>(ctx, study.subject, 'Patient');
+  const pid = patient?.identifier?.[0];
+  if (!pid?.value) throw new PermanentJobError(`the study's patient has no identifier for PID-3`);
+  const outbound = findings
+    .filter((o) => o.status !== 'entered-in-error')
+    .map(outboundFinding)
+    .filter((f) => f !== undefined);
+  const name = patient?.name?.[0];
+  const message = buildOruR01({
+    patient: {
+      id: pid.value,
+      assigningAuthority: pid.system?.replace(/^urn:oid:/, ''),
+      family: name?.family,
+      given: name?.given?.[0],
+    },
+    accession,
+    studyInstanceUid: uid,
+    findings: outbound,
+  });
+  return { message, findings: outbound.length };
+}
+
 /** The job handler: build the ORU^R01 from FHIR and deliver it, retrying by the ACK's disposition. */
 export function oruOutHandler(deps: OruOutDeps): JobHandler<FocusPayload> {
   return async (job): Promise<JobResult> => {
-    const { study, findings } = await studyOf(deps.ctx, job.payload.focus);
-    const uid = study.identifier?.find((i) => i.system === 'urn:dicom:uid')?.value?.replace(/^urn:oid:/, '');
-    if (!uid) throw new PermanentJobError(`ImagingStudy/${study.id} has no urn:dicom:uid identifier`);
-    const order = await readRef<ServiceRequest>(deps.ctx, study.basedOn?.[0], 'ServiceRequest');
-    const accession = [...(study.identifier ?? []), ...(order?.identifier ?? [])].find(isAccession)?.value;
-    if (!accession)
-      throw new PermanentJobError(`ImagingStudy/${study.id} has no accession number (identifier type ACSN)`);
-    const patient = await readRef<Patient>(deps.ctx, study.subject, 'Patient');
-    const pid = patient?.identifier?.[0];
-    if (!pid?.value) throw new PermanentJobError(`the study's patient has no identifier for PID-3`);
-    const outbound = findings
-      .filter((o) => o.status !== 'entered-in-error')
-      .map(outboundFinding)
-      .filter((f) => f !== undefined);
-    const message = buildOruR01({
-      patient: {
-        id: pid.value,
-        assigningAuthority: pid.system?.replace(/^urn:oid:/, ''),
-        family: patient?.name?.[0]?.family,
-        given: patient?.name?.[0]?.given?.[0],
-      },
-      accession,
-      studyInstanceUid: uid,
-      findings: outbound,
-    });
+    const { message, findings } = await oruMessage(deps.ctx, job.payload.focus);
     const sender = new MllpSender({ ...deps.outbound, ackTimeoutMs: deps.ackTimeoutMs, logger: deps.logger });
     try {
       const result = await sender.send(message);
       const disposition = outboundDisposition(result);
-      if (disposition === 'dead-letter')
-        throw new PermanentJobError(`RIS answered ${result.outcome}: ${result.text ?? ''}`.trim());
-      if (disposition === 'retry') throw new Error(`RIS answered ${result.outcome}: ${result.text ?? ''}`.trim());
+      const answer = `RIS answered ${result.outcome}: ${result.text ?? ''}`.trim();
+      if (disposition === 'dead-letter') throw new PermanentJobError(answer);
+      if (disposition === 'retry') throw new Error(answer);
       return {
-        summary: `ORU^R01 ${result.controlId} with ${outbound.length} findings acknowledged AA`,
-        data: { controlId: result.controlId, findings: outbound.length },
+        summary: `ORU^R01 ${result.controlId} with ${findings} findings acknowledged AA`,
+        data: { controlId: result.controlId, findings },
       };
     } finally {
       await sender.close();
