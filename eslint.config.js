@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'data/', 'node_modules/', 'bench/results/', 'coverage/', 'training/**/*.py'] },
+  { ignores: ['dist/', 'data/', 'node_modules/', 'bench/results/', 'coverage/', '.tmp/', 'training/**/*.py'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
