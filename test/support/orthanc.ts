@@ -101,7 +101,13 @@ export async function startOrthanc(): Promise<OrthancServer> {
   const proc = spawn(ORTHANC_BIN, [configFile], { stdio: ['ignore', logFd, logFd] });
   closeSync(logFd);
   const url = `http://127.0.0.1:${httpPort}`;
+  // If the test process exits without stop() (an uncaught error, process.exit), Orthanc must not outlive it.
+  const killOnExit = (): void => {
+    proc.kill('SIGKILL');
+  };
+  process.once('exit', killOnExit);
   const stop = async (): Promise<void> => {
+    process.removeListener('exit', killOnExit);
     if (proc.exitCode === null && proc.signalCode === null) {
       const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
       proc.kill('SIGTERM');
