@@ -1,7 +1,6 @@
 // PostgreSQL outage: the repository connects through a TCP proxy started here; cutting the proxy makes every call
 // fail with 503 `unavailable`, and restoring it lets the same DataSource (its pg pool) recover by itself.
 import assert from 'node:assert/strict';
-import { createServer, connect, type Server, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { Patient } from 'fhir/r4.js';
 import type { DataSource } from 'typeorm';
@@ -9,43 +8,8 @@ import { indexResource } from '../../../src/fhir/search/indexer.js';
 import { openDataSource } from '../../../src/store/datasource.js';
 import { SqlRepository } from '../../../src/store/sql-repository.js';
 import { postgresDatabase, type TestDatabase } from '../../support/databases.js';
+import { TcpProxy as Proxy } from '../../support/tcp-proxy.js';
 import { rejectsWith } from './helpers.js';
-
-/** A TCP proxy to PostgreSQL that can be cut (listener closed, live connections destroyed) and restored. */
-class Proxy {
-  private server?: Server;
-  private readonly sockets = new Set<Socket>();
-  port = 0;
-
-  constructor(
-    private readonly targetHost: string,
-    private readonly targetPort: number,
-  ) {}
-
-  async start(): Promise<void> {
-    const server = createServer((client) => {
-      const upstream = connect(this.targetPort, this.targetHost);
-      for (const s of [client, upstream]) {
-        this.sockets.add(s);
-        s.on('close', () => this.sockets.delete(s));
-        s.on('error', () => undefined);
-      }
-      client.pipe(upstream).pipe(client);
-      client.on('close', () => upstream.destroy());
-      upstream.on('close', () => client.destroy());
-    });
-    await new Promise<void>((resolve) => server.listen(this.port, '127.0.0.1', resolve));
-    this.port = (server.address() as { port: number }).port;
-    this.server = server;
-  }
-
-  async cut(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    for (const s of this.sockets) s.destroy();
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
-  }
-}
 
 describe('PostgreSQL outage through a proxy', () => {
   let db: TestDatabase;
