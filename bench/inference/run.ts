@@ -130,16 +130,17 @@ async function parent(): Promise<void> {
     results.push(JSON.parse(line.slice(7)) as ChildResult);
   }
   rmSync(work, { recursive: true, force: true });
-  const s = (ms: number) => (ms / 1000).toFixed(2);
+  const ms = (v: number) => (v >= 100 ? Math.round(v) : Number(v.toFixed(1)));
   const rows: Row[] = results.map((r) => ({
     model: `${r.model} ${r.version}`,
     provider: r.provider,
-    'read+parse s': s(r.stages.readParse),
-    'decode+assemble s': s(r.stages.decodeAssemble),
-    'resample+prep s': s(r.stages.preprocess),
-    'infer s': s(r.stages.infer),
-    'write s': s(r.stages.write),
-    'total s': s(r.totalMs),
+    'read+parse ms': ms(r.stages.readParse),
+    'decode+assemble ms': ms(r.stages.decodeAssemble),
+    'resample+prep ms': ms(r.stages.preprocess),
+    'infer ms': ms(r.stages.infer),
+    'write ms': ms(r.stages.write),
+    'total ms': ms(r.totalMs),
+    'first infer ms': ms(r.firstInferMs),
     'peak RSS MiB': r.peakRssMiB,
     'studies/h/worker': Math.round(3_600_000 / r.totalMs),
   }));
