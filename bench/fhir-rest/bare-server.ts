@@ -1,8 +1,10 @@
 // Baseline for the FHIR REST benchmark: a bare node:http server that answers every request with one fixed JSON body.
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 
 const port = Number(process.argv[2] ?? 0);
-const body = Buffer.from(process.argv[3] ?? '{}');
+// The body comes from a file: a CapabilityStatement is too large for a command-line argument.
+const body = process.argv[3] ? readFileSync(process.argv[3]) : Buffer.from('{}');
 const server = createServer((req, res) => {
   req.resume();
   req.on('end', () => {

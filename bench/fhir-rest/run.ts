@@ -4,6 +4,9 @@
 // Usage: node --import tsx bench/fhir-rest/run.ts [--duration 10] [--observations 100000] [--db sqlite,postgres]
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import autocannon from 'autocannon';
 import type { Observation } from 'fhir/r4.js';
 import { postgresDatabase, sqliteDatabase, type TestDatabase } from '../../test/support/databases.js';
