@@ -108,7 +108,9 @@ def ctnet_full(n_outputs: int = FULL_OUTPUTS) -> ChunkedCTNet:
     return ChunkedCTNet(body, reducer, head, chunks)
 
 
-def ctnet_small(shape: tuple[int, int, int], n_outputs: int, width: int = 16, dropout: float = 0.5) -> ChunkedCTNet:
+def ctnet_small(
+    shape: tuple[int, int, int], n_outputs: int, width: int = 16, dropout: float = 0.5, pool: bool = False
+) -> ChunkedCTNet:
     """A CT-Net-style network scaled for CPU training on small volumes (z divisible by 3, y and x by 16)."""
     z, y, x = shape
     if z % CHUNK or y % 16 or x % 16:
@@ -130,6 +132,10 @@ def ctnet_small(shape: tuple[int, int, int], n_outputs: int, width: int = 16, dr
         nn.Conv3d(red, 8, (3, 3, 3), stride=(2, 1, 1), padding=(0, 1, 1)),
         nn.ReLU(inplace=True),
     )
+    if pool:
+        # Optional spatial max over the in-plane map: a finding counts wherever it sits, which a small data set
+        # cannot teach a position-specific FC layer. Not in the published CT-Net.
+        reducer.append(nn.AdaptiveMaxPool3d((None, 1, 1)))
     with torch.no_grad():
         probe = reducer(torch.zeros(1, chunks, c, h, w))
     features = int(probe.numel())

@@ -100,6 +100,7 @@ def main() -> None:
     ap.add_argument("--optimizer", choices=["adam", "sgd"], default="adam")
     ap.add_argument("--width", type=int, default=16)
     ap.add_argument("--dropout", type=float, default=0.5, help="head dropout (published CT-Net: 0.5)")
+    ap.add_argument("--pool", action="store_true", help="spatial max pooling before the head (not in CT-Net)")
     ap.add_argument("--jitter", type=int, default=3)
     ap.add_argument("--rotate", type=float, default=0.25, help="probability of a 90-degree axial rotation")
     ap.add_argument("--threads", type=int, default=2)
@@ -118,7 +119,7 @@ def main() -> None:
     if mt["labels"] != labels or mv["labels"] != labels:
         sys.exit("data set labels differ from the recipe; rebuild the data set")
     shape = tuple(recipe["preprocessing"]["shape"])
-    model = ctnet.ctnet_small(shape, len(labels), args.width, args.dropout)
+    model = ctnet.ctnet_small(shape, len(labels), args.width, args.dropout, args.pool)
     if args.optimizer == "adam":
         opt: torch.optim.Optimizer = torch.optim.Adam(model.parameters(), lr=args.lr, weight_decay=1e-5)
     else:
@@ -173,7 +174,7 @@ def main() -> None:
         "name": recipe["name"],
         "version": args.version,
         "description": "Demonstration CT-Net-style classifier for the phantom findings, trained on synthetic phantoms only. NOT FOR CLINICAL USE.",
-        "architecture": f"training/ctnet.py ctnet_small({list(shape)}, {len(labels)}, width={args.width}, dropout={args.dropout}): {len(labels)} outputs, {ctnet.count_parameters(model)} parameters",
+        "architecture": f"training/ctnet.py ctnet_small({list(shape)}, {len(labels)}, width={args.width}, dropout={args.dropout}, pool={args.pool}): {len(labels)} outputs, {ctnet.count_parameters(model)} parameters",
         "synthetic": True,
         "weights": "trained",
         "file": "model.onnx",
