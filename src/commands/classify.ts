@@ -2,7 +2,6 @@
 // (issue 7 "Command line"): choose the series, build the HU volume, preprocess as the model's manifest says, infer,
 // write { model, version, findings }. An unusable series or model is one clear line on stderr and exit code 1.
 import { rename, writeFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import { createLogger } from '../log.js';
 import type { Level } from '../log.js';
 import { OperationOutcomeError } from '../fhir/outcomes.js';
@@ -10,10 +9,7 @@ import { DEFAULT_MODEL_DIR, openModel } from '../imaging/model/open.js';
 import { seriesInput, tensorDims } from '../imaging/model/series-input.js';
 import { PreprocessingError } from '../imaging/volume/preprocessing.js';
 import { VolumeError } from '../imaging/volume/types.js';
-
-class UsageError extends Error {
-  override name = 'UsageError';
-}
+import { parseFlags, UsageError } from './usage.js';
 
 const HELP = 'usage: ct-fhir classify --dicom <dir> --out findings.json [--model <dir>]\n';
 
@@ -28,21 +24,16 @@ export function isExpectedFailure(err: unknown): err is Error {
 
 /** Entry point of `ct-fhir classify`. */
 export async function classify(argv: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      options: {
-        dicom: { type: 'string' },
-        out: { type: 'string' },
-        model: { type: 'string' },
-        help: { type: 'boolean', default: false },
-      },
-    }));
-  } catch (err) {
-    throw new UsageError(`${(err as Error).message}\n${HELP}`);
-  }
+  const { values } = parseFlags(
+    argv,
+    {
+      dicom: { type: 'string' },
+      out: { type: 'string' },
+      model: { type: 'string' },
+      help: { type: 'boolean', default: false },
+    },
+    HELP,
+  );
   if (values.help) {
     process.stdout.write(HELP);
     return 0;

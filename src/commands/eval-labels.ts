@@ -1,13 +1,9 @@
 // `ct-fhir eval-labels --pred labels.csv --gold gold.csv [--json]`: per-label precision, recall, F1 and support of
 // predicted 0/1 labels against gold labels, matched by the id column, with macro and micro F1.
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { CsvError, parseCsv } from '../reports/csv.js';
 import { evaluate, formatEvaluation } from '../reports/metrics.js';
-
-class UsageError extends Error {
-  override name = 'UsageError';
-}
+import { parseFlags, UsageError } from './usage.js';
 
 interface Table {
   header: string[];
@@ -42,21 +38,12 @@ function binary(value: string | undefined, where: string): number {
 
 /** Runs `ct-fhir eval-labels`; returns the exit code. */
 export async function evalLabels(argv: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      options: {
-        pred: { type: 'string' },
-        gold: { type: 'string' },
-        json: { type: 'boolean' },
-        'id-column': { type: 'string' },
-      },
-    }));
-  } catch (err) {
-    throw new UsageError(err instanceof Error ? err.message : String(err));
-  }
+  const { values } = parseFlags(argv, {
+    pred: { type: 'string' },
+    gold: { type: 'string' },
+    json: { type: 'boolean' },
+    'id-column': { type: 'string' },
+  });
   if (!values.pred || !values.gold) throw new UsageError('--pred <labels.csv> and --gold <gold.csv> are required');
   const pred = readTable(values.pred, 'pred');
   const gold = readTable(values.gold, 'gold');

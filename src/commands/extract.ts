@@ -3,16 +3,12 @@
 // is written under a temporary name and renamed at the end, so a failed run leaves nothing half-written.
 import { createReadStream, createWriteStream, renameSync, rmSync, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
-import { parseArgs } from 'node:util';
 import { CsvError, CsvParser, csvRow } from '../reports/csv.js';
 import { extractFindings, type Finding } from '../reports/extract.js';
 import { toMappedLabels, toVector, type HedgePolicy } from '../reports/labels.js';
 import { getTerminology, type Terminology } from '../terminology/load.js';
 import { TerminologyError } from '../terminology/validate.js';
-
-class UsageError extends Error {
-  override name = 'UsageError';
-}
+import { parseFlags, UsageError } from './usage.js';
 
 const LABEL_SETS = ['ct-rate-18', 'rad-chestct-83', 'matrix'] as const;
 const FORMATS = ['csv', 'jsonl'] as const;
@@ -38,25 +34,16 @@ function choice<T extends string>(flag: string, value: string | undefined, allow
 }
 
 function options(argv: string[]): Options {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      options: {
-        in: { type: 'string' },
-        out: { type: 'string' },
-        'text-column': { type: 'string' },
-        'id-column': { type: 'string' },
-        labels: { type: 'string' },
-        format: { type: 'string' },
-        'hedge-policy': { type: 'string' },
-        quiet: { type: 'boolean' },
-      },
-    }));
-  } catch (err) {
-    throw new UsageError(err instanceof Error ? err.message : String(err));
-  }
+  const { values } = parseFlags(argv, {
+    in: { type: 'string' },
+    out: { type: 'string' },
+    'text-column': { type: 'string' },
+    'id-column': { type: 'string' },
+    labels: { type: 'string' },
+    format: { type: 'string' },
+    'hedge-policy': { type: 'string' },
+    quiet: { type: 'boolean' },
+  });
   if (!values.in) throw new UsageError('--in <reports.csv> is required');
   const labels = choice('labels', values.labels, LABEL_SETS, 'ct-rate-18');
   return {

@@ -1,7 +1,6 @@
 // `ct-fhir inspect --dicom <dir> [--json]`: loads a folder the way the worker does (series choice, assembly, checks)
 // and prints what a user needs to trust the volume: the series chosen and why, size, spacing, orientation, HU range,
 // transfer syntaxes and every problem found. An unusable series is one line on stderr and exit code 1.
-import { parseArgs } from 'node:util';
 import { DicomParseError, PixelDataError, transferSyntax } from '../imaging/dicom/index.js';
 import {
   huRange,
@@ -11,10 +10,7 @@ import {
   type FolderLoad,
   type SeriesCriteria,
 } from '../imaging/volume/index.js';
-
-class UsageError extends Error {
-  override name = 'UsageError';
-}
+import { parseFlags, UsageError } from './usage.js';
 
 interface Options {
   dir: string;
@@ -31,24 +27,15 @@ function positiveInt(flag: string, raw: string | undefined): number | undefined 
 }
 
 function options(argv: string[]): Options {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      options: {
-        dicom: { type: 'string' },
-        json: { type: 'boolean' },
-        series: { type: 'string' },
-        'min-slices': { type: 'string' },
-        'max-voxels': { type: 'string' },
-        'allow-derived': { type: 'boolean' },
-        modality: { type: 'string' },
-      },
-    }));
-  } catch (err) {
-    throw new UsageError(err instanceof Error ? err.message : String(err));
-  }
+  const { values } = parseFlags(argv, {
+    dicom: { type: 'string' },
+    json: { type: 'boolean' },
+    series: { type: 'string' },
+    'min-slices': { type: 'string' },
+    'max-voxels': { type: 'string' },
+    'allow-derived': { type: 'boolean' },
+    modality: { type: 'string' },
+  });
   if (!values.dicom) {
     throw new UsageError(
       '--dicom <dir> is required (options: --json, --series <uid>, --min-slices N, --max-voxels N, --allow-derived, --modality CT)',

@@ -1,7 +1,6 @@
 // `ct-fhir phantom`: writes a synthetic chest CT series (one DICOM file per slice), report.txt and labels.json.
 // Usage errors are UsageError (the CLI prints them and exits 1). Progress goes to stderr.
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import type { FindingSpec, Phantom, PhantomGeometry } from '../imaging/phantom/index.js';
 import {
   PhantomSpecError,
@@ -13,10 +12,7 @@ import {
   randomFindings,
   writePhantom,
 } from '../imaging/phantom/index.js';
-
-class UsageError extends Error {
-  override name = 'UsageError';
-}
+import { parseFlags, UsageError } from './usage.js';
 
 const HELP = `usage: ct-fhir phantom --out <dir> [--seed N] [--size 512x512x300] [--spacing 0.7x0.7x1.25]
                         [--findings nodule@right_upper:12mm,pleural_effusion@left_lung:large,...]
@@ -64,27 +60,22 @@ function randomPhantom(seed: number, geometry: PhantomGeometry): { phantom: Phan
 
 /** Entry point of `ct-fhir phantom`. */
 export async function phantom(argv: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      options: {
-        out: { type: 'string' },
-        seed: { type: 'string', default: '1' },
-        size: { type: 'string', default: '512x512x300' },
-        spacing: { type: 'string', default: '0.7x0.7x1.25' },
-        findings: { type: 'string' },
-        'random-findings': { type: 'boolean', default: false },
-        count: { type: 'string', default: '1' },
-        'uid-salt': { type: 'string', default: '' },
-        'no-report': { type: 'boolean', default: false },
-        help: { type: 'boolean', default: false },
-      },
-    }));
-  } catch (err) {
-    throw new UsageError(`${err instanceof Error ? err.message : String(err)}\n${HELP}`);
-  }
+  const { values } = parseFlags(
+    argv,
+    {
+      out: { type: 'string' },
+      seed: { type: 'string', default: '1' },
+      size: { type: 'string', default: '512x512x300' },
+      spacing: { type: 'string', default: '0.7x0.7x1.25' },
+      findings: { type: 'string' },
+      'random-findings': { type: 'boolean', default: false },
+      count: { type: 'string', default: '1' },
+      'uid-salt': { type: 'string', default: '' },
+      'no-report': { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+    HELP,
+  );
   if (values.help) {
     process.stdout.write(HELP);
     return 0;
