@@ -4,7 +4,6 @@
 // (metrics.json, metrics.md, predictions.csv, roc-<label>.png). --update-manifest stores the metrics in model.json.
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { createLogger } from '../log.js';
 import type { Level } from '../log.js';
 import { formatTable, labelKey, meanAuroc, readTruth } from '../imaging/model/eval-report.js';
@@ -16,33 +15,25 @@ import { plotRoc } from '../imaging/model/roc-plot.js';
 import { seriesInput, tensorDims } from '../imaging/model/series-input.js';
 import { parseCsv, csvRow } from '../reports/csv.js';
 import { isExpectedFailure } from './classify.js';
-
-class UsageError extends Error {
-  override name = 'UsageError';
-}
+import { parseFlags, UsageError } from './usage.js';
 
 const HELP =
   'usage: ct-fhir eval-model --dicom-root <dir> --labels labels.csv --out <dir> [--model <dir>] [--resamples 1000] [--update-manifest] [--quiet]\n';
 
 function options(argv: string[]) {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      options: {
-        'dicom-root': { type: 'string' },
-        labels: { type: 'string' },
-        out: { type: 'string' },
-        model: { type: 'string' },
-        resamples: { type: 'string', default: '1000' },
-        'update-manifest': { type: 'boolean', default: false },
-        quiet: { type: 'boolean', default: false },
-      },
-    }));
-  } catch (err) {
-    throw new UsageError(`${(err as Error).message}\n${HELP}`);
-  }
+  const { values } = parseFlags(
+    argv,
+    {
+      'dicom-root': { type: 'string' },
+      labels: { type: 'string' },
+      out: { type: 'string' },
+      model: { type: 'string' },
+      resamples: { type: 'string', default: '1000' },
+      'update-manifest': { type: 'boolean', default: false },
+      quiet: { type: 'boolean', default: false },
+    },
+    HELP,
+  );
   if (!values['dicom-root'] || !values.labels || !values.out) {
     throw new UsageError(`--dicom-root, --labels and --out are required\n${HELP}`);
   }
