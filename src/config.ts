@@ -25,7 +25,7 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-type Source = Record<string, string | undefined>;
+export type Source = Record<string, string | undefined>;
 
 /** Parses `--name value` and `--name=value` flags into the env-style keys they override (NAME). */
 export function flagsToEnv(argv: string[]): { env: Source; rest: string[] } {
@@ -46,7 +46,8 @@ export function flagsToEnv(argv: string[]): { env: Source; rest: string[] } {
   return { env, rest };
 }
 
-function int(src: Source, key: string, dflt: number, min: number, max: number): number {
+/** An integer setting in [min, max], `dflt` when unset; anything else is a ConfigError naming the variable. */
+export function intSetting(src: Source, key: string, dflt: number, min: number, max: number): number {
   const raw = src[key];
   if (raw === undefined || raw === '') return dflt;
   const n = Number(raw);
@@ -65,7 +66,7 @@ function hostPort(key: string, raw: string | undefined): { host: string; port: n
 
 /** Builds the configuration from env (and flags already merged into it). */
 export function loadConfig(src: Source = process.env): Config {
-  const port = int(src, 'PORT', 8080, 0, 65535);
+  const port = intSetting(src, 'PORT', 8080, 0, 65535);
   const host = src.HOST || '127.0.0.1';
   const databaseUrl = src.DATABASE_URL || 'sqlite:data/ct-fhir.sqlite';
   if (!/^(sqlite:|postgres(ql)?:\/\/)/.test(databaseUrl)) {
@@ -88,15 +89,15 @@ export function loadConfig(src: Source = process.env): Config {
     host,
     baseUrl: (src.BASE_URL || `http://${host}:${port}/fhir`).replace(/\/$/, ''),
     databaseUrl,
-    mllpPort: int(src, 'MLLP_PORT', 2575, 0, 65535),
-    workers: int(src, 'WORKERS', 1, 0, 64),
+    mllpPort: intSetting(src, 'MLLP_PORT', 2575, 0, 65535),
+    workers: intSetting(src, 'WORKERS', 1, 0, 64),
     model: src.MODEL || 'models/ctnet-phantom',
     inferenceProviders: providers as Config['inferenceProviders'],
     dicomwebUrl,
     hl7Outbound: hostPort('HL7_OUTBOUND', src.HL7_OUTBOUND),
     auth: src.AUTH || 'none',
     logLevel,
-    maxBodyBytes: int(src, 'MAX_BODY_BYTES', 16 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    maxBodyBytes: intSetting(src, 'MAX_BODY_BYTES', 16 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     organization: src.ORGANIZATION || 'ct-fhir',
   };
 }

@@ -1,0 +1,51 @@
+// Configuration from environment and flags: defaults, flags over env, clear errors naming the variable.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { ConfigError, flagsToEnv, loadConfig } from '../../../src/config.js';
+
+describe('configuration', () => {
+  it('has the documented defaults', () => {
+    const c = loadConfig({});
+    assert.equal(c.port, 8080);
+    assert.equal(c.host, '127.0.0.1');
+    assert.equal(c.baseUrl, 'http://127.0.0.1:8080/fhir');
+    assert.equal(c.databaseUrl, 'sqlite:data/ct-fhir.sqlite');
+    assert.equal(c.mllpPort, 2575);
+    assert.deepEqual(c.inferenceProviders, ['cpu']);
+    assert.equal(c.hl7Outbound, undefined);
+  });
+
+  it('lets --flags override environment variables', () => {
+    const { env, rest } = flagsToEnv([
+      '--port',
+      '9090',
+      '--database-url=postgres://u@127.0.0.1:5432/x',
+      '--mllp-port',
+      '0',
+      'extra',
+    ]);
+    const c = loadConfig({ PORT: '1', ...env });
+    assert.equal(c.port, 9090);
+    assert.equal(c.databaseUrl, 'postgres://u@127.0.0.1:5432/x');
+    assert.equal(c.mllpPort, 0);
+    assert.deepEqual(rest, ['extra']);
+  });
+
+  const bad: [Record<string, string>, RegExp][] = [
+    [{ PORT: 'eighty' }, /PORT must be an integer/],
+    [{ PORT: '70000' }, /PORT must be an integer between 0 and 65535/],
+    [{ DATABASE_URL: 'mysql://x' }, /DATABASE_URL must start with sqlite: or postgres:\/\//],
+    [{ INFERENCE_PROVIDERS: 'tpu' }, /INFERENCE_PROVIDERS accepts cpu and cuda/],
+    [{ HL7_OUTBOUND: 'ris' }, /HL7_OUTBOUND must be host:port/],
+    [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL must be/],
+    [{ DICOMWEB_URL: 'pacs.local' }, /DICOMWEB_URL must be an http\(s\):\/\/ or file:\/\/ URL/],
+  ];
+  for (const [env, message] of bad) {
+    it(`refuses ${JSON.stringify(env)} with a ConfigError naming the variable`, () => {
+      assert.throws(
+        () => loadConfig(env),
+        (e: unknown) => e instanceof ConfigError && message.test(e.message),
+      );
+    });
+  }
+});
