@@ -10,16 +10,28 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'serve FHIR (HTTP), MLLP and in-process workers',
     load: async () => (await import('./commands/serve.js')).serve,
   },
-  worker: { summary: 'run background jobs from the shared queue (scale mode)', load: async () => (await import('./commands/worker.js')).worker },
+  worker: {
+    summary: 'run background jobs from the shared queue (scale mode)',
+    load: async () => (await import('./commands/worker.js')).worker,
+  },
   extract: { summary: 'report CSV -> labels', load: async () => (await import('./commands/extract.js')).extract },
   'eval-labels': { summary: 'label P/R/F1', load: async () => (await import('./commands/eval-labels.js')).evalLabels },
   phantom: {
     summary: 'write a synthetic chest CT series, report.txt and labels.json',
     load: async () => (await import('./commands/phantom.js')).phantom,
   },
-  inspect: { summary: 'load a DICOM folder as the worker does; print series choice, geometry, HU range, problems', load: async () => (await import('./commands/inspect.js')).inspect },
-  classify: { summary: 'classify a local DICOM series -> findings.json', load: async () => (await import('./commands/classify.js')).classify },
-  'eval-model': { summary: 'per-label AUROC (95% CI), AP, sens/spec, ROC PNGs', load: async () => (await import('./commands/eval-model.js')).evalModel },
+  inspect: {
+    summary: 'load a DICOM folder as the worker does; print series choice, geometry, HU range, problems',
+    load: async () => (await import('./commands/inspect.js')).inspect,
+  },
+  classify: {
+    summary: 'classify a local DICOM series -> findings.json',
+    load: async () => (await import('./commands/classify.js')).classify,
+  },
+  'eval-model': {
+    summary: 'per-label AUROC (95% CI), AP, sens/spec, ROC PNGs',
+    load: async () => (await import('./commands/eval-model.js')).evalModel,
+  },
 };
 
 function usage(): string {
@@ -40,7 +52,9 @@ export async function main(argv: string[]): Promise<number> {
     return 1;
   }
   try {
-    return await (await command.load())(rest);
+    return await (
+      await command.load()
+    )(rest);
   } catch (err) {
     if (err instanceof ConfigError || (err instanceof Error && err.name === 'UsageError')) {
       process.stderr.write(`ct-fhir ${name}: ${err.message}\n`);
