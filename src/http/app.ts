@@ -5,7 +5,7 @@ import express from 'express';
 import type { NextFunction, Request, Response } from 'express';
 import type { FhirContext } from '../fhir/context.js';
 import type { OperationOutcomeError } from '../fhir/outcomes.js';
-import { toOutcomeError, tooLarge } from '../fhir/outcomes.js';
+import { badRequest, toOutcomeError, tooLarge } from '../fhir/outcomes.js';
 import type { FhirMethod, FhirRequest, FhirResponse } from '../fhir/request.js';
 import { dispatch } from '../fhir/router.js';
 import type { Logger } from '../log.js';
@@ -32,6 +32,15 @@ function send(res: Response, status: number, body: unknown, type: string, pretty
   res.send(JSON.stringify(body, null, pretty ? 2 : undefined));
 }
 
+/** The path with %-escapes decoded; a malformed escape is the client's error (400), not a server failure. */
+function decodePath(path: string): string {
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    throw badRequest(`Malformed percent-encoding in the URL path: ${path.slice(0, 200)}`);
+  }
+}
+
 function fhirRequest(req: Request, query: URLSearchParams, body: unknown): FhirRequest {
   const header = (name: string): string | undefined => {
     const v = req.headers[name];
@@ -39,7 +48,7 @@ function fhirRequest(req: Request, query: URLSearchParams, body: unknown): FhirR
   };
   return {
     method: req.method.toUpperCase() as FhirMethod,
-    path: decodeURIComponent(req.path.replace(/^\/+|\/+$/g, '')),
+    path: decodePath(req.path.replace(/^\/+|\/+$/g, '')),
     query,
     body,
     ifMatch: header('if-match'),

@@ -100,6 +100,12 @@ for (const { kind, make } of databaseKinds) {
         match: /shoe-size/,
       },
       { name: 'method not allowed', path: 'metadata', method: 'DELETE', status: 405 },
+      {
+        name: 'a malformed percent-escape in the path',
+        path: 'Patient/%E0%A4%A',
+        status: 400,
+        match: /percent-encoding/,
+      },
     ];
     for (const c of cases) {
       it(`answers ${c.status} with an OperationOutcome for ${c.name}`, async () => {
