@@ -2,12 +2,8 @@
 // preprocess and infer (the model manifest drives both) -> AI Observations, summary DiagnosticReport, Provenance,
 // triage Task and report/AI discrepancies, written in one FHIR transaction. Data problems fail the job at once with
 // the reason; PACS outages and timeouts are retried.
-import type { Bundle, Endpoint, ImagingStudy, Observation } from 'fhir/r4.js';
+import type { Endpoint, ImagingStudy } from 'fhir/r4.js';
 import type { FhirContext } from '../fhir/context.js';
-import { transaction } from '../fhir/interactions/bundle.js';
-import { OperationOutcomeError } from '../fhir/outcomes.js';
-import { dispatch } from '../fhir/router.js';
-import { parseSearchRequest } from '../fhir/search/parse.js';
 import { aiFindingsBundle } from '../findings/ai-findings.js';
 import { findingCodes } from '../findings/codes.js';
 import { discrepancyEntries, findDiscrepancies, reportCompared } from '../findings/discrepancy.js';
@@ -27,6 +23,7 @@ import { PermanentJobError } from '../jobs/types.js';
 import type { Terminology } from '../terminology/load.js';
 import { CT_ABNORMALITY } from '../terminology/systems.js';
 import { IMAGING_CLASSIFY, type FocusPayload } from './job-types.js';
+import { focusId, searchObservations, writeFindings } from './fhir-io.js';
 
 export { IMAGING_CLASSIFY };
 
@@ -50,24 +47,12 @@ function classifyError(err: unknown): unknown {
   return err;
 }
 
-async function reportFindingsOfStudy(ctx: FhirContext, studyId: string): Promise<Observation[]> {
-  const req = parseSearchRequest(
-    'Observation',
-    new URLSearchParams({ 'part-of': `ImagingStudy/${studyId}`, method: 'report-label-extraction' }),
-    { strict: false, defaultCount: 1000, maxCount: 1000 },
-  );
-  return (await ctx.repo.search<Observation>(req)).resources;
-}
-
 /** The job handler (one model run per job; the per-type limit keeps one inference per device). */
 export function classifyHandler(deps: ClassifyDeps): JobHandler<FocusPayload> {
   const codes = findingCodes(deps.terminology);
   const critical: CriticalFindings = new Map([...deps.terminology.criticalFindings].map(([k, v]) => [k, v.priority]));
   return async (job): Promise<JobResult> => {
-    const m = /^ImagingStudy\/([A-Za-z0-9\-.]{1,64})$/.exec(job.payload?.focus ?? '');
-    if (!m)
-      throw new PermanentJobError(`payload.focus must be ImagingStudy/<id>, got ${JSON.stringify(job.payload?.focus)}`);
-    const study = await deps.ctx.repo.read<ImagingStudy>('ImagingStudy', m[1]!);
+    const study = await deps.ctx.repo.read<ImagingStudy>('ImagingStudy', focusId(job, 'ImagingStudy'));
     const started = performance.now();
     let findings: AiFindingInput[];
     let algorithm: { name: string; displayName: string; version: string; type: string; notes: string[] };
@@ -113,7 +98,10 @@ export function classifyHandler(deps: ClassifyDeps): JobHandler<FocusPayload> {
     const positives = findings.filter((f) => f.positive);
     const triage = triageEntry(study, positives, critical, codes, codes.display, now);
     if (triage) bundle.entry!.push(triage);
-    const reported = reportCompared(await reportFindingsOfStudy(deps.ctx, study.id!), CT_ABNORMALITY);
+    const reported = reportCompared(
+      await searchObservations(deps.ctx, { 'part-of': `ImagingStudy/${study.id}`, method: 'report-label-extraction' }),
+      CT_ABNORMALITY,
+    );
     if (reported.length > 0) {
       const ai = findings.map((f) => ({
         abnormality: f.abnormality,
@@ -124,15 +112,7 @@ export function classifyHandler(deps: ClassifyDeps): JobHandler<FocusPayload> {
         ...discrepancyEntries(study.id!, study.subject, findDiscrepancies(ai, reported), codes, codes.display, now),
       );
     }
-    let response: Bundle;
-    try {
-      response = await transaction(deps.ctx, bundle, dispatch);
-    } catch (err) {
-      if (err instanceof OperationOutcomeError && err.status < 500) {
-        throw new PermanentJobError(`AI findings rejected: ${err.outcome.issue.map((i) => i.diagnostics).join('; ')}`);
-      }
-      throw err;
-    }
+    const response = await writeFindings(deps.ctx, bundle, 'AI findings');
     await deps.onFindings?.(`ImagingStudy/${study.id}`);
     const output = (response.entry ?? [])
       .map((e) => e.resource)

@@ -11,7 +11,6 @@ import type {
   ServiceRequest,
 } from 'fhir/r4.js';
 import type { FhirContext } from '../fhir/context.js';
-import { parseSearchRequest } from '../fhir/search/parse.js';
 import { buildOruR01, type OutboundFinding } from '../hl7v2/oru-out.js';
 import { MllpSender, outboundDisposition } from '../hl7v2/sender.js';
 import type { JobHandler, JobResult } from '../jobs/types.js';
@@ -19,6 +18,7 @@ import { PermanentJobError } from '../jobs/types.js';
 import type { Logger } from '../log.js';
 import { CT_ABNORMALITY, SNOMED } from '../terminology/systems.js';
 import type { FocusPayload } from './job-types.js';
+import { searchObservations } from './fhir-io.js';
 
 export const HL7_ORU_OUT = 'hl7.oru-out';
 
@@ -34,15 +34,6 @@ const isAccession = (i: Identifier): boolean => i.type?.coding?.some((c) => c.co
 async function readRef<T>(ctx: FhirContext, ref: Reference | undefined, type: string): Promise<T | undefined> {
   const m = ref?.reference ? new RegExp(`^${type}/([A-Za-z0-9\\-.]{1,64})$`).exec(ref.reference) : null;
   return m ? ctx.repo.read<T & { resourceType: string }>(type, m[1]!) : undefined;
-}
-
-async function search(ctx: FhirContext, type: string, query: Record<string, string>): Promise<Observation[]> {
-  const req = parseSearchRequest(type, new URLSearchParams(query), {
-    strict: true,
-    defaultCount: 1000,
-    maxCount: 1000,
-  });
-  return (await ctx.repo.search<Observation>(req)).resources;
 }
 
 /** OBX content of one Observation: own code, SNOMED alternate, SNOMED body site, present/absent, probability. */
@@ -70,11 +61,11 @@ async function studyOf(ctx: FhirContext, focus: string): Promise<{ study: Imagin
     const study = await readRef<ImagingStudy>(ctx, report.imagingStudy?.[0], 'ImagingStudy');
     if (!study)
       throw new PermanentJobError(`${focus} names no ImagingStudy: the RIS needs the study UID and accession`);
-    return { study, findings: await search(ctx, 'Observation', { 'derived-from': focus }) };
+    return { study, findings: await searchObservations(ctx, { 'derived-from': focus }) };
   }
   if (type === 'ImagingStudy' && id) {
     const study = await ctx.repo.read<ImagingStudy>('ImagingStudy', id);
-    return { study, findings: await search(ctx, 'Observation', { 'part-of': focus, status: 'preliminary' }) };
+    return { study, findings: await searchObservations(ctx, { 'part-of': focus, status: 'preliminary' }) };
   }
   throw new PermanentJobError(`payload.focus must be DiagnosticReport/<id> or ImagingStudy/<id>, got ${focus}`);
 }

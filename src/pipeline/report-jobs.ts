@@ -2,19 +2,16 @@
 // transaction (findings/, pure) and run it through the FHIR transaction interaction in one database transaction.
 import type { Bundle, DiagnosticReport, Observation } from 'fhir/r4.js';
 import type { FhirContext } from '../fhir/context.js';
-import { transaction } from '../fhir/interactions/bundle.js';
 import { OperationOutcomeError } from '../fhir/outcomes.js';
-import { dispatch } from '../fhir/router.js';
-import { parseSearchRequest } from '../fhir/search/parse.js';
 import { findingCodes } from '../findings/codes.js';
 import { reportFindingsBundle, retractFindingsBundle } from '../findings/report-findings.js';
-import type { Job, JobHandler, JobResult, OutputReference } from '../jobs/types.js';
-import { PermanentJobError } from '../jobs/types.js';
+import type { JobHandler, JobResult, OutputReference } from '../jobs/types.js';
 import { extractFindings } from '../reports/extract.js';
 import { EXTRACTOR_NAME, EXTRACTOR_VERSION } from '../reports/version.js';
 import type { Terminology } from '../terminology/load.js';
 import { REPORT_EXTRACT, REPORT_RETRACT, type FocusPayload } from './job-types.js';
 import { reportText } from './report-text.js';
+import { focusId, searchObservations, writeFindings } from './fhir-io.js';
 
 export interface ReportJobDeps {
   ctx: FhirContext;
@@ -31,23 +28,9 @@ export const EXTRACTOR_ALGORITHM = {
   type: 'Report label extraction software (rule-based, SARLE-style)',
 };
 
-function reportId(job: Job<FocusPayload>): string {
-  const m = /^DiagnosticReport\/([A-Za-z0-9\-.]{1,64})$/.exec(job.payload?.focus ?? '');
-  if (!m)
-    throw new PermanentJobError(
-      `payload.focus must be DiagnosticReport/<id>, got ${JSON.stringify(job.payload?.focus)}`,
-    );
-  return m[1]!;
-}
-
 /** Observations the extractor derived from a report earlier (all statuses). */
-async function existingFindings(ctx: FhirContext, id: string, identifierSystem: string): Promise<Observation[]> {
-  const request = parseSearchRequest(
-    'Observation',
-    new URLSearchParams({ 'derived-from': `DiagnosticReport/${id}`, identifier: `${identifierSystem}|` }),
-    { strict: true, defaultCount: 1000, maxCount: 1000 },
-  );
-  return (await ctx.repo.search<Observation>(request)).resources;
+function existingFindings(ctx: FhirContext, id: string, identifierSystem: string): Promise<Observation[]> {
+  return searchObservations(ctx, { 'derived-from': `DiagnosticReport/${id}`, identifier: `${identifierSystem}|` });
 }
 
 function outputs(response: Bundle): OutputReference[] {
@@ -57,23 +40,11 @@ function outputs(response: Bundle): OutputReference[] {
     .map((o) => ({ reference: `Observation/${o.id}` }));
 }
 
-async function runBundle(ctx: FhirContext, bundle: Bundle): Promise<Bundle> {
-  try {
-    return await transaction(ctx, bundle, dispatch);
-  } catch (err) {
-    // A resource the server rejects will be rejected again: retrying cannot help.
-    if (err instanceof OperationOutcomeError && err.status < 500) {
-      throw new PermanentJobError(`findings rejected: ${err.outcome.issue.map((i) => i.diagnostics).join('; ')}`);
-    }
-    throw err;
-  }
-}
-
 /** report.extract: findings of the report's current version; re-running changes nothing. */
 export function extractHandler(deps: ReportJobDeps): JobHandler<FocusPayload> {
   const codes = findingCodes(deps.terminology);
   return async (job): Promise<JobResult> => {
-    const id = reportId(job);
+    const id = focusId(job, 'DiagnosticReport');
     let report: DiagnosticReport;
     try {
       report = await deps.ctx.repo.read<DiagnosticReport>('DiagnosticReport', id);
@@ -94,7 +65,7 @@ export function extractHandler(deps: ReportJobDeps): JobHandler<FocusPayload> {
       organizationName: deps.organization,
       algorithm: EXTRACTOR_ALGORITHM,
     });
-    const response = await runBundle(deps.ctx, bundle);
+    const response = await writeFindings(deps.ctx, bundle, 'findings');
     const output = outputs(response);
     if (output.length > 0 && report.imagingStudy?.length) await deps.onFindings?.(`DiagnosticReport/${id}`);
     const present = findings.filter((f) => f.polarity === 'present').length;
@@ -110,9 +81,9 @@ export function extractHandler(deps: ReportJobDeps): JobHandler<FocusPayload> {
 export function retractHandler(deps: ReportJobDeps): JobHandler<FocusPayload> {
   const codes = findingCodes(deps.terminology);
   return async (job): Promise<JobResult> => {
-    const id = reportId(job);
+    const id = focusId(job, 'DiagnosticReport');
     const existing = await existingFindings(deps.ctx, id, codes.identifierSystem('finding'));
-    const response = await runBundle(deps.ctx, retractFindingsBundle(existing));
+    const response = await writeFindings(deps.ctx, retractFindingsBundle(existing), 'findings');
     const output = outputs(response);
     return { output, summary: `${output.length} findings of deleted DiagnosticReport/${id} marked entered-in-error` };
   };
