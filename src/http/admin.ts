@@ -1,24 +1,10 @@
 // Admin API for operators (not FHIR): the job dead letter, retrying one job, requeueing every failed job of a type.
 // JSON in and out; errors are OperationOutcome like the FHIR endpoint. Job status itself is readable as FHIR Tasks.
 import express from 'express';
-import type { Request, Response } from 'express';
-import { toOutcomeError } from '../fhir/outcomes.js';
 import { getJob, listDeadLetters, requeueFailed, retryJob } from '../jobs/admin.js';
 import type { JobQueue } from '../jobs/queue.js';
 import type { Job } from '../jobs/types.js';
-
-type Handler = (req: Request) => Promise<unknown>;
-
-function route(handler: Handler): (req: Request, res: Response) => Promise<void> {
-  return async (req, res) => {
-    try {
-      res.json(await handler(req));
-    } catch (err) {
-      const e = toOutcomeError(err);
-      res.status(e.status).type('application/fhir+json').send(JSON.stringify(e.outcome));
-    }
-  };
-}
+import { jsonRoute } from './json-route.js';
 
 /** The job as operators see it (no payload beyond its focus: payloads may carry identifiers). */
 function view(job: Job): Record<string, unknown> {
@@ -39,16 +25,13 @@ function view(job: Job): Record<string, unknown> {
 }
 
 const int = (v: string | null): number | undefined => (v !== null && v !== '' ? Number(v) : undefined);
-// The app keeps query strings raw (FHIR parses its own), so read parameters from the URL.
-const params = (req: Request): URLSearchParams => new URL(req.originalUrl, 'http://local').searchParams;
 
 /** Routes under /admin/jobs. */
 export function jobsAdminRouter(queue: JobQueue): express.Router {
   const r = express.Router();
   r.get(
     '/dead-letter',
-    route(async (req) => {
-      const q = params(req);
+    jsonRoute(async (req, q) => {
       const type = q.get('type') ?? undefined;
       const jobs = await listDeadLetters(queue, { type, limit: int(q.get('limit')), offset: int(q.get('offset')) });
       return { jobs: jobs.map(view) };
@@ -56,16 +39,16 @@ export function jobsAdminRouter(queue: JobQueue): express.Router {
   );
   r.get(
     '/:id',
-    route(async (req) => view(await getJob(queue, String(req.params.id)))),
+    jsonRoute(async (req) => view(await getJob(queue, String(req.params.id)))),
   );
   r.post(
     '/:id/retry',
-    route(async (req) => view(await retryJob(queue, String(req.params.id)))),
+    jsonRoute(async (req) => view(await retryJob(queue, String(req.params.id)))),
   );
   r.post(
     '/requeue',
-    route(async (req) => {
-      const type = params(req).get('type') ?? '';
+    jsonRoute(async (req, q) => {
+      const type = q.get('type') ?? '';
       return { jobs: (await requeueFailed(queue, type)).map(view) };
     }),
   );

@@ -1,11 +1,11 @@
 // Admin API for the HL7 v2 inbound store: list stored messages by status (raw text included: the operator needs it
 // to fix a feed) and re-process one (after a mapping fix or an outage).
 import express from 'express';
-import type { Request, Response } from 'express';
-import { badRequest, notFound, toOutcomeError } from '../fhir/outcomes.js';
+import { badRequest, notFound } from '../fhir/outcomes.js';
 import type { createInboundProcessor } from '../hl7v2/inbound.js';
 import type { Hl7MessageStore } from '../hl7v2/store/message-store.js';
 import type { Hl7MessageRow } from '../hl7v2/store/schema.js';
+import { jsonRoute } from './json-route.js';
 
 type Processor = ReturnType<typeof createInboundProcessor>;
 const STATUSES = new Set(['received', 'processed', 'error']);
@@ -25,21 +25,12 @@ function view(m: Hl7MessageRow): Record<string, unknown> {
   };
 }
 
-async function answer(res: Response, fn: () => Promise<unknown>): Promise<void> {
-  try {
-    res.json(await fn());
-  } catch (err) {
-    const e = toOutcomeError(err);
-    res.status(e.status).type('application/fhir+json').send(JSON.stringify(e.outcome));
-  }
-}
-
 /** Routes under /admin/hl7. */
 export function hl7AdminRouter(store: Hl7MessageStore, processor: Processor): express.Router {
   const r = express.Router();
-  r.get('/messages', (req: Request, res: Response) =>
-    answer(res, async () => {
-      const q = new URL(req.originalUrl, 'http://local').searchParams;
+  r.get(
+    '/messages',
+    jsonRoute(async (_req, q) => {
       const status = q.get('status') ?? undefined;
       if (status && !STATUSES.has(status))
         throw badRequest(`status must be received, processed or error, got ${status}`);
@@ -50,8 +41,9 @@ export function hl7AdminRouter(store: Hl7MessageStore, processor: Processor): ex
       return { messages: rows.map(view) };
     }),
   );
-  r.post('/messages/:id/reprocess', (req: Request, res: Response) =>
-    answer(res, async () => {
+  r.post(
+    '/messages/:id/reprocess',
+    jsonRoute(async (req) => {
       const outcome = await processor.reprocess(String(req.params.id));
       if (!outcome) throw notFound(`HL7 message ${req.params.id} not found`);
       return { code: outcome.code, acks: outcome.acks };
