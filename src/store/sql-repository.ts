@@ -22,6 +22,8 @@ import { canonicalJson, decodeContent, num, select } from './rows.js';
 import { runSearch } from './search-run.js';
 import { writeVersions } from './write-plan.js';
 import { type Dialect, sql } from './sql.js';
+import { versionFromEtag } from '../fhir/request.js';
+import { isValidId } from '../fhir/search/values.js';
 
 /** Called inside the write's database transaction after each create/update/delete; throwing rolls it back. */
 export type WriteHook = (change: ResourceChange, manager: EntityManager) => Promise<void>;
@@ -46,13 +48,6 @@ interface Current {
   lastUpdated: number;
   deleted: boolean;
   content: Resource;
-}
-
-const ID_PATTERN = /^[A-Za-z0-9\-.]{1,64}$/;
-
-/** If-Match values arrive as `3`, `"3"` or `W/"3"`. */
-function etagVersion(ifMatch: string): string {
-  return ifMatch.replace(/^W\//, '').replace(/^"(.*)"$/, '$1');
 }
 
 /** Content compared for "unchanged": everything but the server-assigned meta fields. */
@@ -139,8 +134,7 @@ export class SqlRepository implements Repository {
 
   async update<T extends Resource>(resource: T, options: WriteOptions = {}): Promise<UpdateResult<T>> {
     const id = resource.id;
-    if (!id || !ID_PATTERN.test(id))
-      throw badRequest('update needs a valid resource id', `${resource.resourceType}.id`);
+    if (!id || !isValidId(id)) throw badRequest('update needs a valid resource id', `${resource.resourceType}.id`);
     return this.run(true, async (m) => {
       const cur = await this.current(m, resource.resourceType, id);
       this.checkIfMatch(resource.resourceType, id, cur, options.ifMatch);
@@ -191,7 +185,7 @@ export class SqlRepository implements Repository {
 
   private checkIfMatch(resourceType: string, id: string, cur: Current | undefined, ifMatch: string | undefined): void {
     if (ifMatch === undefined) return;
-    const expected = etagVersion(ifMatch);
+    const expected = versionFromEtag(ifMatch);
     if (!cur || cur.deleted || String(cur.version) !== expected) {
       const actual = cur && !cur.deleted ? cur.version : 'none';
       throw preconditionFailed(`If-Match ${expected} does not match ${resourceType}/${id} (current version ${actual})`);

@@ -2,12 +2,11 @@
 import type { Resource } from 'fhir/r4.js';
 import { badRequest, notFound } from '../outcomes.js';
 import { isKnownResourceType } from '../search/registry.js';
-
-const ID = /^[A-Za-z0-9\-.]{1,64}$/;
+import { isValidId } from '../search/values.js';
 
 /** FHIR id syntax (http://hl7.org/fhir/R4/datatypes.html#id). */
 export function assertValidId(id: string, expression = 'id'): void {
-  if (!ID.test(id)) throw badRequest(`Invalid id "${id}": 1-64 characters of A-Z a-z 0-9 - .`, expression);
+  if (!isValidId(id)) throw badRequest(`Invalid id "${id}": 1-64 characters of A-Z a-z 0-9 - .`, expression);
 }
 
 /** Throws 404 for a type the server does not support. */
