@@ -122,6 +122,8 @@ for (const { kind, make } of databaseKinds) {
       s = await openStore(make);
       t0 = Date.now();
       for (let i = 0; i < 5; i++) ids.push((await s.repo.create(patient(`H${i}`))).id!);
+      // lastUpdated has millisecond resolution: the _since test needs the update strictly after the creates.
+      await new Promise((resolve) => setTimeout(resolve, 5));
       await s.repo.update({ ...(await s.repo.read<Patient>('Patient', ids[0]!)), active: true });
       await s.repo.create<Observation>({ resourceType: 'Observation', status: 'final', code: { text: 'x' } });
     });
