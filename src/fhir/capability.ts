@@ -22,6 +22,33 @@ const TYPE_INTERACTIONS = [
 ] as const;
 const US_CORE_SERVER = 'http://hl7.org/fhir/us/core/CapabilityStatement/us-core-server';
 
+/** Recursively freezes a value so that it can be shared (and its serialization cached) safely. */
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+const published = new WeakMap<FhirContext, { operations: number; statement: CapabilityStatement }>();
+
+/**
+ * The server's CapabilityStatement, built once per context (rebuilt if operations are registered later) and frozen:
+ * it describes the running server, so its date is when that description was made, and the HTTP layer can serialize
+ * a frozen body once instead of per request.
+ */
+export function publishedCapabilityStatement(
+  ctx: FhirContext,
+  software: { name: string; version: string },
+): CapabilityStatement {
+  const cached = published.get(ctx);
+  if (cached && cached.operations === ctx.operations.length) return cached.statement;
+  const statement = deepFreeze(capabilityStatement(ctx, software));
+  published.set(ctx, { operations: ctx.operations.length, statement });
+  return statement;
+}
+
 /** Builds the server's CapabilityStatement (GET [base]/metadata). */
 export function capabilityStatement(
   ctx: FhirContext,

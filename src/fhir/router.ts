@@ -14,7 +14,7 @@ import {
 } from './interactions/crud.js';
 import { historyInteraction } from './interactions/history.js';
 import { searchInteraction } from './interactions/search.js';
-import { capabilityStatement } from './capability.js';
+import { publishedCapabilityStatement } from './capability.js';
 import { badRequest, notAllowed, notFound } from './outcomes.js';
 import { SOFTWARE } from '../version.js';
 import type { FhirRequest, FhirResponse } from './request.js';
@@ -51,7 +51,7 @@ async function bundleRoute(ctx: FhirContext, req: FhirRequest): Promise<FhirResp
 const ROUTES: Record<string, Route> = {
   'POST ': (ctx, req) => bundleRoute(ctx, req),
   'GET _history': (ctx, req) => historyInteraction(ctx, req),
-  'GET metadata': async (ctx) => ({ status: 200, body: capabilityStatement(ctx, SOFTWARE) }),
+  'GET metadata': async (ctx) => ({ status: 200, body: publishedCapabilityStatement(ctx, SOFTWARE) }),
   'GET $': (ctx, req, p) => operation(ctx, req, p[0]!.slice(1)),
   'POST $': (ctx, req, p) => operation(ctx, req, p[0]!.slice(1)),
   'GET T': (ctx, req, p) => searchInteraction(ctx, req, p[0]!),

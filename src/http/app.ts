@@ -27,9 +27,20 @@ export interface AppOptions {
   extra?: (app: express.Express) => void;
 }
 
+// Frozen bodies (the CapabilityStatement) cannot change, so their compact serialization is made once.
+const frozenBodies = new WeakMap<object, string>();
+
+function serialize(body: unknown, pretty: boolean): string {
+  if (pretty) return JSON.stringify(body, null, 2);
+  if (!body || typeof body !== 'object' || !Object.isFrozen(body)) return JSON.stringify(body);
+  let text = frozenBodies.get(body);
+  if (text === undefined) frozenBodies.set(body, (text = JSON.stringify(body)));
+  return text;
+}
+
 function send(res: Response, status: number, body: unknown, type: string, pretty: boolean): void {
   res.status(status).type(type);
-  res.send(JSON.stringify(body, null, pretty ? 2 : undefined));
+  res.send(serialize(body, pretty));
 }
 
 /** The path with %-escapes decoded; a malformed escape is the client's error (400), not a server failure. */
