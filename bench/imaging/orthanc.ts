@@ -107,7 +107,8 @@ async function runStage(stage: Stage): Promise<StageResult> {
     if (stage !== 'stream->volume') {
       const manifest = JSON.parse(await readFile('models/ctnet-full/model.json', 'utf8')) as { preprocessing: unknown };
       const t1 = performance.now();
-      const { input } = preprocessVolume(volume, parsePreprocessing(manifest.preprocessing));
+      // As the worker does (classifyVolume): the volume is consumed, the model input written over it.
+      const { input } = preprocessVolume(volume, parsePreprocessing(manifest.preprocessing), { consume: true });
       detail.preprocessMs = performance.now() - t1;
       detail.inputValues = input.data.length;
     }

@@ -24,7 +24,7 @@ export async function seriesInput(dir: string, preprocessing: Preprocessing): Pr
   const io = { readMs: 0 };
   const { volume } = await loadVolumeFromFolder(dir, { timings: io });
   const t1 = performance.now();
-  const { input } = preprocessVolume(volume, preprocessing);
+  const { input } = preprocessVolume(volume, preprocessing, { consume: true });
   const t2 = performance.now();
   const out: SeriesInput = {
     data: input.data,
@@ -38,13 +38,14 @@ export async function seriesInput(dir: string, preprocessing: Preprocessing): Pr
 }
 
 /** Runs a model on an assembled HU volume (e.g. from DICOMweb in a job): preprocess as its manifest says, infer.
+ * The volume's voxels are consumed (the model input may be written over them; volume.data is empty afterwards).
  * Throws ModelError on a wrong shape or non-finite outputs, so a job fails before anything is written. */
 export async function classifyVolume(
   model: LoadedModel,
   volume: Volume,
 ): Promise<Prediction & { preprocessMs: number }> {
   const t0 = performance.now();
-  const { input } = preprocessVolume(volume, model.manifest.preprocessing);
+  const { input } = preprocessVolume(volume, model.manifest.preprocessing, { consume: true });
   const preprocessMs = performance.now() - t0;
   const prediction = await model.run(input.data, tensorDims(model.manifest.input.shape, input.shape));
   return { ...prediction, preprocessMs };

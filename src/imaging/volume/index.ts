@@ -26,9 +26,18 @@ export {
   resampledShape,
   streamResampled,
   type ResampleOptions,
+  type SliceOrder,
   type Resampled,
 } from './resample.js';
-export { prepareModelInput, resampleToModelInput, valueTable, minimum, type ModelInput } from './model-input.js';
+export {
+  prepareModelInput,
+  resampleToModelInput,
+  valueTable,
+  minimum,
+  type ModelInput,
+  type ModelInputOptions,
+} from './model-input.js';
+export { overlayLayout, type OverlayGeometry, type OverlayLayout } from './overlay.js';
 export { parsePreprocessing, PreprocessingError, type Preprocessing } from './preprocessing.js';
 export { preprocessVolume, resampleForModel } from './pipeline.js';
 export { huRange } from './stats.js';

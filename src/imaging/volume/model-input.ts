@@ -2,7 +2,9 @@
 // centre-crop to the model shape, clip to inputClipHU, scale to the output range, subtract the centre. One pass
 // through a 65,536-entry lookup table, since every step is a function of the int16 value alone.
 import type { Preprocessing } from './preprocessing.js';
-import { blendInt16, resampledShape, streamResampled, type Resampled } from './resample.js';
+import { overlayLayout } from './overlay.js';
+import { axisMap, blendInt16, resampledShape, streamResampled, type Resampled, type SliceOrder } from './resample.js';
+import { asResizable, resizeInPlace } from './resizable.js';
 import type { VolumeGeometry } from './types.js';
 
 export interface ModelInput {
@@ -107,35 +109,85 @@ export function prepareModelInput(volume: { data: Int16Array; shape: Shape }, p:
   return { data: out, shape: [...t], offset: off, padValueHU };
 }
 
+export interface ModelInputOptions {
+  /** Also return the resampled int16 volume (costs its memory). */
+  keepResampled?: boolean;
+  /**
+   * The caller is done with the volume's voxels: the model input may be written over them in the volume's own
+   * buffer when it is resizable and the layout allows (overlay.ts), so peak memory is about max(volume, model
+   * input) instead of their sum. Either way volume.data is an empty array afterwards.
+   */
+  consume?: boolean;
+}
+
+/** The model input array: over the consumed volume when its buffer allows, else a new one. */
+function outputArray(
+  volume: { data: Int16Array; shape: Shape },
+  t: Shape,
+  off: Shape,
+  mz: ReturnType<typeof axisMap>,
+  consume: boolean,
+): { out: Float32Array; order: SliceOrder } {
+  const length = t[0] * t[1] * t[2];
+  const buffer = volume.data.buffer;
+  if (consume && volume.data.byteOffset === 0 && asResizable(buffer)) {
+    const layout = overlayLayout({
+      slices: volume.shape[0],
+      sliceBytes: volume.shape[1] * volume.shape[2] * 2,
+      taps: mz,
+      zOffset: off[0],
+      outSlices: t[0],
+      outSliceBytes: t[1] * t[2] * 4,
+    });
+    if (buffer.byteLength >= layout.bytes || resizeInPlace(buffer, layout.bytes)) {
+      return { out: new Float32Array(buffer, layout.offset, length), order: layout.order };
+    }
+  }
+  return { out: new Float32Array(length), order: 'ascending' };
+}
+
 /**
  * Resampling and model input in one streamed pass, with the values of prepareModelInput(resample(...)): each output
  * slice is blended to int16 (storage clip), folded into the running minimum and copied through the lookup table;
- * padding is filled last, once the minimum is known. Memory: input volume + model input + a few slices, and the
- * resampled volume only when `keepResampled`.
+ * padding is filled last, once the minimum is known. Memory: input volume + model input + a few slices (with
+ * `consume`, about the larger of the two), and the resampled volume only when `keepResampled`.
  */
 export function resampleToModelInput(
   volume: VolumeGeometry & { data: Int16Array },
   p: Preprocessing,
-  keepResampled = false,
+  options: ModelInputOptions = {},
 ): { input: ModelInput; resampled?: Resampled<Int16Array> } {
   const n = resampledShape(volume, p.spacing);
   const t = p.shape;
   const off = offsets(n, t);
   const lut = valueTable(p);
   const plane = n[1] * n[2];
-  const out = new Float32Array(t[0] * t[1] * t[2]);
-  const kept = keepResampled ? new Int16Array(n[0] * plane) : undefined;
+  const mz = axisMap(volume.shape[0], volume.spacing[0], p.spacing[0]);
+  const { out, order } = outputArray(volume, t, off, mz, options.consume ?? false);
+  const kept = options.keepResampled ? new Int16Array(n[0] * plane) : undefined;
   const scratch = kept ? undefined : new Int16Array(plane);
   const [lo, hi] = p.clipHU;
   let min = 32767;
-  streamResampled(volume, p.spacing, (k, a, b, wz) => {
-    const target = kept ?? scratch!;
-    const base = kept ? k * plane : 0;
-    blendInt16(a, b, wz, lo, hi, target, base);
-    for (let i = base; i < base + plane; i++) if (target[i]! < min) min = target[i]!;
-    const z = k - off[0];
-    if (z >= 0 && z < t[0]) copySlice(target, base, n, t, off, lut, out, z);
-  });
+  streamResampled(
+    volume,
+    p.spacing,
+    (k, a, b, wz) => {
+      const target = kept ?? scratch!;
+      const base = kept ? k * plane : 0;
+      blendInt16(a, b, wz, lo, hi, target, base);
+      for (let i = base; i < base + plane; i++) if (target[i]! < min) min = target[i]!;
+      const z = k - off[0];
+      if (z >= 0 && z < t[0]) copySlice(target, base, n, t, off, lut, out, z);
+    },
+    order,
+  );
+  if (options.consume) {
+    // The volume is used up: release what lies beyond the model input (a volume larger than it) or, when the
+    // model input is a new array, drop the reference so that the volume can be collected.
+    if (out.buffer === volume.data.buffer) resizeInPlace(out.buffer, out.byteOffset + out.byteLength);
+    volume.data = new Int16Array(0);
+  }
+  // Every voxel is written (copySlice or here), so an output over old voxels holds nothing stale.
   const padValueHU = padValueOf(p, () => min);
   fillPadding(out, n, t, off, lut[padValueHU + 32768]!);
   const input: ModelInput = { data: out, shape: [...t], offset: off, padValueHU };

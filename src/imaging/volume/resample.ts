@@ -80,14 +80,20 @@ export function resampledShape(volume: VolumeGeometry, spacing: [number, number,
   ];
 }
 
+/** Order in which streamResampled produces output slices. */
+export type SliceOrder = 'ascending' | 'descending';
+
 /**
- * The streaming core: for each output slice k (in order) calls `blend(k, a, b, wz)`, where the slice is
- * a + (b - a) * wz over two in-plane-resampled input slices (each computed once, kept in a two-slice cache).
+ * The streaming core: for each output slice k, in `order`, calls `blend(k, a, b, wz)`, where the slice is
+ * a + (b - a) * wz over two in-plane-resampled input slices (each computed once, kept in a two-slice cache). Input
+ * slice z is read once, when the first output slice (in `order`) whose taps include it is made: the contract that
+ * lets the model input be written over the input slices already read (overlay.ts).
  */
 export function streamResampled(
   volume: VolumeGeometry & { data: Int16Array },
   spacing: [number, number, number],
   blend: (k: number, a: Float32Array, b: Float32Array, wz: number) => void,
+  order: SliceOrder = 'ascending',
 ): void {
   const [nz, ny, nx] = volume.shape;
   const mz = axisMap(nz, volume.spacing[0], spacing[0]);
@@ -97,21 +103,24 @@ export function streamResampled(
   const tmp = new Float32Array(ny * mx.size);
   const cache = [new Float32Array(plane), new Float32Array(plane)];
   const held = [-1, -1];
-  const planeOf = (z: number): Float32Array => {
+  const planeOf = (z: number, other: number): Float32Array => {
     const hit = held.indexOf(z);
     if (hit >= 0) return cache[hit]!;
-    // Input slices are needed in increasing order: replace the older one, never the other slice needed now.
-    const slot = held[0]! < held[1]! ? 0 : 1;
+    // The taps move monotonically in either order, so a cached slice this output slice does not use is never
+    // used again: replace it, never `other` (the second slice needed now).
+    const slot = held[0] === other ? 1 : 0;
     resamplePlane(volume.data.subarray(z * ny * nx, (z + 1) * ny * nx), ny, nx, mx, my, tmp, cache[slot]!);
     held[slot] = z;
     return cache[slot]!;
   };
-  for (let k = 0; k < mz.size; k++) {
+  const step = (k: number): void => {
     const z0 = mz.i0[k]!;
     const z1 = mz.i1[k]!;
-    const a = planeOf(z0);
-    blend(k, a, z1 === z0 ? a : planeOf(z1), mz.w[k]!);
-  }
+    const a = planeOf(z0, z1);
+    blend(k, a, z1 === z0 ? a : planeOf(z1, z0), mz.w[k]!);
+  };
+  if (order === 'ascending') for (let k = 0; k < mz.size; k++) step(k);
+  else for (let k = mz.size - 1; k >= 0; k--) step(k);
 }
 
 /** Blends one output slice into int16 at out[offset...], clipped to [lo, hi], rounded half away from zero. */

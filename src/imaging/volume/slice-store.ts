@@ -1,6 +1,9 @@
 // The voxel buffer of a volume being assembled: one Int16Array preallocated from the expected slice count (a
 // QIDO count or a folder scan), filled slot by slot as instances arrive, reordered in place once all are in.
-// Without a count it grows by doubling, so an unknown-length stream costs at most one extra copy.
+// The buffer is resizable (resizable.ts) with address space reserved for twice the largest volume accepted: an
+// unknown-length stream grows and trims in place, and preprocessing may write the model input over the volume.
+// Where the runtime refuses a resizable buffer it is a plain one that grows by doubling (one copy at most).
+import { allocateResizable, resizeInPlace } from './resizable.js';
 import { VolumeError } from './types.js';
 
 export class SliceStore {
@@ -14,7 +17,8 @@ export class SliceStore {
   ) {
     this.checkLimit(expected ?? 1);
     this.capacity = Math.max(1, expected ?? Math.min(64, Math.floor(maxVoxels / sliceSize)));
-    this.data = new Int16Array(this.sliceSize * this.capacity);
+    const length = this.sliceSize * this.capacity;
+    this.data = new Int16Array(allocateResizable(length * 2, 2 * Math.max(maxVoxels, length) * 2), 0, length);
   }
 
   private checkLimit(slices: number): void {
@@ -27,22 +31,32 @@ export class SliceStore {
     }
   }
 
+  /** A fixed-length view of `slices` slices: in place when the buffer resizes, else a copy into a new buffer. */
+  private resized(slices: number): Int16Array {
+    const length = slices * this.sliceSize;
+    if (resizeInPlace(this.data.buffer, length * 2)) return new Int16Array(this.data.buffer, 0, length);
+    const next = new Int16Array(length);
+    next.set(length < this.data.length ? this.data.subarray(0, length) : this.data);
+    return next;
+  }
+
   /** The slot of slice `index` as a view, growing the buffer when needed. */
   slot(index: number): Int16Array {
     if (index >= this.capacity) {
       this.checkLimit(index + 1);
       const capacity = Math.min(Math.max(index + 1, this.capacity * 2), Math.floor(this.maxVoxels / this.sliceSize));
-      const grown = new Int16Array(this.sliceSize * capacity);
-      grown.set(this.data);
-      this.data = grown;
+      this.data = this.resized(capacity);
       this.capacity = capacity;
     }
     return this.data.subarray(index * this.sliceSize, (index + 1) * this.sliceSize);
   }
 
-  /** Drops unused capacity (a copy only when the count was unknown or wrong). */
+  /** Drops unused capacity (in place, or a copy when the count was unknown or wrong and the buffer is fixed). */
   trim(count: number): Int16Array {
-    if (count !== this.capacity) this.data = this.data.slice(0, count * this.sliceSize);
+    if (count !== this.capacity) {
+      this.data = this.resized(count);
+      this.capacity = count;
+    }
     return this.data;
   }
 
