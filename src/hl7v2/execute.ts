@@ -9,7 +9,7 @@ import { notFound, OperationOutcomeError } from '../fhir/outcomes.js';
 import { dispatch } from '../fhir/router.js';
 import type { ErrorLocation } from './ack.js';
 import type { MappingResult, MergeOperation } from './mapping/result.js';
-import type { Executor } from './inbound.js';
+import type { BatchExecutor, Executor } from './inbound.js';
 
 /** An error from executing a mapping result, carrying the HL7 location to report. */
 export class ExecuteError extends Error {
@@ -43,27 +43,43 @@ async function applyMerge(ctx: FhirContext, op: MergeOperation): Promise<void> {
   });
 }
 
+/** Writes one mapping result on a transaction's context: the Bundle, then the merges. */
+async function applyResult(txCtx: FhirContext, result: MappingResult): Promise<void> {
+  try {
+    await transaction(txCtx, result.bundle, dispatch);
+  } catch (err) {
+    const text = err instanceof Error ? err.message : String(err);
+    const index = Number(/^Bundle entry (\d+):/.exec(text)?.[1] ?? -1);
+    const status = err instanceof OperationOutcomeError ? err.status : 500;
+    throw new ExecuteError(status, text, result.entryLocations[index], { cause: err });
+  }
+  for (const op of result.merges) {
+    try {
+      await applyMerge(txCtx, op);
+    } catch (err) {
+      const status = err instanceof OperationOutcomeError ? err.status : 500;
+      throw new ExecuteError(status, err instanceof Error ? err.message : String(err), op.location, { cause: err });
+    }
+  }
+}
+
 /** The Executor that writes mapping results through the FHIR transaction interaction and the repository. */
 export function fhirExecutor(ctx: FhirContext): Executor {
   return async (result: MappingResult) => {
+    await ctx.repo.transaction((repo) => applyResult({ ...ctx, repo }, result));
+  };
+}
+
+/**
+ * Group commit: writes several messages' results one after another in ONE repository transaction (one commit for
+ * all). All or nothing: the first failure rolls every one back and is thrown; the caller then runs each message on
+ * its own to learn which failed and why.
+ */
+export function fhirBatchExecutor(ctx: FhirContext): BatchExecutor {
+  return async (items) => {
     await ctx.repo.transaction(async (repo) => {
       const txCtx: FhirContext = { ...ctx, repo };
-      try {
-        await transaction(txCtx, result.bundle, dispatch);
-      } catch (err) {
-        const text = err instanceof Error ? err.message : String(err);
-        const index = Number(/^Bundle entry (\d+):/.exec(text)?.[1] ?? -1);
-        const status = err instanceof OperationOutcomeError ? err.status : 500;
-        throw new ExecuteError(status, text, result.entryLocations[index], { cause: err });
-      }
-      for (const op of result.merges) {
-        try {
-          await applyMerge(txCtx, op);
-        } catch (err) {
-          const status = err instanceof OperationOutcomeError ? err.status : 500;
-          throw new ExecuteError(status, err instanceof Error ? err.message : String(err), op.location, { cause: err });
-        }
-      }
+      for (const { result } of items) await applyResult(txCtx, result);
     });
   };
 }

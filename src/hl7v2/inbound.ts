@@ -15,7 +15,9 @@ import { encodingCharacters } from './encoding.js';
 import { Hl7Message, Hl7ParseError, splitBatch } from './message.js';
 import { mapMessage, MappingError, type MappingResult } from './mapping/index.js';
 import type { MappingConfig } from './mapping/config.js';
-import type { Hl7MessageStore } from './store/message-store.js';
+import type { Hl7MessageStore, InboundKey } from './store/message-store.js';
+import type { Hl7MessageRow } from './store/schema.js';
+import { GroupCommitLanes } from './group-commit.js';
 import type { ConnectionInfo } from './listener.js';
 import { silentLogger, type Logger } from '../log.js';
 import { errorFields } from './log-fields.js';
@@ -23,10 +25,23 @@ import { errorFields } from './log-fields.js';
 /** Writes a mapping result (e.g. executes its Bundle as one transaction); throws to fail the message. */
 export type Executor = (result: MappingResult, messageId: string) => Promise<void>;
 
+/** Writes several messages' results in one transaction, all or nothing (group commit); throws to roll all back. */
+export type BatchExecutor = (items: { result: MappingResult; messageId: string }[]) => Promise<void>;
+
 export interface InboundOptions {
   /** Raw message store; without it nothing is durable (tests, the listener-only benchmark). */
   store?: Hl7MessageStore;
   execute?: Executor;
+  /**
+   * With a store: messages arriving together from several connections are committed as a group through this
+   * executor (see `flush`); a message on its own (reprocess, recovery, fallback) goes through `execute`, or through
+   * this executor with one item when `execute` is absent.
+   */
+  executeBatch?: BatchExecutor;
+  /** Most messages in one group commit (default 64). */
+  maxBatch?: number;
+  /** Group commits running side by side, messages spread over them by patient (default 4). */
+  groupLanes?: number;
   config?: MappingConfig;
   logger?: Logger;
   /** A duplicate of a message still 'received' after this long is processed again (crash recovery). */
@@ -61,76 +76,84 @@ function executorErrors(err: unknown, result: MappingResult): { code: 'AE' | 'AR
   return { code: 'AR', errors: [{ code: ErrorCode.applicationInternalError, text: 'temporary processing failure' }] };
 }
 
+function inboundKey(msg: Hl7Message): InboundKey {
+  return {
+    controlId: msg.controlId,
+    sendingApplication: msg.sender.application,
+    sendingFacility: msg.sender.facility,
+    messageType: `${msg.type.code}^${msg.type.event}`,
+  };
+}
+
+function laneKey(msg: Hl7Message): string {
+  return msg.get('PID-3.1') || msg.get('MRG-1.1') || msg.controlId;
+}
+
 /** Creates the pipeline; `handle` plugs into MllpListener. */
 export function createInboundProcessor(options: InboundOptions = {}) {
   const log = options.logger ?? silentLogger;
   const staleAfter = options.staleAfterMs ?? 60_000;
 
-  async function apply(msg: Hl7Message, messageId: string | undefined): Promise<ProcessOutcome> {
-    const src = ackSource(msg);
-    const fail = async (code: 'AE' | 'AR', errors: AckError[], reason: string): Promise<ProcessOutcome> => {
-      const acks = responseAcks(src, code, { errors });
-      if (messageId) await options.store!.markError(messageId, reason, acks.join('\n'));
-      // Logged by code and location only: repository messages can quote identifiers (patient data).
-      const e = errors[0];
-      log.info('hl7 message failed', {
-        messageId,
-        controlId: msg.controlId,
-        ack: code,
-        errorCode: e?.code,
-        location: e?.location,
-      });
-      return { code, acks, duplicate: false, messageId };
-    };
-    let result: MappingResult;
+  const execute: Executor | undefined =
+    options.execute ??
+    (options.executeBatch ? (result, messageId) => options.executeBatch!([{ result, messageId }]) : undefined);
+
+  /** Marks a message failed (AE/AR with ERR) and builds its ACK(s). */
+  async function fail(
+    msg: Hl7Message,
+    messageId: string | undefined,
+    code: 'AE' | 'AR',
+    errors: AckError[],
+    reason: string,
+  ): Promise<ProcessOutcome> {
+    const acks = responseAcks(ackSource(msg), code, { errors });
+    if (messageId) await options.store!.markError(messageId, reason, acks.join('\n'));
+    // Logged by code and location only: repository messages can quote identifiers (patient data).
+    const e = errors[0];
+    log.info('hl7 message failed', {
+      messageId,
+      controlId: msg.controlId,
+      ack: code,
+      errorCode: e?.code,
+      location: e?.location,
+    });
+    return { code, acks, duplicate: false, messageId };
+  }
+
+  /** Maps a message; a MappingError becomes its AE/AR outcome (marked in the store). */
+  async function mapOrFail(msg: Hl7Message, messageId: string | undefined): Promise<MappingResult | ProcessOutcome> {
     try {
-      result = mapMessage(msg, options.config);
+      return mapMessage(msg, options.config);
     } catch (err) {
-      if (err instanceof MappingError) return fail(err.ackCode, err.errors, err.message);
+      if (err instanceof MappingError) return fail(msg, messageId, err.ackCode, err.errors, err.message);
       throw err;
     }
-    if (options.execute) {
+  }
+
+  /** Executes one mapped message on its own, then marks it processed (AA) or failed (AE/AR). */
+  async function applyMapped(msg: Hl7Message, messageId: string | undefined, result: MappingResult) {
+    if (execute) {
       try {
-        await options.execute(result, messageId ?? msg.controlId);
+        await execute(result, messageId ?? msg.controlId);
       } catch (err) {
         const { code, errors } = executorErrors(err, result);
         const status = typeof err === 'object' && err !== null && 'status' in err ? err.status : undefined;
         log.warn('hl7 executor failed', { messageId, status, ...errorFields(err) });
-        return fail(code, errors, errors[0]!.text);
+        return fail(msg, messageId, code, errors, errors[0]!.text);
       }
     }
-    const acks = responseAcks(src, 'AA', { errors: result.warnings });
+    const acks = responseAcks(ackSource(msg), 'AA', { errors: result.warnings });
     if (messageId) await options.store!.markProcessed(messageId, acks.join('\n'));
-    return { code: 'AA', acks, duplicate: false, messageId };
+    return { code: 'AA', acks, duplicate: false, messageId } satisfies ProcessOutcome;
   }
 
-  /** Processes one message's text; never throws for bad input (AR instead). */
-  async function processMessage(text: string): Promise<ProcessOutcome> {
-    let msg: Hl7Message;
-    try {
-      msg = Hl7Message.parse(text);
-    } catch (err) {
-      const reason = err instanceof Hl7ParseError ? err.message : 'unreadable message';
-      log.warn('hl7 message rejected', { reason });
-      const ack = buildAck(salvageAckSource(text), 'AR', {
-        errors: [{ code: ErrorCode.segmentSequence, location: { segment: 'MSH' }, text: reason }],
-      });
-      return { code: 'AR', acks: [ack], duplicate: false };
-    }
-    const store = options.store;
-    if (!store) return apply(msg, undefined);
-    const { application, facility } = msg.sender;
-    const received = await store.receive(
-      {
-        controlId: msg.controlId,
-        sendingApplication: application,
-        sendingFacility: facility,
-        messageType: `${msg.type.code}^${msg.type.event}`,
-      },
-      msg.raw,
-    );
-    if (received.kind === 'new') return apply(msg, received.id);
-    const row = received.row;
+  async function apply(msg: Hl7Message, messageId: string | undefined): Promise<ProcessOutcome> {
+    const mapped = await mapOrFail(msg, messageId);
+    return 'bundle' in mapped ? applyMapped(msg, messageId, mapped) : mapped;
+  }
+
+  /** Answers a message whose key was stored before: the original ACK, a re-run, or AR while it is in progress. */
+  async function answerStored(msg: Hl7Message, row: Hl7MessageRow): Promise<ProcessOutcome> {
     if (row.status !== 'received') {
       // Enhanced mode with NE/NE stores no ACK at all: the duplicate gets none either.
       const acks = row.ack ? row.ack.split('\n') : [];
@@ -147,6 +170,102 @@ export function createInboundProcessor(options: InboundOptions = {}) {
       errors: [{ code: ErrorCode.applicationRecordLocked, text: 'the same message is being processed; resend later' }],
     });
     return { code: 'AR', acks, duplicate: true, messageId: row.id };
+  }
+
+  /** Stores one message raw, then processes it (or answers it as a duplicate). */
+  async function receiveAndApply(store: Hl7MessageStore, msg: Hl7Message): Promise<ProcessOutcome> {
+    const received = await store.receive(inboundKey(msg), msg.raw);
+    return received.kind === 'new' ? apply(msg, received.id) : answerStored(msg, received.row);
+  }
+
+  /**
+   * Group commit of messages that arrived together (from different connections): one multi-row INSERT of the raw
+   * messages, one repository transaction for all their Bundles, one UPDATE marking them processed, then every ACK.
+   * Each message is still committed before its ACK. When the shared transaction fails, it rolled back as a whole and
+   * each message runs again on its own, so a bad message gets its own AE/AR and the others their AA.
+   */
+  async function flush(store: Hl7MessageStore, executeBatch: BatchExecutor, msgs: Hl7Message[]) {
+    const out: ProcessOutcome[] = new Array<ProcessOutcome>(msgs.length);
+    const seen = new Set<string>();
+    const first: number[] = [];
+    const repeated: number[] = []; // the same key twice in one batch: the copy runs after, as a duplicate
+    msgs.forEach((m, i) => {
+      const k = JSON.stringify([m.sender.application, m.sender.facility, m.controlId]);
+      (seen.has(k) ? repeated : first).push(i);
+      seen.add(k);
+    });
+    const received = await store.receiveMany(first.map((i) => ({ key: inboundKey(msgs[i]!), raw: msgs[i]!.raw })));
+    const ready: { i: number; id: string; result: MappingResult }[] = [];
+    for (const [j, i] of first.entries()) {
+      const r = received[j]!;
+      if (r.kind !== 'new') {
+        out[i] = await answerStored(msgs[i]!, r.row);
+        continue;
+      }
+      const mapped = await mapOrFail(msgs[i]!, r.id);
+      if ('bundle' in mapped) ready.push({ i, id: r.id, result: mapped });
+      else out[i] = mapped;
+    }
+    const done = await executeTogether(store, executeBatch, msgs, ready);
+    ready.forEach((r, k) => (out[r.i] = done[k]!));
+    for (const i of repeated) out[i] = await receiveAndApply(store, msgs[i]!);
+    return out;
+  }
+
+  /**
+   * Executes mapped, stored messages in one transaction and marks them processed with one UPDATE; if the shared
+   * transaction fails, each runs on its own. A group of one takes the single path directly (it must not run twice).
+   */
+  async function executeTogether(
+    store: Hl7MessageStore,
+    executeBatch: BatchExecutor,
+    msgs: Hl7Message[],
+    ready: { i: number; id: string; result: MappingResult }[],
+  ): Promise<ProcessOutcome[]> {
+    const alone = async (): Promise<ProcessOutcome[]> => {
+      const out: ProcessOutcome[] = [];
+      for (const r of ready) out.push(await applyMapped(msgs[r.i]!, r.id, r.result));
+      return out;
+    };
+    if (ready.length <= 1) return alone();
+    try {
+      await executeBatch(ready.map((r) => ({ result: r.result, messageId: r.id })));
+    } catch (err) {
+      log.info('hl7 group commit rolled back; processing its messages one by one', {
+        messages: ready.length,
+        ...errorFields(err),
+      });
+      return alone();
+    }
+    const acks = ready.map((r) => responseAcks(ackSource(msgs[r.i]!), 'AA', { errors: r.result.warnings }));
+    await store.markProcessedMany(ready.map((r, k) => ({ id: r.id, ack: acks[k]!.join('\n') })));
+    return ready.map((r, k) => ({ code: 'AA', acks: acks[k]!, duplicate: false, messageId: r.id }));
+  }
+
+  const { store, executeBatch } = options;
+  const lanes = options.groupLanes ?? 4;
+  const group =
+    store && executeBatch
+      ? new GroupCommitLanes((msgs: Hl7Message[]) => flush(store, executeBatch, msgs), lanes, options.maxBatch)
+      : undefined;
+
+  /** Processes one message's text; never throws for bad input (AR instead). */
+  async function processMessage(text: string): Promise<ProcessOutcome> {
+    let msg: Hl7Message;
+    try {
+      msg = Hl7Message.parse(text);
+    } catch (err) {
+      const reason = err instanceof Hl7ParseError ? err.message : 'unreadable message';
+      log.warn('hl7 message rejected', { reason });
+      const ack = buildAck(salvageAckSource(text), 'AR', {
+        errors: [{ code: ErrorCode.segmentSequence, location: { segment: 'MSH' }, text: reason }],
+      });
+      return { code: 'AR', acks: [ack], duplicate: false };
+    }
+    if (!store) return apply(msg, undefined);
+    // The lane key is the patient (PID-3, else MRG-1): one patient's messages commit in order, never racing to
+    // create the same Patient; messages without one spread by control id.
+    return group ? group.submit(laneKey(msg), msg) : receiveAndApply(store, msg);
   }
 
   /** Processes a frame: one message, or a batch answered with a batch of ACKs (HL7 v2.5.1 2.10.3). */

@@ -41,21 +41,8 @@ export class Hl7MessageStore {
 
   /** Stores the raw message as 'received' unless its key exists; then reports the duplicate (one round trip more). */
   async receive(key: InboundKey, raw: string, now = Date.now()): Promise<ReceiveResult> {
-    const id = randomUUID();
-    const row: Hl7MessageRow = {
-      id,
-      controlId: key.controlId,
-      sendingApplication: key.sendingApplication,
-      sendingFacility: key.sendingFacility,
-      messageType: key.messageType.slice(0, 32),
-      receivedAt: now,
-      raw,
-      status: 'received',
-      reason: null,
-      ack: null,
-      processedAt: null,
-      attempts: 0,
-    };
+    const row = newRow(key, raw, now);
+    const id = row.id;
     // The common case is a new message: one INSERT. A unique violation means a duplicate (or a concurrent copy).
     try {
       await this.locked(() => this.insertRow(row));
@@ -68,11 +55,28 @@ export class Hl7MessageStore {
   }
 
   /**
+   * Stores many new messages with one multi-row INSERT (group commit). Keys must differ within the call. If any key
+   * exists already, falls back to one `receive` per message, which reports each duplicate.
+   */
+  async receiveMany(items: { key: InboundKey; raw: string }[], now = Date.now()): Promise<ReceiveResult[]> {
+    if (items.length === 0) return [];
+    const rows = items.map(({ key, raw }) => newRow(key, raw, now));
+    try {
+      await this.locked(() => this.insertRow(rows));
+      return rows.map((r) => ({ kind: 'new', id: r.id }));
+    } catch {
+      const out: ReceiveResult[] = [];
+      for (const { key, raw } of items) out.push(await this.receive(key, raw, now));
+      return out;
+    }
+  }
+
+  /**
    * PostgreSQL: the 'received' row commits without waiting for its WAL flush (synchronous_commit off for this one
    * transaction). Nothing acknowledged can be lost: the ACK is sent only after markProcessed/markError commits
    * synchronously, which flushes the WAL up to and including this row. Saves one fsync per message.
    */
-  private async insertRow(row: Hl7MessageRow): Promise<void> {
+  private async insertRow(row: Hl7MessageRow | Hl7MessageRow[]): Promise<void> {
     if (this.ds.options.type !== 'postgres') {
       await this.repo().insert(row);
       return;
@@ -106,6 +110,25 @@ export class Hl7MessageStore {
   /** Marks a message failed with a reason (no patient data) and the ACK sent (AE/AR). */
   async markError(id: string, reason: string, ack: string | null, manager?: EntityManager, now = Date.now()) {
     await this.finish(id, { status: 'error', reason: reason.slice(0, 2000), ack, processedAt: now }, manager);
+  }
+
+  /** Marks many messages processed with their ACKs in one UPDATE (group commit). */
+  async markProcessedMany(items: { id: string; ack: string }[], now = Date.now()): Promise<void> {
+    if (items.length === 0) return;
+    const pg = this.ds.options.type === 'postgres';
+    const params: unknown[] = [];
+    const p = (v: unknown): string => {
+      params.push(v);
+      return pg ? `$${params.length}` : '?';
+    };
+    // Placeholders are taken in text order (SQLite's `?` are positional).
+    const at = p(now);
+    const cases = items.map((i) => `WHEN ${p(i.id)} THEN ${p(i.ack)}`).join(' ');
+    const ids = items.map((i) => p(i.id)).join(', ');
+    const sql =
+      `UPDATE hl7_message SET status = 'processed', reason = NULL, processed_at = ${at}, ` +
+      `attempts = attempts + 1, ack = CASE id ${cases} END WHERE id IN (${ids})`;
+    await this.locked(() => this.ds.query(sql, params));
   }
 
   /** One UPDATE: the outcome plus attempts + 1. */
@@ -150,4 +173,21 @@ export class Hl7MessageStore {
     const r = await this.locked(() => this.repo().update({ id }, { status: 'received', reason: null }));
     return (r.affected ?? 0) > 0;
   }
+}
+
+function newRow(key: InboundKey, raw: string, now: number): Hl7MessageRow {
+  return {
+    id: randomUUID(),
+    controlId: key.controlId,
+    sendingApplication: key.sendingApplication,
+    sendingFacility: key.sendingFacility,
+    messageType: key.messageType.slice(0, 32),
+    receivedAt: now,
+    raw,
+    status: 'received',
+    reason: null,
+    ack: null,
+    processedAt: null,
+    attempts: 0,
+  };
 }

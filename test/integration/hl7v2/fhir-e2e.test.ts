@@ -7,7 +7,7 @@ import type { Bundle, DiagnosticReport, Patient, ServiceRequest } from 'fhir/r4.
 import { Client, Message } from 'node-hl7-client';
 import type { Core } from '../../../src/core.js';
 import { dispatch } from '../../../src/fhir/router.js';
-import { fhirExecutor } from '../../../src/hl7v2/execute.js';
+import { fhirBatchExecutor, fhirExecutor } from '../../../src/hl7v2/execute.js';
 import { createInboundProcessor, Hl7Message, Hl7MessageStore, MllpListener } from '../../../src/hl7v2/index.js';
 import { databaseKinds, type TestDatabase } from '../../support/databases.js';
 import { fixture } from '../../unit/hl7v2/fixtures.js';
@@ -118,6 +118,32 @@ for (const { kind, make } of databaseKinds) {
       const err = Hl7Message.parse(out.acks[0]!).segment('ERR')!;
       assert.equal(err.rawField(2), 'MRG^1^1^1');
       assert.equal((await search(core, 'Patient', 'identifier=MRN900')).length, 0);
+    });
+
+    it('group commit: ORUs arriving together for one new patient create one Patient and a report each', async () => {
+      const grouped = createInboundProcessor({ store, executeBatch: fhirBatchExecutor(core.ctx), groupLanes: 1 });
+      const oru = (n: number): string =>
+        fixture('oru-r01-v23.hl7')
+          .replace('MSG00023', `MSG0093${n}`)
+          .replace(/MRN123/g, 'MRN930')
+          .replace(/ACC5001/g, `ACC593${n}`)
+          .replace(/PL1001/g, `PL593${n}`)
+          .replace(/FI2001/g, `FI593${n}`)
+          .replace('1.2.840.113619.2.55.3.604688119.969.1268071029.320', `1.2.840.113619.2.55.3.593${n}`);
+      // An A40 whose prior patient is unknown fails inside the shared transaction: it alone gets AE.
+      const badMerge = fixture('adt-a40.hl7').replace('MRN901', 'MRN998').replace('MSG00801', 'MSG00938');
+      const outs = await Promise.all([oru(1), oru(2), badMerge, oru(3)].map((t) => grouped.processMessage(t)));
+      assert.deepEqual(
+        outs.map((o) => o.code),
+        ['AA', 'AA', 'AE', 'AA'],
+      );
+      assert.equal(Hl7Message.parse(outs[2]!.acks[0]!).segment('ERR')!.rawField(2), 'MRG^1^1^1');
+      const patients = await search<Patient>(core, 'Patient', 'identifier=MRN930');
+      assert.equal(patients.length, 1);
+      const reports = await search<DiagnosticReport>(core, 'DiagnosticReport', `patient=Patient/${patients[0]!.id}`);
+      assert.equal(reports.length, 3);
+      for (const o of outs)
+        assert.equal((await store.get(o.messageId!))?.status, o.code === 'AA' ? 'processed' : 'error');
     });
 
     it('ADT^A40 links survivor "replaces" and prior "replaced-by" (inactive)', async () => {
