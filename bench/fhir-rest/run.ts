@@ -1,6 +1,7 @@
 // FHIR REST benchmark (issue 2): read, create Observation, search Observation?patient=X&code=Y over 100,000
 // Observations of 1,000 patients, and metadata, on SQLite and PostgreSQL at 16 and 64 connections, each against a
-// bare node:http server returning the same JSON body in the same run (ratio = ct-fhir req/s / bare req/s).
+// bare node:http server returning the same JSON body in the same run (ratio = ct-fhir req/s / bare req/s) and a bare
+// express app doing the same (ratio express: what the FHIR work costs on top of the framework itself).
 // Usage: node --import tsx bench/fhir-rest/run.ts [--duration 10] [--observations 100000] [--db sqlite,postgres]
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -111,21 +112,27 @@ async function main(): Promise<void> {
       }
     }
     await stop(server);
-    // The bare baseline serves each scenario's own response body, measured right after, on the same machine.
+    // The baselines serve each scenario's own response body, measured right after, on the same machine.
     for (const s of scenarios) {
       const bodyFile = join(tmpdir(), `ct-fhir-bench-${s.name}.json`);
       writeFileSync(bodyFile, bodies[s.name] ?? '{}');
-      const bare = spawn(
-        process.execPath,
-        ['--import', 'tsx', 'bench/fhir-rest/bare-server.ts', String(port + 1), bodyFile],
-        {
-          stdio: ['ignore', 'pipe', 'inherit'],
-        },
-      );
-      await waitFor(`http://127.0.0.1:${port + 1}/`);
+      const baseline: Record<string, Record<number, number>> = {};
+      for (const framework of ['node', 'express']) {
+        const bare = spawn(
+          process.execPath,
+          ['--import', 'tsx', 'bench/fhir-rest/bare-server.ts', String(port + 1), bodyFile, framework],
+          { stdio: ['ignore', 'pipe', 'inherit'] },
+        );
+        await waitFor(`http://127.0.0.1:${port + 1}/`);
+        baseline[framework] = {};
+        for (const c of CONNECTIONS)
+          baseline[framework]![c] = (await load(`http://127.0.0.1:${port + 1}`, { ...s, path: '/' }, c)).rps;
+        await stop(bare);
+      }
       for (const c of CONNECTIONS) {
-        const b = await load(`http://127.0.0.1:${port + 1}`, { ...s, path: '/' }, c);
         const m = measured[s.name]![c]!;
+        const bare = baseline.node![c]!;
+        const bareExpress = baseline.express![c]!;
         rows.push({
           db: kind,
           scenario: s.name,
@@ -134,11 +141,12 @@ async function main(): Promise<void> {
           'p50 ms': m.p50,
           'p99 ms': m.p99,
           errors: m.errors,
-          'bare req/s': b.rps,
-          ratio: Number((m.rps / b.rps).toFixed(3)),
+          'bare req/s': bare,
+          ratio: Number((m.rps / bare).toFixed(3)),
+          'express req/s': bareExpress,
+          'ratio express': Number((m.rps / bareExpress).toFixed(3)),
         });
       }
-      await stop(bare);
     }
     await db.drop();
   }
