@@ -1,10 +1,14 @@
 // The voxel buffer of a volume being assembled: one Int16Array preallocated from the expected slice count (a
 // QIDO count or a folder scan), filled slot by slot as instances arrive, reordered in place once all are in.
-// The buffer is resizable (resizable.ts) with address space reserved for twice the largest volume accepted: an
-// unknown-length stream grows and trims in place, and preprocessing may write the model input over the volume.
-// Where the runtime refuses a resizable buffer it is a plain one that grows by doubling (one copy at most).
+// The buffer is resizable (resizable.ts), with address space reserved for the largest volume it may become plus a
+// model input: an unknown-length stream grows and trims in place, and preprocessing may write the model input over
+// the volume (overlay.ts). Where the runtime refuses a resizable buffer it is a plain one that grows by doubling
+// (one copy at most).
 import { allocateResizable, resizeInPlace } from './resizable.js';
 import { VolumeError } from './types.js';
+
+/** Address space (not memory) beyond the volume for a model input larger than it (402 x 420 x 420 float32: 271 MiB). */
+const MODEL_INPUT_HEADROOM = 512 * 2 ** 20;
 
 export class SliceStore {
   data: Int16Array;
@@ -18,7 +22,9 @@ export class SliceStore {
     this.checkLimit(expected ?? 1);
     this.capacity = Math.max(1, expected ?? Math.min(64, Math.floor(maxVoxels / sliceSize)));
     const length = this.sliceSize * this.capacity;
-    this.data = new Int16Array(allocateResizable(length * 2, 2 * Math.max(maxVoxels, length) * 2), 0, length);
+    // Without a count the volume may grow to maxVoxels; with one it cannot (more instances are an error).
+    const largest = expected === undefined ? Math.max(maxVoxels, length) : length;
+    this.data = new Int16Array(allocateResizable(length * 2, largest * 2 + MODEL_INPUT_HEADROOM), 0, length);
   }
 
   private checkLimit(slices: number): void {

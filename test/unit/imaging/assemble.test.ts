@@ -3,10 +3,13 @@ import assert from 'node:assert/strict';
 import {
   assembleVolume,
   parseInstances,
+  parsePreprocessing,
+  preprocessVolume,
   VolumeError,
   storeHU,
   type VolumeErrorCode,
 } from '../../../src/imaging/volume/index.js';
+import { asResizable } from '../../../src/imaging/volume/resizable.js';
 import { newUid, writeCtSlice } from '../../support/dicom-writer.js';
 import type { DicomDataset } from '../../../src/imaging/dicom/index.js';
 import { ctSeries, shuffled } from './series-fixture.js';
@@ -43,10 +46,25 @@ test('an async stream with the expected count fills one preallocated array', asy
   assert.equal(volume.data.length, 5 * 12);
   assert.equal(volume.data.buffer.byteLength, 5 * 12 * 2, 'no spare capacity, no second buffer');
   assert.equal(volume.data[4 * 12], 400);
+  // The buffer has room to take a model input larger than the volume over it (overlay.ts).
+  const buffer = volume.data.buffer;
+  assert.ok(asResizable(buffer));
+  const p = parsePreprocessing({
+    spacing: [0.5, 0.5, 0.5],
+    clipHU: [-1000, 1000],
+    inputClipHU: [-1000, 200],
+    scale: [0, 1],
+    shape: [6, 6, 6],
+  });
+  const { input } = preprocessVolume(volume, p, { consume: true });
+  assert.equal(input.data.buffer, buffer);
+  assert.equal(volume.data.length, 0);
 });
 
 test('a stream without a count grows past its first capacity and trims to the slices received', async () => {
   const volume = await assembleVolume(ctSeries({ slices: 70, rows: 2, columns: 2 }));
+  assert.ok(asResizable(volume.data.buffer), 'grown and trimmed in place');
+  assert.equal(volume.data.buffer.byteLength, 70 * 4 * 2);
   assert.equal(volume.shape[0], 70);
   assert.equal(volume.data.length, 70 * 4);
   assert.equal(volume.data[69 * 4 + 3], 6903);
