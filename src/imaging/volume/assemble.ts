@@ -187,7 +187,7 @@ export async function assembleVolume(
       if (!warnings.some((w) => w.startsWith('Rescale')))
         warnings.push('Rescale Slope/Intercept absent: stored values taken as HU');
     }
-    storeHU(pixels, store!.slot(index), slope ?? 1, intercept ?? 0);
+    store!.fill(index, (slice) => storeHU(pixels, slice, slope ?? 1, intercept ?? 0));
     if (options.timings) options.timings.decodeMs += performance.now() - t0;
     placed.push({ slot: index, position: positionOf(ds) });
     transferSyntaxes.add(ds.transferSyntaxUid);

@@ -168,6 +168,8 @@ export function resampleToModelInput(
   const scratch = kept ? undefined : new Int16Array(plane);
   const [lo, hi] = p.clipHU;
   let min = 32767;
+  // Over a resizable buffer each slice is made in a plain array and copied in (loops over such views are slower).
+  const staging = asResizable(out.buffer) ? new Float32Array(t[1] * t[2]) : undefined;
   streamResampled(
     volume,
     p.spacing,
@@ -177,7 +179,11 @@ export function resampleToModelInput(
       blendInt16(a, b, wz, lo, hi, target, base);
       for (let i = base; i < base + plane; i++) if (target[i]! < min) min = target[i]!;
       const z = k - off[0];
-      if (z >= 0 && z < t[0]) copySlice(target, base, n, t, off, lut, out, z);
+      if (z < 0 || z >= t[0]) return;
+      if (!staging) return copySlice(target, base, n, t, off, lut, out, z);
+      // The parts of the slice that copySlice leaves are padding, filled below: stale values there do no harm.
+      copySlice(target, base, n, t, off, lut, staging, 0);
+      out.set(staging, z * t[1] * t[2]);
     },
     order,
   );

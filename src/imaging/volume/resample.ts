@@ -2,6 +2,7 @@
 // (x then y, Float32), kept in a two-slice cache, and output slices are blended along z straight into the output
 // array. Memory: input + output + three slices. Sample k of an axis sits at k x target / source input indices
 // (voxel centres, origin kept), so the physical spacing is exact.
+import { asResizable } from './resizable.js';
 import type { VolumeGeometry } from './types.js';
 
 export interface ResampleOptions {
@@ -103,13 +104,21 @@ export function streamResampled(
   const tmp = new Float32Array(ny * mx.size);
   const cache = [new Float32Array(plane), new Float32Array(plane)];
   const held = [-1, -1];
+  // Loops over views of a resizable buffer (SliceStore's) run slower in V8: such slices are copied out first.
+  const staging = asResizable(volume.data.buffer) ? new Int16Array(ny * nx) : undefined;
+  const sliceOf = (z: number): Int16Array => {
+    const view = volume.data.subarray(z * ny * nx, (z + 1) * ny * nx);
+    if (!staging) return view;
+    staging.set(view);
+    return staging;
+  };
   const planeOf = (z: number, other: number): Float32Array => {
     const hit = held.indexOf(z);
     if (hit >= 0) return cache[hit]!;
     // The taps move monotonically in either order, so a cached slice this output slice does not use is never
     // used again: replace it, never `other` (the second slice needed now).
     const slot = held[0] === other ? 1 : 0;
-    resamplePlane(volume.data.subarray(z * ny * nx, (z + 1) * ny * nx), ny, nx, mx, my, tmp, cache[slot]!);
+    resamplePlane(sliceOf(z), ny, nx, mx, my, tmp, cache[slot]!);
     held[slot] = z;
     return cache[slot]!;
   };

@@ -4,7 +4,7 @@
 // model input: an unknown-length stream grows and trims in place, and preprocessing may write the model input over
 // the volume (overlay.ts). Where the runtime refuses a resizable buffer it is a plain one that grows by doubling
 // (one copy at most).
-import { allocateResizable, resizeInPlace } from './resizable.js';
+import { allocateResizable, asResizable, resizeInPlace } from './resizable.js';
 import { VolumeError } from './types.js';
 
 /** Address space (not memory) beyond the volume for a model input larger than it (402 x 420 x 420 float32: 271 MiB). */
@@ -13,6 +13,7 @@ const MODEL_INPUT_HEADROOM = 512 * 2 ** 20;
 export class SliceStore {
   data: Int16Array;
   private capacity: number;
+  private staging: Int16Array | undefined;
 
   constructor(
     readonly sliceSize: number,
@@ -44,6 +45,18 @@ export class SliceStore {
     const next = new Int16Array(length);
     next.set(length < this.data.length ? this.data.subarray(0, length) : this.data);
     return next;
+  }
+
+  /**
+   * Fills slot `index` through `write`, which gets a plain array: loops over views of a resizable buffer run slower
+   * in V8 than over plain ones, so the slice is written to a staging array and copied in (a memcpy).
+   */
+  fill(index: number, write: (slice: Int16Array) => void): void {
+    const slot = this.slot(index);
+    if (!asResizable(slot.buffer)) return write(slot);
+    this.staging ??= new Int16Array(this.sliceSize);
+    write(this.staging);
+    slot.set(this.staging);
   }
 
   /** The slot of slice `index` as a view, growing the buffer when needed. */
