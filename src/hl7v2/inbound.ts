@@ -40,7 +40,10 @@ export interface InboundOptions {
   executeBatch?: BatchExecutor;
   /** Most messages in one group commit (default 64). */
   maxBatch?: number;
-  /** Group commits running side by side, messages spread over them by patient (default 4). */
+  /**
+   * Lanes running side by side (default 4), messages spread over them by patient: one patient's messages are
+   * processed in arrival order, one transaction (or group commit) at a time.
+   */
   groupLanes?: number;
   config?: MappingConfig;
   logger?: Logger;
@@ -244,10 +247,22 @@ export function createInboundProcessor(options: InboundOptions = {}) {
 
   const { store, executeBatch } = options;
   const lanes = options.groupLanes ?? 4;
-  const group =
-    store && executeBatch
-      ? new GroupCommitLanes((msgs: Hl7Message[]) => flush(store, executeBatch, msgs), lanes, options.maxBatch)
-      : undefined;
+  /** Without a batch executor: the lane's messages one after another, each its own transaction. */
+  async function oneByOne(s: Hl7MessageStore, msgs: Hl7Message[]): Promise<ProcessOutcome[]> {
+    const out: ProcessOutcome[] = [];
+    for (const m of msgs) out.push(await receiveAndApply(s, m));
+    return out;
+  }
+
+  // Messages with a store always go through per-patient lanes: on PostgreSQL, concurrent transactions for one new
+  // patient would each find no match and each create the Patient (seen: 8 concurrent ORUs, 8 Patients).
+  const group = store
+    ? new GroupCommitLanes(
+        (msgs: Hl7Message[]) => (executeBatch ? flush(store, executeBatch, msgs) : oneByOne(store, msgs)),
+        lanes,
+        options.maxBatch,
+      )
+    : undefined;
 
   /** Processes one message's text; never throws for bad input (AR instead). */
   async function processMessage(text: string): Promise<ProcessOutcome> {
@@ -262,10 +277,10 @@ export function createInboundProcessor(options: InboundOptions = {}) {
       });
       return { code: 'AR', acks: [ack], duplicate: false };
     }
-    if (!store) return apply(msg, undefined);
+    if (!group) return apply(msg, undefined);
     // The lane key is the patient (PID-3, else MRG-1): one patient's messages commit in order, never racing to
     // create the same Patient; messages without one spread by control id.
-    return group ? group.submit(laneKey(msg), msg) : receiveAndApply(store, msg);
+    return group.submit(laneKey(msg), msg);
   }
 
   /** Processes a frame: one message, or a batch answered with a batch of ACKs (HL7 v2.5.1 2.10.3). */

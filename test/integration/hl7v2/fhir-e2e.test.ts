@@ -120,6 +120,23 @@ for (const { kind, make } of databaseKinds) {
       assert.equal((await search(core, 'Patient', 'identifier=MRN900')).length, 0);
     });
 
+    it('concurrent ORUs for one new patient (one transaction each) create one Patient, not one per message', async () => {
+      const texts = Array.from({ length: 8 }, (_, n) =>
+        fixture('oru-r01-v23.hl7')
+          .replace('MSG00023', `MSG0094${n}`)
+          .replace(/MRN123/g, 'MRN940')
+          .replace('V0001', 'V0940')
+          .replace(/ACC5001/g, `ACC594${n}`)
+          .replace(/PL1001/g, `PL594${n}`)
+          .replace(/FI2001/g, `FI594${n}`)
+          .replace('1.2.840.113619.2.55.3.604688119.969.1268071029.320', `1.2.840.113619.2.55.3.594${n}`),
+      );
+      const outs = await Promise.all(texts.map((t) => proc.processMessage(t)));
+      assert.deepEqual(new Set(outs.map((o) => o.code)), new Set(['AA']));
+      assert.equal((await search(core, 'Patient', 'identifier=MRN940')).length, 1);
+      assert.equal((await search(core, 'Encounter', 'identifier=V0940')).length, 1);
+    });
+
     it('group commit: ORUs arriving together for one new patient create one Patient and a report each', async () => {
       const grouped = createInboundProcessor({ store, executeBatch: fhirBatchExecutor(core.ctx), groupLanes: 1 });
       const oru = (n: number): string =>
