@@ -17,7 +17,7 @@ import { mapMessage, MappingError, type MappingResult } from './mapping/index.js
 import type { MappingConfig } from './mapping/config.js';
 import type { Hl7MessageStore, InboundKey } from './store/message-store.js';
 import type { Hl7MessageRow } from './store/schema.js';
-import { GroupCommitLanes } from './group-commit.js';
+import { GroupCommitLanes } from '../store/group-commit.js';
 import type { ConnectionInfo } from './listener.js';
 import { silentLogger, type Logger } from '../log.js';
 import { errorFields } from './log-fields.js';

@@ -14,6 +14,7 @@ import { dirname, resolve } from 'node:path';
 import type { DataSourceOptions as TypeormOptions, EntityManager, EntitySchema, MigrationInterface } from 'typeorm';
 import { DataSource } from 'typeorm';
 import type { Dialect } from './sql.js';
+import { GroupCommit } from './group-commit.js';
 import { storeMigrations } from './migrations/index.js';
 
 /** Tables contributed by a module: EntitySchemas and migration classes. */
@@ -119,92 +120,57 @@ class Mutex {
   }
 }
 
-/** Transactions at most in one SQLite group commit: bounds how long the first of them waits for its COMMIT. */
-const MAX_GROUP = 64;
-
-interface Unit {
-  fn: (manager: EntityManager) => Promise<unknown>;
-  resolve: (value: unknown) => void;
-  reject: (error: unknown) => void;
-}
-
+type Unit = (manager: EntityManager) => Promise<unknown>;
 type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 
 /**
- * SQLite group commit. Transactions that queue up while another holds the connection run together in ONE database
- * transaction, each inside its own SAVEPOINT: a unit that fails rolls back to its savepoint and only its caller sees
- * the error. Every caller is answered after the COMMIT, so "resolved" still means "durable". A commit writes each
+ * SQLite group commit: transactions that queue up while another holds the connection run together in ONE database
+ * transaction, each inside its own SAVEPOINT, so a unit that fails rolls back to its savepoint and only its caller
+ * sees the error. Callers are answered after the COMMIT, so "resolved" still means "durable". A commit writes each
  * dirty page to the WAL once however many units touched it; the index pages are shared by nearly all writes, so a
  * group of 16 writes costs a fraction of 16 commits. Alone, a unit runs as a plain transaction.
  */
-class GroupCommit {
-  private pending: Unit[] = [];
-  private scheduled = false;
-
-  constructor(
-    private readonly ds: DataSource,
-    private readonly lock: Mutex,
-  ) {}
-
-  submit<T>(fn: (manager: EntityManager) => Promise<T>): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      this.pending.push({ fn, resolve: resolve as (value: unknown) => void, reject });
-      this.schedule();
-    });
-  }
-
-  private schedule(): void {
-    if (this.scheduled) return;
-    this.scheduled = true;
-    void this.lock.run(() => this.flush());
-  }
-
-  private async flush(): Promise<void> {
-    this.scheduled = false;
-    const batch = this.pending.splice(0, MAX_GROUP);
-    if (this.pending.length > 0) this.schedule();
-    const outcomes: Outcome[] = [];
-    try {
-      await this.ds.transaction(async (m) => {
-        if (batch.length === 1) {
-          outcomes.push({ ok: true, value: await batch[0]!.fn(m) });
-          return;
-        }
-        for (const unit of batch) {
-          await m.query('SAVEPOINT group_unit');
-          try {
-            outcomes.push({ ok: true, value: await unit.fn(m) });
-            await m.query('RELEASE group_unit');
-          } catch (error) {
-            await m.query('ROLLBACK TO group_unit');
-            await m.query('RELEASE group_unit');
-            outcomes.push({ ok: false, error });
+function sqliteTransactionGroup(ds: DataSource, lock: Mutex): GroupCommit<Unit, Outcome> {
+  return new GroupCommit<Unit, Outcome>((units) =>
+    lock.run(async () => {
+      const outcomes: Outcome[] = [];
+      try {
+        await ds.transaction(async (m) => {
+          if (units.length === 1) {
+            outcomes.push({ ok: true, value: await units[0]!(m) });
+            return;
           }
-        }
-      });
-    } catch (error) {
-      // The single unit's own failure, or a failed COMMIT (then every unit of the group failed with it).
-      batch.forEach((unit, i) => {
-        const own = outcomes[i];
-        unit.reject(own && !own.ok ? own.error : error);
-      });
-      return;
-    }
-    batch.forEach((unit, i) => {
-      const outcome = outcomes[i]!;
-      if (outcome.ok) unit.resolve(outcome.value);
-      else unit.reject(outcome.error);
-    });
-  }
+          for (const unit of units) {
+            await m.query('SAVEPOINT group_unit');
+            try {
+              outcomes.push({ ok: true, value: await unit(m) });
+              await m.query('RELEASE group_unit');
+            } catch (error) {
+              await m.query('ROLLBACK TO group_unit');
+              await m.query('RELEASE group_unit');
+              outcomes.push({ ok: false, error });
+            }
+          }
+        });
+      } catch (error) {
+        // The single unit's own failure, or a failed COMMIT: then every unit of the group failed with it.
+        return units.map((_, i): Outcome => {
+          const own = outcomes[i];
+          return own && !own.ok ? own : { ok: false, error };
+        });
+      }
+      return outcomes;
+    }),
+  );
 }
 
-const sqliteLocks = new WeakMap<DataSource, { lock: Mutex; group: GroupCommit }>();
+const sqliteLocks = new WeakMap<DataSource, { lock: Mutex; group: GroupCommit<Unit, Outcome> }>();
 
-function sqliteSerialiser(ds: DataSource): { lock: Mutex; group: GroupCommit } {
+function sqliteSerialiser(ds: DataSource): { lock: Mutex; group: GroupCommit<Unit, Outcome> } {
   let s = sqliteLocks.get(ds);
   if (!s) {
     const lock = new Mutex();
-    s = { lock, group: new GroupCommit(ds, lock) };
+    s = { lock, group: sqliteTransactionGroup(ds, lock) };
     sqliteLocks.set(ds, s);
   }
   return s;
@@ -221,9 +187,11 @@ export function exclusive<T>(ds: DataSource, fn: () => Promise<T>): Promise<T> {
  * SQLite, transactions waiting at the same time share one COMMIT (GroupCommit); fn must not rely on being the only
  * work in its database transaction, only on its own atomicity.
  */
-export function withTransaction<T>(ds: DataSource, fn: (manager: EntityManager) => Promise<T>): Promise<T> {
+export async function withTransaction<T>(ds: DataSource, fn: (manager: EntityManager) => Promise<T>): Promise<T> {
   if (dialectOf(ds) === 'postgres') return ds.transaction((manager) => fn(manager));
-  return sqliteSerialiser(ds).group.submit(fn);
+  const outcome = await sqliteSerialiser(ds).group.submit(fn);
+  if (!outcome.ok) throw outcome.error;
+  return outcome.value as T;
 }
 
 /**

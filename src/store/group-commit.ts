@@ -1,8 +1,8 @@
 // Group commit: items submitted while a flush is running wait and go together into the next flush, so N concurrent
-// senders share one database transaction (and one WAL flush) instead of paying for N. An idle queue flushes at once:
-// a single sender waits for nothing extra. One flush runs at a time, so writes from different connections never race
-// each other (two messages for one new patient cannot both create it). The first flush after idle waits for
-// setImmediate, so frames that arrived in the same event-loop turn start together.
+// writers share one database transaction (and one WAL flush) instead of paying for N. An idle queue flushes at once:
+// a single writer waits for nothing extra. One flush runs at a time, so writes of one group commit never race each
+// other. The first flush after idle waits for setImmediate, so work that arrived in the same event-loop turn starts
+// together. Used by the store (SQLite transactions, datasource.ts) and by the HL7 inbound pipeline (messages).
 
 /** Processes a batch; returns one result per item, in order. Throwing fails every item of the batch. */
 export type FlushFn<I, O> = (items: I[]) => Promise<O[]>;

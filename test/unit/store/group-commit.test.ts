@@ -2,7 +2,7 @@
 // only; lanes keep one key's items in order and apart from other keys.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { GroupCommit, GroupCommitLanes } from '../../../src/hl7v2/group-commit.js';
+import { GroupCommit, GroupCommitLanes } from '../../../src/store/group-commit.js';
 
 /** A flush that records its batches and waits for `release()` before finishing each. */
 function gatedFlush() {
