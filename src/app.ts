@@ -6,7 +6,7 @@ import type { Config } from './config.js';
 import { type Core, type CoreParts, DEFAULT_LIMITS, openCore } from './core.js';
 import { jobsAdminRouter } from './http/admin.js';
 import { hl7AdminRouter } from './http/hl7-admin.js';
-import { fhirExecutor } from './hl7v2/execute.js';
+import { fhirBatchExecutor, fhirExecutor } from './hl7v2/execute.js';
 import { startHl7Server } from './hl7v2/index.js';
 import { Hl7MessageStore } from './hl7v2/store/message-store.js';
 import { createApp } from './http/app.js';
@@ -40,6 +40,8 @@ export async function startServer(config: Config, logger: Logger, parts: ServerP
           logger,
           store: hl7Store,
           execute: fhirExecutor(ctx),
+          // Messages arriving together on different connections share one transaction (each still ACKed after it).
+          executeBatch: fhirBatchExecutor(ctx),
         })
       : undefined;
   const app = createApp({
