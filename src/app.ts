@@ -10,6 +10,7 @@ import { fhirBatchExecutor, fhirExecutor } from './hl7v2/execute.js';
 import { startHl7Server } from './hl7v2/index.js';
 import { Hl7MessageStore } from './hl7v2/store/message-store.js';
 import { createApp } from './http/app.js';
+import { graceful } from './http/shutdown.js';
 import { Metrics } from './http/metrics.js';
 import { Worker } from './jobs/worker.js';
 import type { Logger } from './log.js';
@@ -77,6 +78,7 @@ export async function startServer(config: Config, logger: Logger, parts: ServerP
     s.once('error', reject);
   });
   http.keepAliveTimeout = 65_000;
+  const httpShutdown = graceful(http);
   const port = (http.address() as AddressInfo).port;
   // With PORT=0 the base URL names the port actually bound.
   if (config.port === 0) ctx.baseUrl = config.baseUrl.replace(/:0(?=\/|$)/, `:${port}`);
@@ -99,10 +101,9 @@ export async function startServer(config: Config, logger: Logger, parts: ServerP
     close: async () => {
       await Promise.all(workers.map((w) => w.stop(10_000)));
       await hl7?.listener.close();
-      await new Promise<void>((resolve) => {
-        http.close(() => resolve());
-        http.closeAllConnections();
-      });
+      // Requests already running finish before the database closes under them.
+      if (!(await httpShutdown.close(config.shutdownTimeoutMs)))
+        logger.warn('shutdown: requests still running were cut off', { afterMs: config.shutdownTimeoutMs });
       await core.close();
     },
   };

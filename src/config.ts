@@ -17,6 +17,8 @@ export interface Config {
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** Largest accepted request body in bytes. */
   maxBodyBytes: number;
+  /** How long shutdown waits for running HTTP requests before cutting them off. */
+  shutdownTimeoutMs: number;
   /** Name of the Organization running ct-fhir (Provenance.agent.onBehalfOf, Device.owner). */
   organization: string;
 }
@@ -98,6 +100,7 @@ export function loadConfig(src: Source = process.env): Config {
     auth: src.AUTH || 'none',
     logLevel,
     maxBodyBytes: intSetting(src, 'MAX_BODY_BYTES', 16 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    shutdownTimeoutMs: intSetting(src, 'SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
     organization: src.ORGANIZATION || 'ct-fhir',
   };
 }
