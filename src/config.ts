@@ -13,6 +13,8 @@ export interface Config {
   inferenceProviders: ('cpu' | 'cuda')[];
   dicomwebUrl?: string;
   hl7Outbound?: { host: string; port: number };
+  /** Inbound HL7 messages that arrive together share one FHIR transaction (HL7_GROUP_COMMIT=true). */
+  hl7GroupCommit: boolean;
   auth: string;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** Largest accepted request body in bytes. */
@@ -59,6 +61,15 @@ export function intSetting(src: Source, key: string, dflt: number, min: number, 
   return n;
 }
 
+/** A boolean setting: true/false, 1/0, yes/no; anything else is a configuration error. */
+export function boolSetting(src: Source, key: string, dflt: boolean): boolean {
+  const raw = src[key]?.trim().toLowerCase();
+  if (raw === undefined || raw === '') return dflt;
+  if (['true', '1', 'yes'].includes(raw)) return true;
+  if (['false', '0', 'no'].includes(raw)) return false;
+  throw new ConfigError(`${key} must be true or false, got "${src[key]}"`);
+}
+
 function hostPort(key: string, raw: string | undefined): { host: string; port: number } | undefined {
   if (!raw) return undefined;
   const m = /^([^:]+):(\d{1,5})$/.exec(raw);
@@ -97,6 +108,7 @@ export function loadConfig(src: Source = process.env): Config {
     inferenceProviders: providers as Config['inferenceProviders'],
     dicomwebUrl,
     hl7Outbound: hostPort('HL7_OUTBOUND', src.HL7_OUTBOUND),
+    hl7GroupCommit: boolSetting(src, 'HL7_GROUP_COMMIT', false),
     auth: src.AUTH || 'none',
     logLevel,
     maxBodyBytes: intSetting(src, 'MAX_BODY_BYTES', 16 * 1024 * 1024, 1024, 1024 * 1024 * 1024),

@@ -13,6 +13,14 @@ describe('configuration', () => {
     assert.equal(c.mllpPort, 2575);
     assert.deepEqual(c.inferenceProviders, ['cpu']);
     assert.equal(c.hl7Outbound, undefined);
+    assert.equal(c.hl7GroupCommit, false);
+    assert.equal(c.shutdownTimeoutMs, 10_000);
+  });
+
+  it('reads booleans as true/false, 1/0 or yes/no', () => {
+    assert.equal(loadConfig({ HL7_GROUP_COMMIT: 'true' }).hl7GroupCommit, true);
+    assert.equal(loadConfig({ HL7_GROUP_COMMIT: 'YES' }).hl7GroupCommit, true);
+    assert.equal(loadConfig({ HL7_GROUP_COMMIT: '0' }).hl7GroupCommit, false);
   });
 
   it('lets --flags override environment variables', () => {
@@ -38,6 +46,8 @@ describe('configuration', () => {
     [{ INFERENCE_PROVIDERS: 'tpu' }, /INFERENCE_PROVIDERS accepts cpu and cuda/],
     [{ HL7_OUTBOUND: 'ris' }, /HL7_OUTBOUND must be host:port/],
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL must be/],
+    [{ HL7_GROUP_COMMIT: 'maybe' }, /HL7_GROUP_COMMIT must be true or false/],
+    [{ SHUTDOWN_TIMEOUT_MS: '-1' }, /SHUTDOWN_TIMEOUT_MS must be an integer/],
     [{ DICOMWEB_URL: 'pacs.local' }, /DICOMWEB_URL must be an http\(s\):\/\/ or file:\/\/ URL/],
   ];
   for (const [env, message] of bad) {
