@@ -9,16 +9,7 @@ import {
   resampleToModelInput,
   type Preprocessing,
 } from '../../../src/imaging/volume/index.js';
-
-const METHOD: Preprocessing = {
-  spacing: [0.8, 0.8, 0.8],
-  clipHU: [-1000, 1000],
-  inputClipHU: [-1000, 200],
-  scale: [0, 1],
-  centre: 0.449,
-  shape: [4, 4, 4],
-  padValue: 'min',
-};
+import { METHOD } from './method-preprocessing.js';
 
 const close = (a: number, b: number): boolean => Math.abs(a - b) < 1e-6;
 

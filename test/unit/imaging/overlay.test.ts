@@ -11,18 +11,9 @@ import {
   type VolumeGeometry,
 } from '../../../src/imaging/volume/index.js';
 import { allocateResizable, asResizable } from '../../../src/imaging/volume/resizable.js';
+import { METHOD } from './method-preprocessing.js';
 
 type Shape = [number, number, number];
-
-const METHOD: Preprocessing = {
-  spacing: [0.8, 0.8, 0.8],
-  clipHU: [-1000, 1000],
-  inputClipHU: [-1000, 200],
-  scale: [0, 1],
-  centre: 0.449,
-  shape: [4, 4, 4],
-  padValue: 'min',
-};
 
 /** A noisy volume in a resizable buffer (as SliceStore makes them), with room to grow to `reserve` bytes. */
 function volumeOf(
