@@ -7,6 +7,11 @@ import type { SearchRequest, SearchResult } from './search/types.js';
 export interface WriteOptions {
   /** If-Match: the versionId the client expects as current (412 on mismatch). */
   ifMatch?: string;
+  /**
+   * The current version as already read in this same transaction (a conditional update's match): the update is
+   * guarded by its version instead of reading the row again, so a concurrent change in between is a 409.
+   */
+  current?: Resource;
 }
 
 export interface CreateOptions {

@@ -50,6 +50,15 @@ interface Current {
   content: Resource;
 }
 
+/** The caller's already-read current version of `resource`, when it is one (same type and id, versioned). */
+function knownCurrent(current: Resource | undefined, resource: Resource): Current | undefined {
+  const version = Number(current?.meta?.versionId);
+  const lastUpdated = Date.parse(current?.meta?.lastUpdated ?? '');
+  if (!current || current.resourceType !== resource.resourceType || current.id !== resource.id) return undefined;
+  if (!Number.isInteger(version) || version < 1 || Number.isNaN(lastUpdated)) return undefined;
+  return { version, lastUpdated, deleted: false, content: current };
+}
+
 /** Content compared for "unchanged": everything but the server-assigned meta fields. */
 function comparable(resource: Resource): string {
   const meta = { ...resource.meta };
@@ -136,7 +145,7 @@ export class SqlRepository implements Repository {
     const id = resource.id;
     if (!id || !isValidId(id)) throw badRequest('update needs a valid resource id', `${resource.resourceType}.id`);
     return this.run(true, async (m) => {
-      const cur = await this.current(m, resource.resourceType, id);
+      const cur = knownCurrent(options.current, resource) ?? (await this.current(m, resource.resourceType, id));
       this.checkIfMatch(resource.resourceType, id, cur, options.ifMatch);
       if (cur && !cur.deleted && comparable(cur.content) === comparable(resource)) {
         return { resource: cur.content as T, created: false, unchanged: true };

@@ -9,6 +9,7 @@ import { badRequest, OperationOutcomeError, preconditionFailed, toOutcomeError }
 import type { Repository } from '../repository.js';
 import type { FhirMethod, FhirRequest, FhirResponse } from '../request.js';
 import { assertValid } from '../validation.js';
+import { updateInteraction } from './crud.js';
 import { findMatches } from './matches.js';
 import { versionedUrl, writeResponse } from './respond.js';
 
@@ -66,6 +67,8 @@ interface Planned {
   /** For POST: the id to create with, or the existing resource an If-None-Exist matched. */
   newId?: string;
   existing?: Resource;
+  /** For a conditional PUT that matched: the match as read now, so the update need not read it again. */
+  matched?: Resource;
 }
 
 /** Decides ids before any write: POST gets a new id or its If-None-Exist match, conditional PUT its match. */
@@ -92,7 +95,8 @@ async function planEntry(
     const matches = await findMatches(ctx, repo, type, req.query);
     if (matches.length > 1)
       throw preconditionFailed(`Bundle entry ${index}: conditional update matched ${matches.length} resources`);
-    const id = matches[0]?.id ?? randomUUID();
+    p.matched = matches[0];
+    const id = p.matched?.id ?? randomUUID();
     req.path = `${type}/${id}`;
     req.query = new URLSearchParams();
     if (req.body && typeof req.body === 'object') req.body = { ...(req.body as Resource), id };
@@ -166,6 +170,7 @@ async function runPlanned(ctx: FhirContext, repo: Repository, p: Planned, dispat
     const created = await repo.create(resource as Resource, { id: p.newId });
     return { ...writeResponse(txCtx, p.req, 201, created), location: versionedUrl(txCtx, created) };
   }
+  if (p.matched) return updateInteraction(txCtx, p.req, p.matched.resourceType, p.matched.id!, p.matched);
   return dispatch(txCtx, p.req);
 }
 

@@ -61,6 +61,8 @@ export async function updateInteraction(
   req: FhirRequest,
   resourceType: string,
   id: string,
+  /** The current version, when a conditional match already read it in this transaction. */
+  current?: Resource,
 ): Promise<FhirResponse> {
   assertKnownType(resourceType);
   assertValidId(id);
@@ -68,7 +70,7 @@ export async function updateInteraction(
   if (resource.id === undefined) throw badRequest('Resource id is required for update', 'id');
   if (resource.id !== id) throw badRequest(`Resource id ${resource.id} does not match the URL id ${id}`, 'id');
   const ifMatch = req.ifMatch ? versionFromEtag(req.ifMatch) : undefined;
-  const result = await ctx.repo.update(resource, { ifMatch });
+  const result = await ctx.repo.update(resource, { ifMatch, current });
   return writeResponse(ctx, req, result.created ? 201 : 200, result.resource);
 }
 
@@ -96,7 +98,7 @@ export async function conditionalUpdateInteraction(
       throw badRequest(`Resource id ${resource.id} does not match the matched resource ${match.id}`, 'id');
     }
     const ifMatch = req.ifMatch ? versionFromEtag(req.ifMatch) : undefined;
-    const result = await repo.update({ ...resource, id: match.id }, { ifMatch });
+    const result = await repo.update({ ...resource, id: match.id }, { ifMatch, current: match });
     return writeResponse(ctx, req, 200, result.resource);
   });
 }

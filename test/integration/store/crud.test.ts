@@ -104,6 +104,19 @@ for (const { kind, make } of databaseKinds) {
       );
     });
 
+    it('update with an already-read current version is guarded by it: a change in between is a 409', async () => {
+      const v1 = await s.repo.create(patient('Known'));
+      const v2 = (await s.repo.update({ ...v1, active: true })).resource;
+      const fromV2 = await s.repo.update({ ...v2, active: false }, { current: v2 });
+      assert.equal(fromV2.resource.meta?.versionId, '3');
+      await rejectsWith(() => s.repo.update({ ...v1, gender: 'other' }, { current: v1 }), 409);
+      assert.equal((await s.repo.read<Patient>('Patient', v1.id!)).meta?.versionId, '3');
+      // A "current" of another resource (or without a version) is ignored: the row is read as usual.
+      const other = await s.repo.create(patient('Other'));
+      const updated = await s.repo.update({ ...v2, gender: 'female' }, { current: other });
+      assert.equal(updated.resource.meta?.versionId, '4');
+    });
+
     it('update after delete re-creates the resource with the next version', async () => {
       const v1 = await s.repo.create(patient('Revive'));
       await s.repo.delete('Patient', v1.id!);
