@@ -5,7 +5,8 @@
 // transaction is open would land inside that transaction and vanish with its rollback.
 import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
-import { exclusive } from '../../store/datasource.js';
+import { dialectOf, exclusive } from '../../store/datasource.js';
+import { join, list, render, sql } from '../../store/sql.js';
 import { Hl7MessageEntity, type Hl7MessageRow, type Hl7MessageStatus } from './schema.js';
 
 /** Header values identifying an inbound message. */
@@ -115,20 +116,13 @@ export class Hl7MessageStore {
   /** Marks many messages processed with their ACKs in one UPDATE (group commit). */
   async markProcessedMany(items: { id: string; ack: string }[], now = Date.now()): Promise<void> {
     if (items.length === 0) return;
-    const pg = this.ds.options.type === 'postgres';
-    const params: unknown[] = [];
-    const p = (v: unknown): string => {
-      params.push(v);
-      return pg ? `$${params.length}` : '?';
-    };
-    // Placeholders are taken in text order (SQLite's `?` are positional).
-    const at = p(now);
-    const cases = items.map((i) => `WHEN ${p(i.id)} THEN ${p(i.ack)}`).join(' ');
-    const ids = items.map((i) => p(i.id)).join(', ');
-    const sql =
-      `UPDATE hl7_message SET status = 'processed', reason = NULL, processed_at = ${at}, ` +
-      `attempts = attempts + 1, ack = CASE id ${cases} END WHERE id IN (${ids})`;
-    await this.locked(() => this.ds.query(sql, params));
+    const cases = join(
+      items.map((i) => sql`WHEN ${i.id} THEN ${i.ack}`),
+      ' ',
+    );
+    const update = sql`UPDATE hl7_message SET status = 'processed', reason = NULL, processed_at = ${now},
+      attempts = attempts + 1, ack = CASE id ${cases} END WHERE id IN (${list(items.map((i) => i.id))})`;
+    await this.locked(() => this.ds.query(...render(update, dialectOf(this.ds))));
   }
 
   /** One UPDATE: the outcome plus attempts + 1. */
