@@ -41,7 +41,7 @@ export interface InboundOptions {
   /** Most messages in one group commit (default 64). */
   maxBatch?: number;
   /**
-   * Lanes running side by side (default 4), messages spread over them by patient: one patient's messages are
+   * Lanes running side by side (default 16, above the PostgreSQL pool size), messages spread over them by patient: one patient's messages are
    * processed in arrival order, one transaction (or group commit) at a time.
    */
   groupLanes?: number;
@@ -246,7 +246,7 @@ export function createInboundProcessor(options: InboundOptions = {}) {
   }
 
   const { store, executeBatch } = options;
-  const lanes = options.groupLanes ?? 4;
+  const lanes = options.groupLanes ?? 16;
   /** Without a batch executor: the lane's messages one after another, each its own transaction. */
   async function oneByOne(s: Hl7MessageStore, msgs: Hl7Message[]): Promise<ProcessOutcome[]> {
     const out: ProcessOutcome[] = [];
