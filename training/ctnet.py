@@ -62,17 +62,29 @@ def resnet_body(widths: tuple[int, int, int, int], blocks: int = 2, stem: int = 
     return nn.Sequential(*layers)
 
 
+class GlobalAvgMaxPool(nn.Module):
+    """Average and maximum over the whole reduced map (chunk, h, w), concatenated per channel: the average carries
+    extent (effusions, heart size), the maximum carries a small lesion wherever it sits (nodules, calcium)."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        dims = (2, 3, 4)  # plain reductions: bfloat16-safe under autocast, ReduceMean/ReduceMax in ONNX
+        return torch.cat([x.mean(dim=dims), x.amax(dim=dims)], dim=1)
+
+
 def spatial_pool(kind: str) -> nn.Module:
-    """Pooling over the in-plane map before the head: none (CT-Net), max or avg. Not in the published CT-Net. With max
-    only the argmax position gets a gradient; in a single-label check (consolidation, 223 training phantoms, 15
-    epochs) only avg fitted the training set (training/README.md)."""
+    """Pooling before the head: none (CT-Net), max or avg over the in-plane map, or avgmax over the whole map (global
+    average and max concatenated; volumetric reducer only). Not in the published CT-Net. With max only the argmax
+    position gets a gradient; in a single-label check (consolidation, 223 training phantoms, 15 epochs) only avg fitted
+    the training set (training/README.md)."""
+    if kind == "avgmax":
+        return GlobalAvgMaxPool()
     if kind == "max":
         return nn.AdaptiveMaxPool3d((None, 1, 1))
     if kind == "avg":
         return nn.AdaptiveAvgPool3d((None, 1, 1))
     if kind == "none":
         return nn.Identity()
-    raise ValueError(f"pool {kind!r}: expected none, max or avg")
+    raise ValueError(f"pool {kind!r}: expected none, max, avg or avgmax")
 
 
 class VolumetricReducer(nn.Module):
@@ -177,6 +189,8 @@ def ctnet_small(
             nn.Conv3d(red, 8, (3, 3, 3), stride=(2, 1, 1), padding=(0, 1, 1)),
             nn.ReLU(inplace=True),
         )
+        if pool == "avgmax":
+            raise ValueError("pool 'avgmax' pools over the feature axis with the ctnet reducer: use reducer 'volumetric'")
         if pool != "none":
             # Optional spatial pooling over the in-plane map: a finding counts wherever it sits, which a small data
             # set cannot teach a position-specific FC layer. Not in the published CT-Net.

@@ -4,7 +4,11 @@
 // report. The phantom's ground truth (labels.json) is only used to report how well the extracted labels agree.
 //
 // Usage: node --import tsx training/make_phantom_dataset.ts --split train|validation|test --out <dir>
-//          [--recipe training/phantom_recipe.json] [--keep-dicom <root>] [--count N]
+//          [--recipe training/phantom_recipe.json] [--keep-dicom <root>] [--count N] [--first SEED]
+// --first/--count pick a sub-range of the split's seeds, so that shards of one split can be built in parallel
+// (each shard in its own --out; train_phantom.py takes several --data folders and concatenates them).
+// --max-seconds stops drawing new seeds after that long and writes the phantoms made so far (a time-boxed GPU lease
+// builds as many as it can); meta.json lists the seeds actually used.
 // Writes <out>/<split>-volumes.npy (float16 [N, z, y, x]), <out>/<split>-labels.npy (uint8 [N, L]) and
 // <out>/<split>-meta.json. With --keep-dicom the series stay under <root>/<seed>/ with <root>/labels.csv (for eval-model).
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -71,14 +75,23 @@ async function main(): Promise<void> {
       recipe: { type: 'string', default: 'training/phantom_recipe.json' },
       'keep-dicom': { type: 'string' },
       count: { type: 'string' },
+      first: { type: 'string' },
+      'max-seconds': { type: 'string' },
     },
   });
   const recipe = JSON.parse(await readFile(values.recipe!, 'utf8')) as Recipe;
   const split = values.split ?? '';
   const range = recipe.seeds[split];
   if (!range || !values.out) throw new Error('usage: --split train|validation|test --out <dir> (see file header)');
-  const [first, recipeCount] = range;
-  const count = values.count ? Number(values.count) : recipeCount;
+  const [recipeFirst, recipeCount] = range;
+  const first = values.first ? Number(values.first) : recipeFirst;
+  const count = values.count ? Number(values.count) : recipeFirst + recipeCount - first;
+  if (!Number.isInteger(first) || !Number.isInteger(count) || count < 1)
+    throw new Error(`--first ${values.first} --count ${values.count}: expected integers, count >= 1`);
+  if (first < recipeFirst || first + count > recipeFirst + recipeCount)
+    throw new Error(
+      `seeds ${first}..${first + count - 1} leave the ${split} split's ${recipeFirst}..${recipeFirst + recipeCount - 1}`,
+    );
   const preprocessing = parsePreprocessing(recipe.preprocessing);
   const terminology = getTerminology();
   const [nz, ny, nx] = preprocessing.shape;
@@ -93,7 +106,12 @@ async function main(): Promise<void> {
   const keep = values['keep-dicom'];
   const csv: string[] = [['study', ...recipe.labels].join(',')];
   const started = Date.now();
+  const deadline = values['max-seconds'] ? Date.now() + Number(values['max-seconds']) * 1000 : Infinity;
   for (let n = 0; n < count; n++) {
+    if (Date.now() > deadline) {
+      process.stderr.write(`\n${split}: --max-seconds reached after ${n} seeds\n`);
+      break;
+    }
     const seed = first + n;
     const findings = randomFindings(createRng(seed).fork('random-findings'));
     let phantom;

@@ -46,7 +46,8 @@ export interface ModelManifest {
   output: { name: string; activation: 'sigmoid' | 'none' };
   preprocessing: ManifestPreprocessing;
   labels: ManifestLabel[];
-  training: { data: string; synthetic: boolean; recipe?: string; cases?: Record<string, number> };
+  /** device: what the weights were trained on (e.g. "NVIDIA H100 80GB HBM3"), for the model card. */
+  training: { data: string; synthetic: boolean; recipe?: string; cases?: Record<string, number>; device?: string };
   evaluation?: { data: string; cases: number };
   intendedUse: string;
   limitations: string[];
@@ -241,10 +242,11 @@ function readMetrics(c: Checker, path: string, value: unknown): LabelMetrics | u
 function readTraining(c: Checker, value: unknown): ModelManifest['training'] | undefined {
   const t = c.object('training', value);
   if (!t) return undefined;
-  c.onlyKeys('training', t, ['data', 'synthetic', 'recipe', 'cases']);
+  c.onlyKeys('training', t, ['data', 'synthetic', 'recipe', 'cases', 'device']);
   const data = c.string('training.data', t.data);
   const synthetic = c.boolean('training.synthetic', t.synthetic);
   const recipe = t.recipe === undefined ? undefined : c.string('training.recipe', t.recipe);
+  const device = t.device === undefined ? undefined : c.string('training.device', t.device);
   let cases: Record<string, number> | undefined;
   if (t.cases !== undefined) {
     const obj = c.object('training.cases', t.cases);
@@ -260,6 +262,7 @@ function readTraining(c: Checker, value: unknown): ModelManifest['training'] | u
   const out: ModelManifest['training'] = { data, synthetic };
   if (recipe) out.recipe = recipe;
   if (cases) out.cases = cases;
+  if (device) out.device = device;
   return out;
 }
 

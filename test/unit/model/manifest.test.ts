@@ -151,6 +151,11 @@ const CASES: [string, (m: Record<string, never>) => void, RegExp][] = [
     /^training.data must be a non-empty string/,
   ],
   [
+    'a training device that is not a string',
+    (m) => set(m, ['training', 'device'], 3),
+    /^training.device must be a non-empty string/,
+  ],
+  [
     'synthetic model with real training data',
     (m) => set(m, ['training', 'synthetic'], false),
     /^training.synthetic must be true when the manifest says synthetic: true/,
@@ -170,6 +175,12 @@ const CASES: [string, (m: Record<string, never>) => void, RegExp][] = [
 for (const [name, edit, expected] of CASES) {
   test(`rejects a manifest with ${name}`, () => assertProblem(broken(edit), expected));
 }
+
+test('the training device is kept for the model card', () => {
+  const r = validateManifest(broken((m) => set(m, ['training', 'device'], 'NVIDIA H100 80GB HBM3')));
+  assert.ok(r.ok, r.ok ? '' : r.problems.join('\n'));
+  assert.equal(r.manifest.training.device, 'NVIDIA H100 80GB HBM3');
+});
 
 test('a confidence interval may be a single point but not reversed', () => {
   const point = broken((m) => set(m, ['labels', 3, 'metrics', 'auroc95'], [1, 1]));
