@@ -1,7 +1,6 @@
 // The Repository (fhir/repository.ts) over typeorm on SQLite or PostgreSQL: current rows in `resource`, every
 // version in `resource_history`, search index rows replaced in the same transaction as each write, and write hooks
 // (the jobs outbox) called inside that transaction. FHIR R4 http.html (read, vread, update, delete, history).
-import { randomUUID } from 'node:crypto';
 import type { Resource } from 'fhir/r4.js';
 import type { DataSource, EntityManager } from 'typeorm';
 import type {
@@ -24,6 +23,7 @@ import { writeVersions } from './write-plan.js';
 import { type Dialect, sql } from './sql.js';
 import { versionFromEtag } from '../fhir/request.js';
 import { isValidId } from '../fhir/search/values.js';
+import { newResourceId } from './resource-id.js';
 
 /** Called inside the write's database transaction after each create/update/delete; throwing rolls it back. */
 export type WriteHook = (change: ResourceChange, manager: EntityManager) => Promise<void>;
@@ -113,7 +113,7 @@ export class SqlRepository implements Repository {
   }
 
   async create<T extends Resource>(resource: T, options: CreateOptions = {}): Promise<T> {
-    return this.run(true, (m) => this.write(m, { ...resource, id: options.id ?? randomUUID() }, undefined, 'POST'));
+    return this.run(true, (m) => this.write(m, { ...resource, id: options.id ?? newResourceId() }, undefined, 'POST'));
   }
 
   async read<T extends Resource>(resourceType: string, id: string): Promise<T> {
@@ -253,7 +253,7 @@ export class SqlRepository implements Repository {
   async createMany<T extends Resource>(resources: T[]): Promise<T[]> {
     if (resources.length === 0) return [];
     return this.run(true, async (m) => {
-      const pending = resources.map((r) => this.nextVersion({ ...r, id: randomUUID() }, undefined));
+      const pending = resources.map((r) => this.nextVersion({ ...r, id: newResourceId() }, undefined));
       await writeVersions(
         m,
         this.dialect,

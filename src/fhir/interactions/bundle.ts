@@ -2,7 +2,6 @@
 // transaction: urn:uuid fullUrls get ids before any write so entries can reference each other in any order,
 // conditional references (Type?query) resolve to exactly one match, entries run DELETE, POST, PUT/PATCH, GET, and the
 // response lists results in request order. A batch runs entries independently; a failed entry carries its outcome.
-import { randomUUID } from 'node:crypto';
 import type { Bundle, BundleEntry, BundleEntryResponse, Resource } from 'fhir/r4.js';
 import type { FhirContext } from '../context.js';
 import { badRequest, OperationOutcomeError, preconditionFailed, toOutcomeError } from '../outcomes.js';
@@ -12,6 +11,7 @@ import { assertValid } from '../validation.js';
 import { updateInteraction } from './crud.js';
 import { findMatches } from './matches.js';
 import { versionedUrl, writeResponse } from './respond.js';
+import { newResourceId } from '../../store/resource-id.js';
 
 /** Routes one request (the router's entry point), passed in to avoid an import cycle. */
 export type Dispatch = (ctx: FhirContext, req: FhirRequest) => Promise<FhirResponse>;
@@ -88,7 +88,7 @@ async function planEntry(
     if (matches.length > 1)
       throw preconditionFailed(`Bundle entry ${index}: If-None-Exist matched ${matches.length} resources`);
     p.existing = matches[0];
-    p.newId = p.existing?.id ?? randomUUID();
+    p.newId = p.existing?.id ?? newResourceId();
     if (entry.fullUrl) refs.set(entry.fullUrl, `${type}/${p.newId}`);
   } else if (req.method === 'PUT' && typeLevel && [...req.query.keys()].length > 0) {
     // Conditional update: resolve the match now so other entries can reference it; no match creates with a new id.
@@ -96,7 +96,7 @@ async function planEntry(
     if (matches.length > 1)
       throw preconditionFailed(`Bundle entry ${index}: conditional update matched ${matches.length} resources`);
     p.matched = matches[0];
-    const id = p.matched?.id ?? randomUUID();
+    const id = p.matched?.id ?? newResourceId();
     req.path = `${type}/${id}`;
     req.query = new URLSearchParams();
     if (req.body && typeof req.body === 'object') req.body = { ...(req.body as Resource), id };
