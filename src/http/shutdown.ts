@@ -18,10 +18,22 @@ export function graceful(server: Server): GracefulServer {
     running++;
     // While closing, every answer tells a keep-alive client to reconnect elsewhere.
     if (closing) res.setHeader('Connection', 'close');
-    res.once('close', () => {
+    // A request counts until its handler ends the response. The response's 'close' is not enough: it fires as soon as
+    // the client hangs up, while the handler may still be writing (a create queued behind a group commit), and closing
+    // the database then would fail that write. end() after a hang-up still runs, so it always comes.
+    let counted = true;
+    const done = (): void => {
+      if (!counted) return;
+      counted = false;
       running--;
       if (running === 0) onIdle?.();
-    });
+    };
+    const end = res.end.bind(res) as (...args: unknown[]) => typeof res;
+    res.end = ((...args: unknown[]) => {
+      const out = end(...args);
+      done();
+      return out;
+    }) as typeof res.end;
   });
   return {
     inFlight: () => running,

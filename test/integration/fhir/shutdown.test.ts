@@ -69,3 +69,36 @@ it('a request that does not finish within SHUTDOWN_TIMEOUT_MS is cut off and shu
   assert.ok(Date.now() - started < 5000, 'shutdown finished');
   await assert.rejects(post.response, /socket hang up|ECONNRESET/);
 });
+
+it('a request whose client hung up still holds shutdown until its handler has finished', async () => {
+  const { createServer } = await import('node:http');
+  const { connect } = await import('node:net');
+  const { graceful } = await import('../../../src/http/shutdown.js');
+  let handlerDone = false;
+  const http = createServer((_req, res) => {
+    // Stands for a write queued behind a group commit: it outlives the client's connection.
+    setTimeout(() => {
+      handlerDone = true;
+      res.end('late');
+    }, 300);
+  });
+  const g = graceful(http);
+  await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
+  const { port } = http.address() as { port: number };
+  const socket = connect(port, '127.0.0.1');
+  await new Promise((r) => socket.once('connect', r));
+  socket.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+  await new Promise((r) => setTimeout(r, 50));
+  socket.destroy();
+  await new Promise((r) => setTimeout(r, 50));
+  try {
+    assert.equal(g.inFlight(), 1, 'the hung-up request no longer counts');
+    const drained = await g.close(5000);
+    assert.equal(handlerDone, true, 'shutdown completed before the handler finished');
+    assert.equal(drained, true);
+    assert.equal(g.inFlight(), 0);
+  } finally {
+    http.closeAllConnections();
+    http.close();
+  }
+});
