@@ -70,6 +70,13 @@ export interface Repository {
   delete(resourceType: string, id: string, options?: WriteOptions): Promise<void>;
   history(request: HistoryRequest): Promise<HistoryPage>;
   search<T extends Resource>(request: SearchRequest): Promise<SearchResult<T>>;
+  /**
+   * Inside a transaction: holds each key until the transaction ends, so transactions taking a common key run one
+   * after the other, across processes too. Conditional create and update lock their condition before matching, so
+   * two writers cannot both find no match and both create. Keys are taken in one fixed order (no deadlock between
+   * two callers that each pass all their keys at once).
+   */
+  lock(keys: string[]): Promise<void>;
   /** Runs fn atomically: every write through the repository passed to fn commits together or not at all. */
   transaction<T>(fn: (repo: Repository) => Promise<T>): Promise<T>;
 }

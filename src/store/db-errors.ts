@@ -1,5 +1,5 @@
 // Maps database driver errors to FHIR outcomes: a lost connection or an unreachable server is 503 (the client may
-// retry; the pg pool reconnects by itself), a duplicate key from a concurrent writer is 409.
+// retry; the pg pool reconnects by itself), a duplicate key from a concurrent writer or a deadlock is 409.
 import { conflict, OperationOutcomeError, unavailable } from '../fhir/outcomes.js';
 
 const NETWORK_CODES = new Set([
@@ -66,6 +66,11 @@ export function isUniqueViolation(err: unknown): boolean {
   });
 }
 
+/** True for a PostgreSQL deadlock or serialization failure: the transaction lost a race and may be retried. */
+export function isTransactionConflict(err: unknown): boolean {
+  return chain(err).some((e) => ['40P01', '40001'].includes(fields(e).code ?? ''));
+}
+
 /** Converts a database error into an OperationOutcomeError where it has a FHIR meaning; others pass unchanged. */
 export function mapDbError(err: unknown): unknown {
   if (err instanceof OperationOutcomeError) return err;
@@ -73,6 +78,11 @@ export function mapDbError(err: unknown): unknown {
     return new OperationOutcomeError(503, unavailable('database unavailable').outcome, { cause: err });
   if (isUniqueViolation(err)) {
     return new OperationOutcomeError(409, conflict('concurrent write of the same resource').outcome, { cause: err });
+  }
+  if (isTransactionConflict(err)) {
+    return new OperationOutcomeError(409, conflict('conflict with a concurrent transaction; retry').outcome, {
+      cause: err,
+    });
   }
   return err;
 }

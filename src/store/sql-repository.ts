@@ -187,6 +187,21 @@ export class SqlRepository implements Repository {
     return this.run(false, (m) => runSearch<T>(m, this.dialect, request, this.now()));
   }
 
+  async lock(keys: string[]): Promise<void> {
+    if (!this.tx) throw new Error('lock must be called inside a transaction');
+    // SQLite: the one connection runs write transactions one at a time (datasource.ts), so they cannot interleave.
+    if (this.dialect !== 'postgres' || keys.length === 0) return;
+    // Transaction-scoped advisory locks, taken in hash order; a hash collision only serialises more than needed.
+    await this.run(true, (m) =>
+      select(
+        m,
+        this.dialect,
+        sql`SELECT pg_advisory_xact_lock(h) FROM (SELECT DISTINCT hashtextextended(k, 0) AS h
+            FROM unnest(${keys}::text[]) AS k ORDER BY 1) AS keys`,
+      ),
+    );
+  }
+
   async transaction<T>(fn: (repo: Repository) => Promise<T>): Promise<T> {
     if (this.tx) return fn(this);
     return this.run(true, (m) => fn(new SqlRepository(this.dataSource, this.options, m)));

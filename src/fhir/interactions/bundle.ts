@@ -9,7 +9,7 @@ import type { Repository } from '../repository.js';
 import type { FhirMethod, FhirRequest, FhirResponse } from '../request.js';
 import { assertValid } from '../validation.js';
 import { updateInteraction } from './crud.js';
-import { findMatches } from './matches.js';
+import { conditionKey, findMatches } from './matches.js';
 import { versionedUrl, writeResponse } from './respond.js';
 import { newResourceId } from '../../store/resource-id.js';
 
@@ -71,28 +71,43 @@ interface Planned {
   matched?: Resource;
 }
 
+/** The condition of a conditional create (POST with If-None-Exist) or conditional update (PUT Type?query). */
+function conditionOf(
+  req: FhirRequest,
+): { type: string; query: URLSearchParams; kind: 'create' | 'update' } | undefined {
+  const type = req.path.split('/')[0]!;
+  const typeLevel = !req.path.includes('/') && !req.path.startsWith('$');
+  if (!typeLevel) return undefined;
+  if (req.method === 'POST' && req.ifNoneExist) {
+    return { type, query: new URLSearchParams(req.ifNoneExist), kind: 'create' };
+  }
+  if (req.method === 'PUT' && [...req.query.keys()].length > 0) return { type, query: req.query, kind: 'update' };
+  return undefined;
+}
+
 /** Decides ids before any write: POST gets a new id or its If-None-Exist match, conditional PUT its match. */
 async function planEntry(
   ctx: FhirContext,
   repo: Repository,
+  req: FhirRequest,
   entry: BundleEntry,
   index: number,
   refs: Map<string, string>,
 ): Promise<Planned> {
-  const req = entryRequest(entry, index);
   const p: Planned = { index, req };
   const type = req.path.split('/')[0]!;
   const typeLevel = !req.path.includes('/') && !req.path.startsWith('$');
+  const condition = conditionOf(req);
   if (req.method === 'POST' && typeLevel) {
-    const matches = req.ifNoneExist ? await findMatches(ctx, repo, type, new URLSearchParams(req.ifNoneExist)) : [];
+    const matches = condition ? await findMatches(ctx, repo, type, condition.query) : [];
     if (matches.length > 1)
       throw preconditionFailed(`Bundle entry ${index}: If-None-Exist matched ${matches.length} resources`);
     p.existing = matches[0];
     p.newId = p.existing?.id ?? newResourceId();
     if (entry.fullUrl) refs.set(entry.fullUrl, `${type}/${p.newId}`);
-  } else if (req.method === 'PUT' && typeLevel && [...req.query.keys()].length > 0) {
+  } else if (condition?.kind === 'update') {
     // Conditional update: resolve the match now so other entries can reference it; no match creates with a new id.
-    const matches = await findMatches(ctx, repo, type, req.query);
+    const matches = await findMatches(ctx, repo, type, condition.query);
     if (matches.length > 1)
       throw preconditionFailed(`Bundle entry ${index}: conditional update matched ${matches.length} resources`);
     p.matched = matches[0];
@@ -146,9 +161,15 @@ async function resolveReferences(
 }
 
 async function planTransaction(ctx: FhirContext, repo: Repository, entries: BundleEntry[]): Promise<Planned[]> {
+  const requests = entries.map(entryRequest);
+  // Every condition is locked before the first is matched: all at once, so two transactions cannot deadlock.
+  const conditions = requests.map(conditionOf).filter((c) => c !== undefined);
+  await repo.lock(conditions.map((c) => conditionKey(ctx, c.type, c.query)));
   const refs = new Map<string, string>();
   const planned: Planned[] = [];
-  for (const [index, entry] of entries.entries()) planned.push(await planEntry(ctx, repo, entry, index, refs));
+  for (const [index, entry] of entries.entries()) {
+    planned.push(await planEntry(ctx, repo, requests[index]!, entry, index, refs));
+  }
   const conditional = new Map<string, string>();
   for (const p of planned) await resolveReferences(ctx, repo, p, refs, conditional);
   return planned;

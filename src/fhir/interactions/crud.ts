@@ -26,7 +26,9 @@ export async function createInteraction(
   const resource = prepare(ctx, req.body, resourceType);
   return ctx.repo.transaction(async (repo) => {
     if (req.ifNoneExist) {
-      const matches = await findMatches(ctx, repo, resourceType, new URLSearchParams(req.ifNoneExist));
+      const matches = await findMatches(ctx, repo, resourceType, new URLSearchParams(req.ifNoneExist), {
+        lock: true,
+      });
       if (matches.length > 1) throw preconditionFailed(`If-None-Exist matched ${matches.length} resources`);
       if (matches.length === 1) return writeResponse(ctx, req, 200, matches[0]!);
     }
@@ -83,7 +85,7 @@ export async function conditionalUpdateInteraction(
   assertKnownType(resourceType);
   const resource = prepare(ctx, req.body, resourceType);
   return ctx.repo.transaction(async (repo) => {
-    const matches = await findMatches(ctx, repo, resourceType, req.query);
+    const matches = await findMatches(ctx, repo, resourceType, req.query, { lock: true });
     if (matches.length > 1) throw preconditionFailed(`Conditional update matched ${matches.length} resources`);
     const match = matches[0];
     if (!match) {

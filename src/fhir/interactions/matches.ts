@@ -3,20 +3,35 @@
 import type { Resource } from 'fhir/r4.js';
 import type { FhirContext } from '../context.js';
 import type { Repository } from '../repository.js';
+import { formatSearchRequest } from '../search/format.js';
 import { parseSearchRequest } from '../search/parse.js';
+import type { SearchRequest } from '../search/types.js';
 
-/** Up to two matches of `resourceType?query` (two are enough to detect "several"). */
+function parseCondition(ctx: FhirContext, resourceType: string, query: URLSearchParams): SearchRequest {
+  const request = parseSearchRequest(resourceType, query, { strict: true, defaultCount: 2, maxCount: ctx.maxCount });
+  return { ...request, count: 2, offset: 0, total: 'none', include: [], revinclude: [] };
+}
+
+/**
+ * The canonical form of a condition (`Patient?identifier=a|1` however it was written): writers that take it as a
+ * Repository.lock key before matching cannot both find nothing and both create.
+ */
+export function conditionKey(ctx: FhirContext, resourceType: string, query: URLSearchParams): string {
+  return `${resourceType}?${formatSearchRequest(parseCondition(ctx, resourceType, query))}`;
+}
+
+/**
+ * Up to two matches of `resourceType?query` (two are enough to detect "several"). With `lock`, the condition is
+ * locked first (inside the caller's transaction), for a conditional create or update that writes on no match.
+ */
 export async function findMatches(
   ctx: FhirContext,
   repo: Repository,
   resourceType: string,
   query: URLSearchParams,
+  options: { lock?: boolean } = {},
 ): Promise<Resource[]> {
-  const request = parseSearchRequest(resourceType, query, {
-    strict: true,
-    defaultCount: 2,
-    maxCount: ctx.maxCount,
-  });
-  const result = await repo.search({ ...request, count: 2, offset: 0, total: 'none', include: [], revinclude: [] });
-  return result.resources;
+  const request = parseCondition(ctx, resourceType, query);
+  if (options.lock) await repo.lock([`${resourceType}?${formatSearchRequest(request)}`]);
+  return (await repo.search(request)).resources;
 }

@@ -86,13 +86,15 @@ describe('database error mapping', () => {
     assert.ok(!isUnavailableError(new Error('syntax error at or near "x"')));
   });
 
-  it('unique violations become 409, unavailability 503, others pass through', () => {
+  it('unique violations and deadlocks become 409, unavailability 503, others pass through', () => {
     assert.ok(isUniqueViolation({ driverError: { code: '23505' } }));
     assert.ok(isUniqueViolation({ code: 'SQLITE_CONSTRAINT_PRIMARYKEY' }));
     const mapped = mapDbError(Object.assign(new Error('x'), { code: 'ECONNRESET' }));
     assert.ok(mapped instanceof OperationOutcomeError && mapped.status === 503);
     const dup = mapDbError({ code: '23505', message: 'duplicate key' });
     assert.ok(dup instanceof OperationOutcomeError && dup.status === 409);
+    const deadlock = mapDbError({ driverError: { code: '40P01', message: 'deadlock detected' } });
+    assert.ok(deadlock instanceof OperationOutcomeError && deadlock.status === 409);
     const other = new Error('boom');
     assert.equal(mapDbError(other), other);
   });
