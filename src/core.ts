@@ -78,7 +78,7 @@ export async function openCore(config: Config, logger: Logger, parts: CoreParts 
     validate: true,
   };
   await publishTerminology(repo, terminology, logger);
-  const queue = new JobQueue(dataSource, { logger, onTransition: taskMirror(repo, logger) });
+  const queue = new JobQueue(dataSource, { logger, onTransitions: taskMirror(repo, logger) });
   ctx.operations.push(classifyOperation(queue));
   const models = await openRegistry(config.model, logger);
   const outbound = config.hl7Outbound;
@@ -111,6 +111,7 @@ export async function openCore(config: Config, logger: Logger, parts: CoreParts 
     handlers,
     close: async () => {
       queue.close();
+      await queue.idle();
       await dataSource.destroy();
     },
   };

@@ -9,7 +9,7 @@ import { enqueue } from './enqueue.js';
 import type { JobRow } from './schema.js';
 import type { Dialect } from './sql.js';
 import { dialectOf, query, rowToJob } from './sql.js';
-import type { EnqueueResult, EnqueueSpec, Job, TransitionListener } from './types.js';
+import type { EnqueueResult, EnqueueSpec, Job, TransitionBatchListener, TransitionListener } from './types.js';
 
 /** Runs fn with exclusive use of the connection (SQLite: one shared connection) or directly (PostgreSQL pool). */
 export type Exclusive = <T>(fn: () => Promise<T>) => Promise<T>;
@@ -17,6 +17,8 @@ export type Exclusive = <T>(fn: () => Promise<T>) => Promise<T>;
 export interface JobQueueOptions {
   /** Called after every committed transition, in commit order within this process. */
   onTransition?: TransitionListener;
+  /** Called with the transitions committed since its previous call (the Task mirror batches its writes). */
+  onTransitions?: TransitionBatchListener;
   logger?: Logger;
   /**
    * Connection lock; default: the store's `exclusive` (store/datasource.ts). On SQLite every statement outside a
@@ -31,7 +33,11 @@ export class JobQueue {
   readonly logger: Logger;
   private readonly exclusive: Exclusive;
   private readonly listeners = new Set<TransitionListener>();
+  private readonly batchListeners = new Set<TransitionBatchListener>();
   private readonly wakers = new Set<(jobs: Job[]) => void>();
+  /** Committed transitions not yet delivered; one drain loop delivers them, so a backlog is one array. */
+  private pending: Job[] = [];
+  private draining = false;
   private delivery: Promise<void> = Promise.resolve();
   private readonly detach: () => void;
 
@@ -41,6 +47,7 @@ export class JobQueue {
     this.logger = options.logger ?? silentLogger;
     this.exclusive = options.exclusive ?? ((fn) => exclusive(dataSource, fn));
     if (options.onTransition) this.listeners.add(options.onTransition);
+    if (options.onTransitions) this.batchListeners.add(options.onTransitions);
     this.detach = addCommitSink(dataSource, (jobs) => this.publish(jobs));
   }
 
@@ -89,22 +96,39 @@ export class JobQueue {
     if (jobs.length === 0) return;
     const queued = jobs.filter((j) => j.status === 'queued');
     if (queued.length > 0) for (const wake of this.wakers) wake(queued);
-    if (this.listeners.size === 0) return;
-    this.delivery = this.delivery.then(async () => {
-      for (const job of jobs) {
-        for (const listener of this.listeners) {
-          try {
-            await listener(job);
-          } catch (err) {
-            this.logger.error('job transition listener failed', {
-              jobId: job.id,
-              status: job.status,
-              error: (err as Error).message,
-            });
-          }
+    if (this.listeners.size === 0 && this.batchListeners.size === 0) return;
+    this.pending.push(...jobs);
+    if (!this.draining) {
+      this.draining = true;
+      this.delivery = this.drain();
+    }
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      while (this.pending.length > 0) {
+        const batch = this.pending;
+        this.pending = [];
+        for (const job of batch) {
+          for (const listener of this.listeners) await this.deliver(() => listener(job), batch, job);
         }
+        for (const listener of this.batchListeners) await this.deliver(() => listener(batch), batch);
       }
-    });
+    } finally {
+      // Set in the same turn as the last emptiness check: a publish after it starts a new drain.
+      this.draining = false;
+    }
+  }
+
+  private async deliver(fn: () => void | Promise<void>, batch: Job[], job?: Job): Promise<void> {
+    try {
+      await fn();
+    } catch (err) {
+      this.logger.error('job transition listener failed', {
+        ...(job ? { jobId: job.id, status: job.status } : { jobs: batch.length }),
+        error: (err as Error).message,
+      });
+    }
   }
 
   /** Resolves when every transition published so far has been delivered. */

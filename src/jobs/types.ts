@@ -99,6 +99,12 @@ export interface TypeLimit {
 /** Called after each committed state change (enqueue, claim, completion, retry, dead letter, requeue). */
 export type TransitionListener = (job: Job) => void | Promise<void>;
 
+/**
+ * Called with every transition committed since its previous call (commit order, oldest first): under load the
+ * transitions pile up between calls, so a listener that writes can coalesce and batch them.
+ */
+export type TransitionBatchListener = (jobs: Job[]) => Promise<void>;
+
 /** Thrown by a handler when retrying cannot help (bad payload, missing resource): the job ends `failed`. */
 export class PermanentJobError extends Error {
   override name = 'PermanentJobError';

@@ -102,6 +102,27 @@ for (const { kind, make } of databaseKinds) {
       assert.deepEqual(seen, ['x.kept:queued']);
     });
 
+    it('a batch listener gets the transitions that piled up while it was busy in one call, in commit order', async () => {
+      const calls: string[][] = [];
+      const busy = gate();
+      const batched = new JobQueue(ds, {
+        onTransitions: async (jobs) => {
+          calls.push(jobs.map((j) => j.type));
+          if (calls.length === 1) await busy.promise;
+        },
+      });
+      try {
+        await batched.enqueue({ type: 'x.b1', payload: {} });
+        await batched.enqueue({ type: 'x.b2', payload: {} });
+        await batched.enqueue({ type: 'x.b3', payload: {} });
+        busy.open();
+        await batched.idle();
+        assert.deepEqual(calls, [['x.b1'], ['x.b2', 'x.b3']]);
+      } finally {
+        batched.close();
+      }
+    });
+
     it('a second trigger with the same dedupe key while queued is absorbed and raises the priority', async () => {
       const a = await queue.enqueue({ type: 'x.dedupe', payload: { n: 1 }, dedupeKey: 'report-1', priority: 0 });
       const b = await queue.enqueue({ type: 'x.dedupe', payload: { n: 2 }, dedupeKey: 'report-1', priority: 10 });
