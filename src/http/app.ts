@@ -90,14 +90,15 @@ export function createApp(options: AppOptions): express.Express {
   app.use((req, res, next) => {
     const requestId = (req.headers['x-request-id'] as string | undefined) ?? randomUUID();
     res.setHeader('X-Request-Id', requestId);
-    res.locals.log = logger.child({ requestId });
+    res.locals.requestId = requestId;
     const started = process.hrtime.bigint();
     res.on('finish', () => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       const route = req.path.startsWith('/fhir') ? 'fhir' : req.path;
       metrics.inc('http_requests_total', { method: req.method, status: String(res.statusCode) });
       metrics.observe({ route, method: req.method }, seconds);
-      (res.locals.log as Logger).debug('request', {
+      logger.debug('request', {
+        requestId,
         method: req.method,
         path: req.path,
         status: res.statusCode,
@@ -128,7 +129,12 @@ export function createApp(options: AppOptions): express.Express {
   });
   options.extra?.(app);
 
-  app.use('/fhir', express.raw({ type: () => true, limit: options.maxBodyBytes }));
+  // GET, HEAD and DELETE carry no FHIR body; skipping the parser spares reading an empty stream per read.
+  const rawBody = express.raw({ type: () => true, limit: options.maxBodyBytes });
+  app.use('/fhir', (req, res, next) => {
+    if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'DELETE') next();
+    else rawBody(req, res, next);
+  });
   app.use('/fhir', async (req, res) => {
     const query = new URLSearchParams(req.url.includes('?') ? req.url.slice(req.url.indexOf('?') + 1) : '');
     const pretty = query.get('_pretty') === 'true';
@@ -144,7 +150,8 @@ export function createApp(options: AppOptions): express.Express {
     } catch (err) {
       const e = toOutcomeError(err);
       if (e.status >= 500)
-        (res.locals.log as Logger).error('request failed', {
+        logger.error('request failed', {
+          requestId: res.locals.requestId as string,
           status: e.status,
           error: String((err as Error)?.stack ?? err),
         });
