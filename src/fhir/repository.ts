@@ -12,6 +12,12 @@ export interface WriteOptions {
    * guarded by its version instead of reading the row again, so a concurrent change in between is a 409.
    */
   current?: Resource;
+  /**
+   * The caller has established in this transaction that no current version exists (an id it generated itself, or a
+   * search that found none): the update creates without reading the row first. Should a row be there after all (a
+   * concurrent writer, a deleted version), the insert is a 409.
+   */
+  absent?: boolean;
 }
 
 export interface CreateOptions {

@@ -52,7 +52,7 @@ async function mirrorChunk(repo: Repository, tasks: Task[]): Promise<void> {
     const stored = new Map((await tx.search<Task>(request)).resources.map((t) => [t.id!, t]));
     for (const task of tasks) {
       const current = stored.get(task.id!);
-      if (!newer(current, task)) await tx.update(task, current ? { current } : {});
+      if (!newer(current, task)) await tx.update(task, current ? { current } : { absent: true });
     }
   });
 }

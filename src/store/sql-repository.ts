@@ -145,7 +145,9 @@ export class SqlRepository implements Repository {
     const id = resource.id;
     if (!id || !isValidId(id)) throw badRequest('update needs a valid resource id', `${resource.resourceType}.id`);
     return this.run(true, async (m) => {
-      const cur = knownCurrent(options.current, resource) ?? (await this.current(m, resource.resourceType, id));
+      const cur = options.absent
+        ? undefined
+        : (knownCurrent(options.current, resource) ?? (await this.current(m, resource.resourceType, id)));
       this.checkIfMatch(resource.resourceType, id, cur, options.ifMatch);
       if (cur && !cur.deleted && comparable(cur.content) === comparable(resource)) {
         return { resource: cur.content as T, created: false, unchanged: true };

@@ -69,6 +69,8 @@ interface Planned {
   existing?: Resource;
   /** For a conditional PUT that matched: the match as read now, so the update need not read it again. */
   matched?: Resource;
+  /** For a conditional PUT that matched nothing: the id generated for it, so the update need not read either. */
+  generatedId?: string;
 }
 
 /** The condition of a conditional create (POST with If-None-Exist) or conditional update (PUT Type?query). */
@@ -111,7 +113,8 @@ async function planEntry(
     if (matches.length > 1)
       throw preconditionFailed(`Bundle entry ${index}: conditional update matched ${matches.length} resources`);
     p.matched = matches[0];
-    const id = p.matched?.id ?? newResourceId();
+    if (!p.matched) p.generatedId = newResourceId();
+    const id = p.matched?.id ?? p.generatedId!;
     req.path = `${type}/${id}`;
     req.query = new URLSearchParams();
     if (req.body && typeof req.body === 'object') req.body = { ...(req.body as Resource), id };
@@ -191,7 +194,12 @@ async function runPlanned(ctx: FhirContext, repo: Repository, p: Planned, dispat
     const created = await repo.create(resource as Resource, { id: p.newId });
     return { ...writeResponse(txCtx, p.req, 201, created), location: versionedUrl(txCtx, created) };
   }
-  if (p.matched) return updateInteraction(txCtx, p.req, p.matched.resourceType, p.matched.id!, p.matched);
+  if (p.matched) {
+    return updateInteraction(txCtx, p.req, p.matched.resourceType, p.matched.id!, { current: p.matched });
+  }
+  if (p.generatedId) {
+    return updateInteraction(txCtx, p.req, p.req.path.split('/')[0]!, p.generatedId, { absent: true });
+  }
   return dispatch(txCtx, p.req);
 }
 

@@ -3,6 +3,7 @@
 import type { Resource } from 'fhir/r4.js';
 import type { FhirContext } from '../context.js';
 import { badRequest, preconditionFailed } from '../outcomes.js';
+import type { WriteOptions } from '../repository.js';
 import type { FhirRequest, FhirResponse } from '../request.js';
 import { versionFromEtag } from '../request.js';
 import { assertValid } from '../validation.js';
@@ -63,8 +64,8 @@ export async function updateInteraction(
   req: FhirRequest,
   resourceType: string,
   id: string,
-  /** The current version, when a conditional match already read it in this transaction. */
-  current?: Resource,
+  /** What this transaction already knows of the current version (a conditional update's match, or none). */
+  known: Pick<WriteOptions, 'current' | 'absent'> = {},
 ): Promise<FhirResponse> {
   assertKnownType(resourceType);
   assertValidId(id);
@@ -72,7 +73,7 @@ export async function updateInteraction(
   if (resource.id === undefined) throw badRequest('Resource id is required for update', 'id');
   if (resource.id !== id) throw badRequest(`Resource id ${resource.id} does not match the URL id ${id}`, 'id');
   const ifMatch = req.ifMatch ? versionFromEtag(req.ifMatch) : undefined;
-  const result = await ctx.repo.update(resource, { ifMatch, current });
+  const result = await ctx.repo.update(resource, { ifMatch, ...known });
   return writeResponse(ctx, req, result.created ? 201 : 200, result.resource);
 }
 

@@ -168,7 +168,13 @@ for (const { kind, make } of databaseKinds) {
             return done.length === n ? true : undefined;
           },
           60_000,
-        );
+        ).catch(async (err: Error) => {
+          // Where the jobs stand tells a stuck worker (leased, running) from one that never saw them (queued).
+          const byStatus = await rows<{ status: string; n: string }>(
+            'SELECT status, COUNT(*) AS n FROM job GROUP BY status',
+          );
+          throw new Error(`${err.message}; jobs by status: ${JSON.stringify(byStatus)}`, { cause: err });
+        });
         const runs = await rows<RunRow>('SELECT * FROM job_run_log');
         assert.equal(new Set(runs.map((r) => r.job_id)).size, n, 'every job ran');
       },

@@ -117,6 +117,14 @@ for (const { kind, make } of databaseKinds) {
       assert.equal(updated.resource.meta?.versionId, '4');
     });
 
+    it('update of an id known to be absent creates version 1 without reading; if a row exists after all it is a 409', async () => {
+      const created = await s.repo.update({ ...patient('Fresh'), id: 'absent-known-1' }, { absent: true });
+      assert.equal(created.created, true);
+      assert.equal(created.resource.meta?.versionId, '1');
+      await rejectsWith(() => s.repo.update({ ...patient('Again'), id: 'absent-known-1' }, { absent: true }), 409);
+      assert.equal((await s.repo.read<Patient>('Patient', 'absent-known-1')).name?.[0]?.family, 'Fresh');
+    });
+
     it('update after delete re-creates the resource with the next version', async () => {
       const v1 = await s.repo.create(patient('Revive'));
       await s.repo.delete('Patient', v1.id!);
