@@ -67,6 +67,7 @@ export async function openCore(config: Config, logger: Logger, parts: CoreParts 
   const terminology = getTerminology();
   const dataSource = await openDataSource(config.databaseUrl, {
     modules: [jobsModule, hl7StoreModule, ...(parts.modules ?? [])],
+    logger,
   });
   const repo = new SqlRepository(dataSource, { indexResource, hooks: [outboxHook(reportTriggers, imagingTriggers)] });
   const ctx: FhirContext = {

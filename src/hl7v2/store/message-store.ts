@@ -105,12 +105,12 @@ export class Hl7MessageStore {
 
   /** Marks a message processed with the ACK sent for it; pass the manager of the resource transaction to join it. */
   async markProcessed(id: string, ack: string, manager?: EntityManager, now = Date.now()): Promise<void> {
-    await this.finish(id, { status: 'processed', ack, reason: null, processedAt: now }, manager);
+    await this.finish(id, 'processed', null, ack, now, manager);
   }
 
   /** Marks a message failed with a reason (no patient data) and the ACK sent (AE/AR). */
   async markError(id: string, reason: string, ack: string | null, manager?: EntityManager, now = Date.now()) {
-    await this.finish(id, { status: 'error', reason: reason.slice(0, 2000), ack, processedAt: now }, manager);
+    await this.finish(id, 'error', reason.slice(0, 2000), ack, now, manager);
   }
 
   /** Marks many messages processed with their ACKs in one UPDATE (group commit). */
@@ -125,15 +125,21 @@ export class Hl7MessageStore {
     await this.locked(() => this.ds.query(...render(update, dialectOf(this.ds))));
   }
 
-  /** One UPDATE: the outcome plus attempts + 1. */
-  private async finish(id: string, values: Partial<Hl7MessageRow>, manager?: EntityManager): Promise<void> {
-    const run = () =>
-      this.repo(manager)
-        .createQueryBuilder()
-        .update()
-        .set({ ...values, attempts: () => 'attempts + 1' })
-        .where('id = :id', { id })
-        .execute();
+  /**
+   * One UPDATE: the outcome plus attempts + 1. Written here rather than with typeorm's query builder, which inlines
+   * processed_at as a literal: a new statement text per message, so SQLite prepared every one afresh.
+   */
+  private async finish(
+    id: string,
+    status: Hl7MessageStatus,
+    reason: string | null,
+    ack: string | null,
+    now: number,
+    manager?: EntityManager,
+  ): Promise<void> {
+    const update = sql`UPDATE hl7_message SET status = ${status}, reason = ${reason}, ack = ${ack},
+      processed_at = ${now}, attempts = attempts + 1 WHERE id = ${id}`;
+    const run = () => (manager ?? this.ds.manager).query(...render(update, dialectOf(this.ds)));
     // Inside a caller's transaction (manager given) the lock is already held.
     await (manager ? run() : this.locked(run));
   }
