@@ -21,24 +21,10 @@ import { Hl7MessageStore } from '../../src/hl7v2/store/message-store.js';
 import { fhirBatchExecutor, fhirExecutor } from '../../src/hl7v2/execute.js';
 import { postgresDatabase, sqliteDatabase } from '../../test/support/databases.js';
 import { openCoreWithHl7 } from '../../test/integration/hl7v2/open-core.js';
+import { oruR01 } from './messages.js';
 
 const seconds = Number(process.argv[process.argv.indexOf('--seconds') + 1] || 3) || 3;
 const CONNECTIONS = [1, 4, 16];
-
-let seq = 0;
-function oru(): string {
-  const id = `B${process.pid}${(seq++).toString(36)}`;
-  return (
-    `MSH|^~\\&|RIS|GENHOSP|CTFHIR|CTF|20240315101500||ORU^R01|${id}|P|2.5.1\r` +
-    `PID|1||MRN${seq % 5000}^^^GENHOSP^MR||DOE^JANE||19600412|F\r` +
-    `PV1|1|O|RAD^CT1||||||||||||||||V${seq}^^^GENHOSP^VN\r` +
-    `ORC|RE|PL${seq}|FI${seq}||CM\r` +
-    `OBR|1|PL${seq}|FI${seq}|24627-2^CT Chest^LN|||20240315093000|||||||||||ACC${seq}||||20240315101000||CT|F\r` +
-    `ZDS|1.2.840.113619.2.55.3.${seq}^RIS^Application^DICOM\r` +
-    `OBX|1|TX|18782-3^Findings^LN||FINDINGS: Small right pleural effusion.\\.br\\Nodule 6 mm in the right upper lobe.||||||F\r` +
-    `OBX|2|TX|19005-8^Impression^LN||IMPRESSION: Right pleural effusion.||||||F`
-  );
-}
 
 interface Cell {
   scenario: string;
@@ -66,7 +52,7 @@ async function connectionLoop(port: number, deadline: number): Promise<{ lat: nu
   while (performance.now() < deadline) {
     const ack = new Promise<string>((r) => (resolveAck = r));
     const t0 = performance.now();
-    socket.write(frame(oru()));
+    socket.write(frame(oruR01()));
     const text = await ack;
     lat.push(performance.now() - t0);
     if (!text.includes('MSA|AA|')) errors++;
