@@ -17,8 +17,10 @@ function parseCondition(ctx: FhirContext, resourceType: string, query: URLSearch
  * Repository.lock key before matching cannot both find nothing and both create.
  */
 export function conditionKey(ctx: FhirContext, resourceType: string, query: URLSearchParams): string {
-  return `${resourceType}?${formatSearchRequest(parseCondition(ctx, resourceType, query))}`;
+  return keyOf(parseCondition(ctx, resourceType, query));
 }
+
+const keyOf = (request: SearchRequest): string => `${request.resourceType}?${formatSearchRequest(request)}`;
 
 /**
  * Up to two matches of `resourceType?query` (two are enough to detect "several"). With `lock`, the condition is
@@ -32,6 +34,6 @@ export async function findMatches(
   options: { lock?: boolean } = {},
 ): Promise<Resource[]> {
   const request = parseCondition(ctx, resourceType, query);
-  if (options.lock) await repo.lock([`${resourceType}?${formatSearchRequest(request)}`]);
+  if (options.lock) await repo.lock([keyOf(request)]);
   return (await repo.search(request)).resources;
 }
