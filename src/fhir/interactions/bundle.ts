@@ -74,9 +74,13 @@ interface Planned {
 }
 
 /** The condition of a conditional create (POST with If-None-Exist) or conditional update (PUT Type?query). */
-function conditionOf(
-  req: FhirRequest,
-): { type: string; query: URLSearchParams; kind: 'create' | 'update' } | undefined {
+interface Condition {
+  type: string;
+  query: URLSearchParams;
+  kind: 'create' | 'update';
+}
+
+function conditionOf(req: FhirRequest): Condition | undefined {
   const type = req.path.split('/')[0]!;
   const typeLevel = !req.path.includes('/') && !req.path.startsWith('$');
   if (!typeLevel) return undefined;
@@ -92,6 +96,7 @@ async function planEntry(
   ctx: FhirContext,
   repo: Repository,
   req: FhirRequest,
+  condition: Condition | undefined,
   entry: BundleEntry,
   index: number,
   refs: Map<string, string>,
@@ -99,7 +104,6 @@ async function planEntry(
   const p: Planned = { index, req };
   const type = req.path.split('/')[0]!;
   const typeLevel = !req.path.includes('/') && !req.path.startsWith('$');
-  const condition = conditionOf(req);
   if (req.method === 'POST' && typeLevel) {
     const matches = condition ? await findMatches(ctx, repo, type, condition.query) : [];
     if (matches.length > 1)
@@ -166,12 +170,13 @@ async function resolveReferences(
 async function planTransaction(ctx: FhirContext, repo: Repository, entries: BundleEntry[]): Promise<Planned[]> {
   const requests = entries.map(entryRequest);
   // Every condition is locked before the first is matched: all at once, so two transactions cannot deadlock.
-  const conditions = requests.map(conditionOf).filter((c) => c !== undefined);
-  await repo.lock(conditions.map((c) => conditionKey(ctx, c.type, c.query)));
+  const conditions = requests.map(conditionOf);
+  const keys = conditions.filter((c) => c !== undefined).map((c) => conditionKey(ctx, c.type, c.query));
+  await repo.lock(keys);
   const refs = new Map<string, string>();
   const planned: Planned[] = [];
   for (const [index, entry] of entries.entries()) {
-    planned.push(await planEntry(ctx, repo, requests[index]!, entry, index, refs));
+    planned.push(await planEntry(ctx, repo, requests[index]!, conditions[index], entry, index, refs));
   }
   const conditional = new Map<string, string>();
   for (const p of planned) await resolveReferences(ctx, repo, p, refs, conditional);
