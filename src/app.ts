@@ -1,6 +1,6 @@
 // Composition root of `serve`: the core (database, repository, jobs), the HTTP server and in-process workers.
 // Tests start the same server as `ct-fhir serve`.
-import type { Server as HttpServer } from 'node:http';
+import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from './config.js';
 import { type Core, type CoreParts, DEFAULT_LIMITS, openCore } from './core.js';
@@ -75,7 +75,7 @@ export async function startServer(config: Config, logger: Logger, parts: ServerP
     ],
   });
   const http: HttpServer = await new Promise((resolve, reject) => {
-    const s = app.listen(config.port, config.host, () => resolve(s));
+    const s = createServer(app).listen(config.port, config.host, () => resolve(s));
     s.once('error', reject);
   });
   http.keepAliveTimeout = 65_000;

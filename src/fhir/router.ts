@@ -13,6 +13,7 @@ import {
   vreadInteraction,
 } from './interactions/crud.js';
 import { historyInteraction } from './interactions/history.js';
+import { notModifiedOr } from './interactions/respond.js';
 import { searchInteraction } from './interactions/search.js';
 import { publishedCapabilityStatement } from './capability.js';
 import { badRequest, notAllowed, notFound } from './outcomes.js';
@@ -62,13 +63,13 @@ const ROUTES: Record<string, Route> = {
   'GET T _history': (ctx, req, p) => historyInteraction(ctx, req, p[0]!),
   'GET T $': (ctx, req, p) => operation(ctx, req, p[1]!.slice(1), p[0]!),
   'POST T $': (ctx, req, p) => operation(ctx, req, p[1]!.slice(1), p[0]!),
-  'GET T I': (ctx, _req, p) => readInteraction(ctx, p[0]!, p[1]!),
+  'GET T I': async (ctx, req, p) => notModifiedOr(req, await readInteraction(ctx, p[0]!, p[1]!)),
   'PUT T I': (ctx, req, p) => updateInteraction(ctx, req, p[0]!, p[1]!),
   'DELETE T I': (ctx, req, p) => deleteInteraction(ctx, req, p[0]!, p[1]!),
   'GET T I _history': (ctx, req, p) => historyInteraction(ctx, req, p[0]!, p[1]!),
   'GET T I $': (ctx, req, p) => operation(ctx, req, p[2]!.slice(1), p[0]!, p[1]!),
   'POST T I $': (ctx, req, p) => operation(ctx, req, p[2]!.slice(1), p[0]!, p[1]!),
-  'GET T I _history V': (ctx, _req, p) => vreadInteraction(ctx, p[0]!, p[1]!, p[3]!),
+  'GET T I _history V': async (ctx, req, p) => notModifiedOr(req, await vreadInteraction(ctx, p[0]!, p[1]!, p[3]!)),
 };
 
 function shape(parts: string[]): string {

@@ -1,6 +1,6 @@
 // Content negotiation for the FHIR endpoint (http://hl7.org/fhir/R4/http.html#mime-type): JSON only; XML and other
 // formats are refused clearly (415 for bodies, 406 for responses).
-import type { Request } from 'express';
+import type { IncomingMessage } from 'node:http';
 import { badRequest, notAcceptable, unsupportedMediaType } from '../fhir/outcomes.js';
 import type { PreferReturn } from '../fhir/request.js';
 
@@ -13,7 +13,7 @@ export function mediaType(header: string | undefined): string | undefined {
 }
 
 /** Parses a request body: JSON for FHIR types, form data for POST _search; anything else is 415. */
-export function parseBody(req: Request, raw: Buffer | undefined): { body?: unknown; form?: URLSearchParams } {
+export function parseBody(req: IncomingMessage, raw: Buffer | undefined): { body?: unknown; form?: URLSearchParams } {
   if (!raw || raw.length === 0) return {};
   const type = mediaType(req.headers['content-type']);
   if (type === 'application/x-www-form-urlencoded') return { form: new URLSearchParams(raw.toString('utf8')) };
@@ -28,7 +28,7 @@ export function parseBody(req: Request, raw: Buffer | undefined): { body?: unkno
 }
 
 /** Checks `_format` and Accept; returns the response media type. */
-export function responseType(req: Request, query: URLSearchParams): string {
+export function responseType(req: IncomingMessage, query: URLSearchParams): string {
   const format = query.get('_format');
   if (format !== null) {
     if (!JSON_FORMATS.has(format.toLowerCase())) throw notAcceptable(`_format=${format} is not supported; use json`);

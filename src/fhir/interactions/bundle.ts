@@ -17,7 +17,7 @@ import { newResourceId } from '../../store/resource-id.js';
 export type Dispatch = (ctx: FhirContext, req: FhirRequest) => Promise<FhirResponse>;
 
 const ORDER: Record<string, number> = { DELETE: 0, POST: 1, PUT: 2, PATCH: 2, GET: 3, HEAD: 3 };
-const STATUS_TEXT: Record<number, string> = { 200: 'OK', 201: 'Created', 204: 'No Content' };
+const STATUS_TEXT: Record<number, string> = { 200: 'OK', 201: 'Created', 204: 'No Content', 304: 'Not Modified' };
 
 function entryRequest(entry: BundleEntry, index: number): FhirRequest {
   const r = entry.request;
@@ -33,6 +33,7 @@ function entryRequest(entry: BundleEntry, index: number): FhirRequest {
     ifMatch: r.ifMatch,
     ifNoneExist: r.ifNoneExist,
     ifNoneMatch: r.ifNoneMatch,
+    ifModifiedSince: r.ifModifiedSince,
   };
 }
 
