@@ -7,6 +7,8 @@ export interface Logger {
   info(msg: string, fields?: Record<string, unknown>): void;
   warn(msg: string, fields?: Record<string, unknown>): void;
   error(msg: string, fields?: Record<string, unknown>): void;
+  /** Whether lines at this level are written (lets hot paths skip building their fields). */
+  enabled(level: Level): boolean;
   /** A logger whose lines all carry these fields (e.g. { requestId }). */
   child(fields: Record<string, unknown>): Logger;
 }
@@ -26,6 +28,7 @@ export function createLogger(
     info: (m, f) => emit('info', m, f),
     warn: (m, f) => emit('warn', m, f),
     error: (m, f) => emit('error', m, f),
+    enabled: (lvl) => ORDER[lvl] >= ORDER[level],
     child: (fields) => createLogger(level, { ...base, ...fields }, write),
   };
 }

@@ -45,9 +45,9 @@ function instrument(
   res.once('finish', () => {
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     const method = req.method ?? 'GET';
-    metrics.inc('http_requests_total', { method, status: String(res.statusCode) });
-    metrics.observe({ route, method }, seconds);
-    logger.debug('request', { requestId, method, path: req.url, status: res.statusCode, ms: seconds * 1000 });
+    metrics.request(route, method, res.statusCode, seconds);
+    if (logger.enabled('debug'))
+      logger.debug('request', { requestId, method, path: req.url, status: res.statusCode, ms: seconds * 1000 });
   });
   return requestId;
 }

@@ -1,5 +1,5 @@
 // A small Prometheus text-format registry (https://prometheus.io/docs/instrumenting/exposition_formats/):
-// counters and a latency histogram for HTTP, plus gauges other modules set (jobs queued, MLLP connections).
+// counters and a latency histogram for HTTP, plus counters and gauges (read at scrape time) for other modules.
 const BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 
 type Labels = Record<string, string>;
@@ -10,15 +10,14 @@ const key = (labels: Labels): string =>
 
 export class Metrics {
   private counters = new Map<string, Map<string, number>>();
+  /** "route method status" -> its formatted label sets, so a request formats no labels after the first of its kind. */
+  private requestKeys = new Map<string, { count: string; duration: string }>();
   private gauges = new Map<string, () => number>();
   private histogram = new Map<string, { buckets: number[]; sum: number; count: number }>();
 
   /** Adds to a counter. */
   inc(name: string, labels: Labels = {}, by = 1): void {
-    const series = this.counters.get(name) ?? new Map<string, number>();
-    const k = key(labels);
-    series.set(k, (series.get(k) ?? 0) + by);
-    this.counters.set(name, series);
+    this.add(name, key(labels), by);
   }
 
   /** Registers a gauge read at scrape time. */
@@ -26,16 +25,30 @@ export class Metrics {
     this.gauges.set(name, read);
   }
 
-  /** Records one HTTP request duration (seconds) by route kind. */
-  observe(labels: Labels, seconds: number): void {
-    const k = key(labels);
-    const h = this.histogram.get(k) ?? { buckets: BUCKETS.map(() => 0), sum: 0, count: 0 };
-    BUCKETS.forEach((b, i) => {
-      if (seconds <= b) h.buckets[i]!++;
-    });
+  /** Records one HTTP request: the request counter by method and status, the duration by route and method. */
+  request(route: string, method: string, status: number, seconds: number): void {
+    const id = `${route} ${method} ${status}`;
+    let keys = this.requestKeys.get(id);
+    if (!keys) {
+      keys = { count: key({ method, status: String(status) }), duration: key({ route, method }) };
+      this.requestKeys.set(id, keys);
+    }
+    this.add('http_requests_total', keys.count, 1);
+    this.observeKey(keys.duration, seconds);
+  }
+
+  private add(name: string, k: string, by: number): void {
+    let series = this.counters.get(name);
+    if (!series) this.counters.set(name, (series = new Map<string, number>()));
+    series.set(k, (series.get(k) ?? 0) + by);
+  }
+
+  private observeKey(k: string, seconds: number): void {
+    let h = this.histogram.get(k);
+    if (!h) this.histogram.set(k, (h = { buckets: BUCKETS.map(() => 0), sum: 0, count: 0 }));
+    for (let i = BUCKETS.length - 1; i >= 0 && seconds <= BUCKETS[i]!; i--) h.buckets[i]!++;
     h.sum += seconds;
     h.count++;
-    this.histogram.set(k, h);
   }
 
   /** The exposition text. */
