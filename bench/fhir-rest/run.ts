@@ -1,7 +1,9 @@
 // FHIR REST benchmark (issue 2): read, create Observation, search Observation?patient=X&code=Y over 100,000
 // Observations of 1,000 patients, and metadata, on SQLite and PostgreSQL at 16 and 64 connections, each against a
 // bare node:http server returning the same JSON body in the same run (ratio = ct-fhir req/s / bare req/s) and a bare
-// express app doing the same (ratio express: what the FHIR work costs on top of the framework itself).
+// express app doing the same (ratio express: what the FHIR work costs on top of the framework itself); for read also
+// a "db floor": node:http plus one prepared SELECT of the stored resource, no FHIR work (ratio floor: how much of what
+// any database-backed read can reach on this machine ct-fhir reaches).
 // Usage: node --import tsx bench/fhir-rest/run.ts [--duration 10] [--observations 100000] [--db sqlite,postgres]
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -117,22 +119,24 @@ async function main(): Promise<void> {
       const bodyFile = join(tmpdir(), `ct-fhir-bench-${s.name}.json`);
       writeFileSync(bodyFile, bodies[s.name] ?? '{}');
       const baseline: Record<string, Record<number, number>> = {};
-      for (const framework of ['node', 'express']) {
+      for (const framework of s.name === 'read' ? ['node', 'express', 'db-read'] : ['node', 'express']) {
         const bare = spawn(
           process.execPath,
-          ['--import', 'tsx', 'bench/fhir-rest/bare-server.ts', String(port + 1), bodyFile, framework],
+          ['--import', 'tsx', 'bench/fhir-rest/bare-server.ts', String(port + 1), bodyFile, framework, db.url],
           { stdio: ['ignore', 'pipe', 'inherit'] },
         );
-        await waitFor(`http://127.0.0.1:${port + 1}/`);
+        const path = framework === 'db-read' ? s.path : '/';
+        await waitFor(`http://127.0.0.1:${port + 1}${path}`);
         baseline[framework] = {};
         for (const c of CONNECTIONS)
-          baseline[framework]![c] = (await load(`http://127.0.0.1:${port + 1}`, { ...s, path: '/' }, c)).rps;
+          baseline[framework]![c] = (await load(`http://127.0.0.1:${port + 1}`, { ...s, path }, c)).rps;
         await stop(bare);
       }
       for (const c of CONNECTIONS) {
         const m = measured[s.name]![c]!;
         const bare = baseline.node![c]!;
         const bareExpress = baseline.express![c]!;
+        const floor = baseline['db-read']?.[c];
         rows.push({
           db: kind,
           scenario: s.name,
@@ -145,6 +149,8 @@ async function main(): Promise<void> {
           ratio: Number((m.rps / bare).toFixed(3)),
           'express req/s': bareExpress,
           'ratio express': Number((m.rps / bareExpress).toFixed(3)),
+          'db floor req/s': floor ?? '',
+          'ratio floor': floor ? Number((m.rps / floor).toFixed(3)) : '',
         });
       }
     }
