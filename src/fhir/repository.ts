@@ -60,6 +60,14 @@ export interface UpdateResult<T extends Resource> {
 }
 
 /** Storage of FHIR resources with versioning, history and search. */
+/** A resource's current version as JSON text, with the version facts its response headers need. */
+export interface StoredJson {
+  json: string;
+  versionId: string;
+  /** FHIR instant. */
+  lastUpdated: string;
+}
+
 export interface Repository {
   /**
    * create: assigns a new id (or `options.id`, pre-assigned by a transaction that resolves urn:uuid references),
@@ -68,6 +76,8 @@ export interface Repository {
   create<T extends Resource>(resource: T, options?: CreateOptions): Promise<T>;
   /** read: the current version; 404 unknown, 410 deleted. */
   read<T extends Resource>(resourceType: string, id: string): Promise<T>;
+  /** read, as the JSON text to send (the stored text where the store keeps it as written): no parse, no stringify. */
+  readJson(resourceType: string, id: string): Promise<StoredJson>;
   /** vread: one version; 404 unknown version, 410 when that version is a deletion. */
   vread<T extends Resource>(resourceType: string, id: string, versionId: string): Promise<T>;
   /** update: a new version, or creation with the client's id (update-as-create). */

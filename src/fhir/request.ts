@@ -20,11 +20,15 @@ export interface FhirRequest {
   preferReturn?: PreferReturn;
   /** `Prefer: handling=strict|lenient` for unknown search parameters. */
   preferHandling?: 'strict' | 'lenient';
+  /** The caller writes bodies as bytes (the HTTP adapter): a read may answer with `json` instead of `body`. */
+  acceptsJson?: boolean;
 }
 
 export interface FhirResponse {
   status: number;
   body?: Resource;
+  /** The body as JSON text, when the store had it serialised already (only for requests with acceptsJson). */
+  json?: string;
   /** Location of a created resource (absolute, with _history/vid). */
   location?: string;
   etag?: string;

@@ -40,7 +40,10 @@ function encode(body: unknown, pretty: boolean): Buffer {
 
 /** Writes a JSON body with its length; node:http leaves the body out for HEAD. */
 export function sendJson(res: ServerResponse, status: number, body: unknown, type: string, pretty = false): void {
-  const bytes = encode(body, pretty);
+  sendBytes(res, status, encode(body, pretty), type);
+}
+
+function sendBytes(res: ServerResponse, status: number, bytes: Buffer, type: string): void {
   res.statusCode = status;
   res.setHeader('Content-Type', `${type}; charset=utf-8`);
   res.setHeader('Content-Length', bytes.length);
@@ -72,6 +75,7 @@ function fhirRequest(req: IncomingMessage, path: string, query: URLSearchParams,
     ifNoneMatch: header(req, 'if-none-match'),
     ifModifiedSince: header(req, 'if-modified-since'),
     ...parsePrefer(header(req, 'prefer')),
+    acceptsJson: true,
   };
 }
 
@@ -82,6 +86,10 @@ function writeFhir(res: ServerResponse, out: FhirResponse, type: string, pretty:
   }
   if (out.etag) res.setHeader('ETag', out.etag);
   if (out.lastModified) res.setHeader('Last-Modified', out.lastModified);
+  if (out.json !== undefined) {
+    const bytes = pretty ? encode(JSON.parse(out.json), true) : Buffer.from(out.json);
+    return sendBytes(res, out.status, bytes, type);
+  }
   if (out.body !== undefined) return sendJson(res, out.status, out.body, type, pretty);
   res.statusCode = out.status;
   res.end();

@@ -9,6 +9,7 @@
 // SQLite: typeorm's better-sqlite3 driver shares ONE connection and ONE query runner among all callers, so two
 // interleaved async transactions would nest into each other. Every transaction on the DataSource must therefore go
 // through `withTransaction(dataSource, fn)` (it serialises on SQLite, and is a plain transaction on PostgreSQL).
+// Reads outside transactions use a second, read-only connection instead (`readerOf`, sqlite-reader.ts).
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { DataSourceOptions as TypeormOptions, EntityManager, EntitySchema, MigrationInterface } from 'typeorm';
@@ -17,6 +18,7 @@ import type { Dialect } from './sql.js';
 import { GroupCommit } from './group-commit.js';
 import { storeMigrations } from './migrations/index.js';
 import { type Checkpointer, startCheckpointer } from './sqlite-checkpointer.js';
+import { SqliteReader } from './sqlite-reader.js';
 import type { Logger } from '../log.js';
 
 /** Tables contributed by a module: EntitySchemas and migration classes. */
@@ -61,6 +63,12 @@ export function parseDatabaseUrl(databaseUrl: string): { dialect: Dialect; locat
 }
 
 const checkpointers = new WeakMap<DataSource, Checkpointer>();
+const readers = new WeakMap<DataSource, SqliteReader>();
+
+/** The read-only connection of a file-based SQLite DataSource (reads outside transactions), if it has one. */
+export function readerOf(ds: DataSource): SqliteReader | undefined {
+  return readers.get(ds);
+}
 
 /** The background checkpointer of a SQLite DataSource, if it has one. */
 export function checkpointerOf(ds: DataSource): Checkpointer | undefined {
@@ -109,14 +117,20 @@ export async function openDataSource(databaseUrl: string, options: DataSourceOpt
     });
   }
   await ds.initialize();
-  const interval = options.checkpointIntervalMs ?? 250;
-  if (dialect === 'sqlite' && location !== ':memory:' && interval > 0) {
-    const checkpointer = startCheckpointer(resolve(location), interval, options.logger);
-    checkpointers.set(ds, checkpointer);
-    // The thread's connection must close with the DataSource's, whoever destroys it.
+  if (dialect === 'sqlite' && location !== ':memory:') {
+    const file = resolve(location);
+    // Opened after the migrations, so the tables it prepares statements for exist.
+    const reader = new SqliteReader(file, options.busyTimeoutMs ?? 5000);
+    readers.set(ds, reader);
+    const interval = options.checkpointIntervalMs ?? 250;
+    const checkpointer = interval > 0 ? startCheckpointer(file, interval, options.logger) : undefined;
+    if (checkpointer) checkpointers.set(ds, checkpointer);
+    // Every other connection closes before the DataSource's, whoever destroys it: the last one removes the WAL.
     const destroy = ds.destroy.bind(ds);
     ds.destroy = async () => {
-      await checkpointer.stop();
+      await checkpointer?.stop();
+      reader.close();
+      readers.delete(ds);
       await destroy();
     };
   }

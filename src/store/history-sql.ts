@@ -1,9 +1,8 @@
 // History queries over resource_history: instance, type and system level, `_since`, `_at`, newest first.
 // FHIR R4 http.html#history.
 import type { Resource } from 'fhir/r4.js';
-import type { EntityManager } from 'typeorm';
 import type { HistoryEntry, HistoryPage, HistoryRequest } from '../fhir/repository.js';
-import { decodeContent, num, select } from './rows.js';
+import { decodeContent, num, select, type Queryable } from './rows.js';
 import { and, type Dialect, type Frag, sql } from './sql.js';
 
 interface HistoryRow {
@@ -29,7 +28,7 @@ function historyWhere(request: HistoryRequest): Frag {
 }
 
 /** One page of history entries, newest first, with the total count. */
-export async function readHistory(m: EntityManager, d: Dialect, request: HistoryRequest): Promise<HistoryPage> {
+export async function readHistory(m: Queryable, d: Dialect, request: HistoryRequest): Promise<HistoryPage> {
   const where = historyWhere(request);
   const count = Math.max(0, Math.floor(request.count));
   const offset = Math.max(0, Math.floor(request.offset));

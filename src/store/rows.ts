@@ -16,8 +16,13 @@ export function num(value: unknown): number {
   return typeof value === 'number' ? value : Number(value);
 }
 
+/** What a read needs: typeorm's EntityManager, or the SQLite read connection (sqlite-reader.ts). */
+export interface Queryable {
+  query(text: string, params?: unknown[]): Promise<unknown>;
+}
+
 /** Runs a SELECT and returns its rows. */
-export async function select<R>(m: EntityManager, d: Dialect, frag: Frag): Promise<R[]> {
+export async function select<R>(m: Queryable, d: Dialect, frag: Frag): Promise<R[]> {
   return (await m.query(...render(frag, d))) as R[];
 }
 

@@ -1,9 +1,8 @@
 // Executes a SearchRequest: the page (count + 1 rows to know hasMore), the accurate total when asked, and
 // `_include` / `_revinclude` (with `:iterate`, bounded depth). FHIR R4 search.html#include, #count, #total.
 import type { Resource } from 'fhir/r4.js';
-import type { EntityManager } from 'typeorm';
 import type { IncludeTarget, SearchRequest, SearchResult } from '../fhir/search/types.js';
-import { decodeContent, num, select } from './rows.js';
+import { decodeContent, num, select, type Queryable } from './rows.js';
 import { searchOrder, searchQuery } from './search-sql.js';
 import { and, type Dialect, type Frag, list, sql } from './sql.js';
 
@@ -22,7 +21,7 @@ function chunks<T>(items: T[]): T[][] {
 const keyOf = (r: Resource): string => `${r.resourceType}/${r.id}`;
 
 /** Current, non-deleted resources by type and ids. */
-async function loadResources(m: EntityManager, d: Dialect, byType: Map<string, Set<string>>): Promise<Resource[]> {
+async function loadResources(m: Queryable, d: Dialect, byType: Map<string, Set<string>>): Promise<Resource[]> {
   const out: Resource[] = [];
   for (const [type, ids] of byType) {
     for (const part of chunks([...ids])) {
@@ -45,7 +44,7 @@ function addTo(map: Map<string, Set<string>>, type: string, id: string): void {
 
 /** References followed from `from` by _include targets: (type, id) of the targets. */
 async function includeRefs(
-  m: EntityManager,
+  m: Queryable,
   d: Dialect,
   inc: IncludeTarget,
   from: Resource[],
@@ -69,7 +68,7 @@ async function includeRefs(
 
 /** Resources of inc.resourceType whose inc.param references one of `to` (_revinclude). */
 async function revincludeRefs(
-  m: EntityManager,
+  m: Queryable,
   d: Dialect,
   inc: IncludeTarget,
   to: Resource[],
@@ -96,7 +95,7 @@ async function revincludeRefs(
 
 /** Follows _include and _revinclude from the matches; `:iterate` targets are applied again to what they added. */
 export async function loadIncluded(
-  m: EntityManager,
+  m: Queryable,
   d: Dialect,
   request: SearchRequest,
   matches: Resource[],
@@ -124,7 +123,7 @@ export async function loadIncluded(
 
 /** Runs a search: page of matches in order, included resources, total and hasMore. */
 export async function runSearch<T extends Resource>(
-  m: EntityManager,
+  m: Queryable,
   d: Dialect,
   request: SearchRequest,
   now: number,

@@ -9,15 +9,16 @@ import type {
   HistoryRequest,
   Repository,
   ResourceChange,
+  StoredJson,
   UpdateResult,
   WriteOptions,
 } from '../fhir/repository.js';
 import { badRequest, gone, notFound, preconditionFailed } from '../fhir/outcomes.js';
 import type { IndexRows, SearchRequest, SearchResult } from '../fhir/search/types.js';
-import { dialectOf, exclusive, withTransaction } from './datasource.js';
+import { dialectOf, exclusive, readerOf, withTransaction } from './datasource.js';
 import { mapDbError } from './db-errors.js';
 import { readHistory } from './history-sql.js';
-import { canonicalJson, decodeContent, num, select } from './rows.js';
+import { canonicalJson, decodeContent, num, select, type Queryable } from './rows.js';
 import { runSearch } from './search-run.js';
 import { writeVersions } from './write-plan.js';
 import { type Dialect, sql } from './sql.js';
@@ -96,13 +97,28 @@ export class SqlRepository implements Repository {
     }
   }
 
-  private async current(m: EntityManager, resourceType: string, id: string): Promise<Current | undefined> {
+  /** A read: inside this repository's transaction when it has one, else on SQLite's read connection if open. */
+  private async runRead<T>(fn: (q: Queryable) => Promise<T>): Promise<T> {
+    const reader = this.tx ? undefined : readerOf(this.dataSource);
+    if (!reader) return this.run(false, fn);
+    try {
+      return await fn(reader);
+    } catch (err) {
+      throw mapDbError(err);
+    }
+  }
+
+  private async currentRow(m: Queryable, resourceType: string, id: string): Promise<CurrentRow | undefined> {
     const rows = await select<CurrentRow>(
       m,
       this.dialect,
       sql`SELECT version_id, last_updated, deleted, content FROM resource WHERE resource_type = ${resourceType} AND id = ${id}`,
     );
-    const row = rows[0];
+    return rows[0];
+  }
+
+  private async current(m: Queryable, resourceType: string, id: string): Promise<Current | undefined> {
+    const row = await this.currentRow(m, resourceType, id);
     if (!row) return undefined;
     return {
       version: num(row.version_id),
@@ -117,7 +133,7 @@ export class SqlRepository implements Repository {
   }
 
   async read<T extends Resource>(resourceType: string, id: string): Promise<T> {
-    return this.run(false, async (m) => {
+    return this.runRead(async (m) => {
       const cur = await this.current(m, resourceType, id);
       if (!cur) throw notFound(`${resourceType}/${id} not found`);
       if (cur.deleted) throw gone(`${resourceType}/${id} was deleted`);
@@ -125,9 +141,21 @@ export class SqlRepository implements Repository {
     });
   }
 
+  async readJson(resourceType: string, id: string): Promise<StoredJson> {
+    return this.runRead(async (m) => {
+      const row = await this.currentRow(m, resourceType, id);
+      if (!row) throw notFound(`${resourceType}/${id} not found`);
+      if (num(row.deleted) === 1) throw gone(`${resourceType}/${id} was deleted`);
+      const lastUpdated = new Date(num(row.last_updated)).toISOString();
+      // SQLite keeps the text as written (resourceType, id and meta first); jsonb comes back parsed and reordered.
+      const json = typeof row.content === 'string' ? row.content : JSON.stringify(decodeContent(row.content));
+      return { json, versionId: String(num(row.version_id)), lastUpdated };
+    });
+  }
+
   async vread<T extends Resource>(resourceType: string, id: string, versionId: string): Promise<T> {
     if (!/^[1-9][0-9]{0,8}$/.test(versionId)) throw notFound(`${resourceType}/${id} has no version ${versionId}`);
-    return this.run(false, async (m) => {
+    return this.runRead(async (m) => {
       const rows = await select<{ deleted: unknown; content: unknown }>(
         m,
         this.dialect,
@@ -177,7 +205,7 @@ export class SqlRepository implements Repository {
   }
 
   async history(request: HistoryRequest): Promise<HistoryPage> {
-    return this.run(false, async (m) => {
+    return this.runRead(async (m) => {
       if (request.resourceType && request.id && !(await this.current(m, request.resourceType, request.id))) {
         throw notFound(`${request.resourceType}/${request.id} not found`);
       }
@@ -186,7 +214,7 @@ export class SqlRepository implements Repository {
   }
 
   async search<T extends Resource>(request: SearchRequest): Promise<SearchResult<T>> {
-    return this.run(false, (m) => runSearch<T>(m, this.dialect, request, this.now()));
+    return this.runRead((m) => runSearch<T>(m, this.dialect, request, this.now()));
   }
 
   async lock(keys: string[]): Promise<void> {

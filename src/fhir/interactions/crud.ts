@@ -5,7 +5,7 @@ import type { FhirContext } from '../context.js';
 import { badRequest, preconditionFailed } from '../outcomes.js';
 import type { WriteOptions } from '../repository.js';
 import type { FhirRequest, FhirResponse } from '../request.js';
-import { versionFromEtag } from '../request.js';
+import { etagOf, httpDate, versionFromEtag } from '../request.js';
 import { assertValid } from '../validation.js';
 import { assertKnownType, assertValidId, resourceBody } from './body.js';
 import { resourceResponse, writeResponse } from './respond.js';
@@ -39,11 +39,18 @@ export async function createInteraction(
   });
 }
 
-/** GET [type]/[id] */
-export async function readInteraction(ctx: FhirContext, resourceType: string, id: string): Promise<FhirResponse> {
+/** GET [type]/[id]; with `asJson` the body stays the stored JSON text (the HTTP adapter sends it as it is). */
+export async function readInteraction(
+  ctx: FhirContext,
+  resourceType: string,
+  id: string,
+  asJson = false,
+): Promise<FhirResponse> {
   assertKnownType(resourceType);
   assertValidId(id);
-  return resourceResponse(200, await ctx.repo.read(resourceType, id));
+  if (!asJson) return resourceResponse(200, await ctx.repo.read(resourceType, id));
+  const { json, versionId, lastUpdated } = await ctx.repo.readJson(resourceType, id);
+  return { status: 200, json, etag: etagOf(versionId), lastModified: httpDate(lastUpdated) };
 }
 
 /** GET [type]/[id]/_history/[vid] */

@@ -44,5 +44,5 @@ export function notModifiedOr(req: FhirRequest, res: FhirResponse): FhirResponse
       : req.ifModifiedSince !== undefined &&
         res.lastModified !== undefined &&
         Date.parse(res.lastModified) <= Date.parse(req.ifModifiedSince);
-  return unchanged ? { ...res, status: 304, body: undefined } : res;
+  return unchanged ? { ...res, status: 304, body: undefined, json: undefined } : res;
 }

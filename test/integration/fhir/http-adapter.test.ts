@@ -59,6 +59,15 @@ describe('HTTP adapter (node:http FHIR endpoint + express ops app)', () => {
     assert.equal(head.text, undefined);
   });
 
+  it('sends a read as stored, and pretty-printed with _pretty=true', async () => {
+    const compact = await request(app).get(`/fhir/Patient/${stored.id}`);
+    assert.deepEqual(JSON.parse(compact.text), stored);
+    assert.doesNotMatch(compact.text, /\n/);
+    const pretty = await request(app).get(`/fhir/Patient/${stored.id}?_pretty=true`);
+    assert.match(pretty.text, /^\{\n {2}"resourceType": "Patient",\n {2}"id": /);
+    assert.deepEqual(JSON.parse(pretty.text), stored);
+  });
+
   it('conditional read: 304 for the current ETag or an unchanged If-Modified-Since, 200 otherwise', async () => {
     const path = `/fhir/Patient/${stored.id}`;
     const same = await request(app).get(path).set('If-None-Match', 'W/"1"');
