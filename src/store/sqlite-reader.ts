@@ -1,7 +1,8 @@
 // A second, read-only SQLite connection for reads outside transactions (read, vread, search, history). typeorm's
 // better-sqlite3 driver shares one connection, so reads on it had to wait for the mutex that every write transaction
 // holds across its awaits, and a read there could see a transaction's uncommitted rows. In WAL mode this connection
-// reads the last committed snapshot instead, without waiting for writers: a busy HL7 feed no longer stalls FHIR reads.
+// reads the last committed snapshot instead, without waiting for writers (a long transaction Bundle no longer holds
+// reads back).
 // Each statement runs in its own implicit read transaction, so a write acknowledged to its caller (after COMMIT) is
 // visible to every read that starts afterwards.
 import Database from 'better-sqlite3';
