@@ -7,7 +7,7 @@ import express from 'express';
 import type { NextFunction, Request, Response } from 'express';
 import type { FhirContext } from '../fhir/context.js';
 import type { OperationOutcomeError } from '../fhir/outcomes.js';
-import { toOutcomeError } from '../fhir/outcomes.js';
+import { notFound, toOutcomeError } from '../fhir/outcomes.js';
 import type { Logger } from '../log.js';
 import { fhirEndpoint, sendJson } from './fhir-endpoint.js';
 import { Metrics } from './metrics.js';
@@ -78,6 +78,9 @@ function opsApp(options: AppOptions, metrics: Metrics): express.Express {
     res.type('text/plain; version=0.0.4').send(metrics.render());
   });
   options.extra?.(app);
+  app.use((req, res) => {
+    sendJson(res, 404, notFound(`No route for ${req.method} ${req.path}`).outcome, 'application/fhir+json');
+  });
   // Errors raised by express routes leave as OperationOutcome too.
   app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
     const status = (err as { status?: number }).status;

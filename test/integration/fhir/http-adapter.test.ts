@@ -194,7 +194,9 @@ describe('HTTP adapter (node:http FHIR endpoint + express ops app)', () => {
 
   it('serves health and metrics from the express app and 404s unknown paths there', async () => {
     assert.deepEqual((await request(app).get('/healthz')).body, { status: 'ok' });
-    assert.equal((await request(app).get('/nowhere')).status, 404);
+    const nowhere = await request(app).get('/nowhere');
+    assert.equal(nowhere.status, 404);
+    assert.match(issueText(JSON.parse(nowhere.text)), /No route for GET \/nowhere/);
     assert.equal((await request(app).get('/fhirish')).status, 404, 'only /fhir and /fhir/... are FHIR');
     const text = (await request(app).get('/metrics')).text;
     assert.match(text, /http_request_duration_seconds_count\{route="fhir",method="GET"\} \d+/);
