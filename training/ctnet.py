@@ -108,11 +108,55 @@ class VolumetricReducer(nn.Module):
         return self.pool(self.net(feats.permute(0, 2, 1, 3, 4)))
 
 
+# Model input is HU clipped to [-1000, 1000], scaled to [0, 1] and centred by 0.449 (phantom_recipe.json), so
+# HU = 2000 * (x + 0.449) - 1000. Each window unit starts as a ramp of 1 per 100 HU from a threshold (learnable).
+WINDOW_THRESHOLDS_HU = (
+    ("below", -950.0),  # air in the lung: emphysema, pneumothorax
+    ("above", -750.0),  # anything denser than aerated lung: ground glass, consolidation, nodules
+    ("above", -300.0),  # soft tissue in the lung
+    ("above", 100.0),  # contrast-enhanced or dense soft tissue
+    ("above", 350.0),  # calcium and bone
+    ("above", -1000.0),  # the whole range (the plain input)
+)
+
+
+class WindowStem(nn.Module):
+    """Learned HU windows in front of the 2D body (not in CT-Net, which feeds raw slices as RGB): every slice of a chunk
+    goes through K per-pixel ramps with a ReLU, initialised at the thresholds above, and a 1x1 convolution mixes the
+    3 x K maps back into 3 channels. A small dense spot (calcium) or a faint density (ground glass) then reaches the
+    body as its own sparse signal instead of a small shift of one linear intensity. The mix starts as the plain
+    input (the whole-range unit, rescaled) plus nothing from the other windows, so training starts from CT-Net."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        k = len(WINDOW_THRESHOLDS_HU)
+        self.window = nn.Conv2d(CHUNK, CHUNK * k, 1, groups=CHUNK)
+        self.mix = nn.Conv2d(CHUNK * k, CHUNK, 1)
+        with torch.no_grad():
+            for s in range(CHUNK):
+                for u, (side, t) in enumerate(WINDOW_THRESHOLDS_HU):
+                    sign = 1.0 if side == "above" else -1.0
+                    # sign * (HU - t) / 100 with HU = 2000 x + 898 - 1000
+                    self.window.weight[s * k + u].fill_(sign * 20.0)
+                    self.window.bias[s * k + u] = sign * (-102.0 - t) / 100.0
+            self.mix.weight.zero_()
+            self.mix.bias.zero_()
+            whole = len(WINDOW_THRESHOLDS_HU) - 1
+            for s in range(CHUNK):
+                self.mix.weight[s, s * k + whole] = 1.0 / 20.0
+
+    def forward(self, chunks: torch.Tensor) -> torch.Tensor:
+        return self.mix(torch.relu(self.window(chunks)))
+
+
 class ChunkedCTNet(nn.Module):
     """Chunk the volume into 3-slice images, extract 2D features per chunk, reduce with 3D convs, classify."""
 
-    def __init__(self, body: nn.Module, reducer: nn.Module, head: nn.Module, chunks: int) -> None:
+    def __init__(
+        self, body: nn.Module, reducer: nn.Module, head: nn.Module, chunks: int, stem: nn.Module | None = None
+    ) -> None:
         super().__init__()
+        self.stem = stem
         self.features = body
         self.reducer = reducer
         self.classifier = head
@@ -122,6 +166,8 @@ class ChunkedCTNet(nn.Module):
         # volume: [B, Z, Y, X] with Z = chunks * 3
         b, z, y, x = volume.shape
         chunks = volume.reshape(b * self.chunks, CHUNK, y, x)
+        if self.stem is not None:
+            chunks = self.stem(chunks)
         feats = self.features(chunks)  # [B*chunks, C, h, w]
         c, h, w = feats.shape[1], feats.shape[2], feats.shape[3]
         # The chunk axis becomes the channel axis of the 3D convs; the 2D feature channels become depth.
@@ -161,6 +207,7 @@ def ctnet_small(
     dropout: float = 0.5,
     pool: bool | str = False,
     reducer_kind: str = "ctnet",
+    stem_kind: str = "plain",
 ) -> ChunkedCTNet:
     """A CT-Net-style network scaled for CPU training on small volumes (z divisible by 3, y and x by 16)."""
     if isinstance(pool, bool):  # the 1.0.0 signature: pool=True meant spatial max
@@ -170,6 +217,9 @@ def ctnet_small(
         raise ValueError(f"shape {shape}: z must be a multiple of 3 and y, x multiples of 16")
     chunks = z // CHUNK
     widths = (width, width * 2, width * 4, width * 4)
+    if stem_kind not in ("plain", "window"):
+        raise ValueError(f"stem {stem_kind!r}: expected 'plain' or 'window'")
+    stem = WindowStem() if stem_kind == "window" else None
     body = resnet_body(widths, blocks=1, stem=width)
     # 2D body downsamples by 16 (stem /4, three strided stages would be /32; we keep /16 by making the last stage
     # stride 1), so a 64 x 64 slice gives a 4 x 4 map.
@@ -211,7 +261,7 @@ def ctnet_small(
         nn.Dropout(dropout),
         nn.Linear(48, n_outputs),
     )
-    return ChunkedCTNet(body, reducer, head, chunks)
+    return ChunkedCTNet(body, reducer, head, chunks, stem)
 
 
 def count_parameters(model: nn.Module) -> int:

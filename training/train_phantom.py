@@ -137,7 +137,9 @@ def youden_threshold(p: np.ndarray, y: np.ndarray) -> float:
 
 def build_model(args: argparse.Namespace | dict, shape: tuple[int, int, int], n_labels: int) -> nn.Module:
     a = args if isinstance(args, dict) else vars(args)
-    return ctnet.ctnet_small(shape, n_labels, a["width"], a["dropout"], a["pool"], a["reducer"])
+    return ctnet.ctnet_small(
+        shape, n_labels, a["width"], a["dropout"], a["pool"], a["reducer"], a.get("stem", "plain")
+    )
 
 
 def save_checkpoint(ckpt: dict, path: str) -> None:
@@ -181,7 +183,7 @@ def export(ckpt: dict, recipe: dict, out: str) -> dict:
         "name": recipe["name"],
         "version": args["version"],
         "description": "Demonstration CT-Net-style classifier for the phantom findings, trained on synthetic phantoms only. NOT FOR CLINICAL USE.",
-        "architecture": f"training/ctnet.py ctnet_small({list(shape)}, {len(labels)}, width={args['width']}, dropout={args['dropout']}, pool={args['pool']}, reducer={args['reducer']!r}): {len(labels)} outputs, {ctnet.count_parameters(model)} parameters",
+        "architecture": f"training/ctnet.py ctnet_small({list(shape)}, {len(labels)}, width={args['width']}, dropout={args['dropout']}, pool={args['pool']}, reducer={args['reducer']!r}, stem={args.get('stem', 'plain')!r}): {len(labels)} outputs, {ctnet.count_parameters(model)} parameters",
         "synthetic": True,
         "weights": "trained",
         "file": "model.onnx",
@@ -243,6 +245,9 @@ def parse_args() -> argparse.Namespace:
     ap.add_argument("--reducer", choices=["ctnet", "volumetric"], default="ctnet",
                     help="ctnet: 3D convs with the chunk axis as channels (published); volumetric: 3D convs over "
                          "(chunk, h, w) with batch norm (not in CT-Net)")
+    ap.add_argument("--stem", choices=["plain", "window"], default="plain",
+                    help="plain: slices straight into the 2D body (CT-Net); window: learned HU windows first "
+                         "(ctnet.WindowStem, not in CT-Net)")
     ap.add_argument("--jitter", type=int, default=3)
     ap.add_argument("--rotate", type=float, default=0.25, help="probability of a 90-degree axial rotation")
     ap.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
