@@ -132,20 +132,21 @@ export class SqlRepository implements Repository {
     return this.run(true, (m) => this.write(m, { ...resource, id: options.id ?? newResourceId() }, undefined, 'POST'));
   }
 
+  /** The current row of a resource that exists and is not deleted; 404 unknown, 410 deleted. */
+  private async liveRow(m: Queryable, resourceType: string, id: string): Promise<CurrentRow> {
+    const row = await this.currentRow(m, resourceType, id);
+    if (!row) throw notFound(`${resourceType}/${id} not found`);
+    if (num(row.deleted) === 1) throw gone(`${resourceType}/${id} was deleted`);
+    return row;
+  }
+
   async read<T extends Resource>(resourceType: string, id: string): Promise<T> {
-    return this.runRead(async (m) => {
-      const cur = await this.current(m, resourceType, id);
-      if (!cur) throw notFound(`${resourceType}/${id} not found`);
-      if (cur.deleted) throw gone(`${resourceType}/${id} was deleted`);
-      return cur.content as T;
-    });
+    return this.runRead(async (m) => decodeContent<T>((await this.liveRow(m, resourceType, id)).content));
   }
 
   async readJson(resourceType: string, id: string): Promise<StoredJson> {
     return this.runRead(async (m) => {
-      const row = await this.currentRow(m, resourceType, id);
-      if (!row) throw notFound(`${resourceType}/${id} not found`);
-      if (num(row.deleted) === 1) throw gone(`${resourceType}/${id} was deleted`);
+      const row = await this.liveRow(m, resourceType, id);
       const lastUpdated = new Date(num(row.last_updated)).toISOString();
       // SQLite keeps the text as written (resourceType, id and meta first); jsonb comes back parsed and reordered.
       const json = typeof row.content === 'string' ? row.content : JSON.stringify(decodeContent(row.content));
