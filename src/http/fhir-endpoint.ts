@@ -9,7 +9,7 @@ import type { FhirMethod, FhirRequest, FhirResponse } from '../fhir/request.js';
 import { dispatch } from '../fhir/router.js';
 import type { Logger } from '../log.js';
 import { parseBody, parsePrefer, responseType } from './content.js';
-import { leavesBodyUnread, readBody } from './request-body.js';
+import { readBody } from './request-body.js';
 
 export interface FhirEndpointOptions {
   ctx: FhirContext;
@@ -106,7 +106,13 @@ export function fhirEndpoint({ ctx, logger, maxBodyBytes }: FhirEndpointOptions)
     let type = 'application/fhir+json';
     try {
       type = responseType(req, query);
-      const raw = BODYLESS.has(req.method ?? 'GET') ? undefined : await readBody(req, maxBodyBytes);
+      const raw = BODYLESS.has(req.method ?? 'GET')
+        ? undefined
+        : await readBody(req, maxBodyBytes).catch((err: unknown) => {
+            // A refused body was not read to its end: the connection cannot carry another request.
+            res.setHeader('Connection', 'close');
+            throw err;
+          });
       const { body, form } = parseBody(req, raw);
       if (form) for (const [k, v] of form) query.append(k, v);
       query.delete('_format');
@@ -116,8 +122,6 @@ export function fhirEndpoint({ ctx, logger, maxBodyBytes }: FhirEndpointOptions)
       const e = toOutcomeError(err);
       if (e.status >= 500)
         logger.error('request failed', { requestId, status: e.status, error: String((err as Error)?.stack ?? err) });
-      // The unread rest of a refused body would otherwise be read and discarded to keep the connection.
-      if (leavesBodyUnread(err)) res.setHeader('Connection', 'close');
       if (res.headersSent) res.end();
       else sendJson(res, e.status, e.outcome, type, pretty);
     }

@@ -4,7 +4,8 @@
 import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
-import { OperationOutcomeError, badRequest, tooLarge, unsupportedMediaType } from '../fhir/outcomes.js';
+import type { OperationOutcomeError } from '../fhir/outcomes.js';
+import { badRequest, tooLarge, unsupportedMediaType } from '../fhir/outcomes.js';
 
 function decoded(req: IncomingMessage): Readable {
   const encoding = (req.headers['content-encoding'] ?? 'identity').toLowerCase().trim();
@@ -49,9 +50,4 @@ export async function readBody(req: IncomingMessage, limit: number): Promise<Buf
     // A client that hangs up mid-body gets no answer; the handler just stops.
     req.once('aborted', () => fail(badRequest('The client aborted the request body')));
   });
-}
-
-/** Whether a body error means the rest of the request is unread, so the connection cannot be reused. */
-export function leavesBodyUnread(err: unknown): boolean {
-  return err instanceof OperationOutcomeError && (err.status === 413 || err.status === 415);
 }
