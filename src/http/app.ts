@@ -30,7 +30,7 @@ export interface AppOptions {
 // A client's X-Request-Id is kept when it is a plain token, so a gateway's id follows the request into our logs.
 const REQUEST_ID = /^[\w.:@/+=-]{1,128}$/;
 
-/** Sets X-Request-Id and records the request's status and duration when the response is done. */
+/** Picks the request id (the caller sends it as X-Request-Id) and records the status and duration when done. */
 function instrument(
   req: IncomingMessage,
   res: ServerResponse,
@@ -40,7 +40,6 @@ function instrument(
 ): string {
   const given = req.headers['x-request-id'];
   const requestId = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
-  res.setHeader('X-Request-Id', requestId);
   const started = process.hrtime.bigint();
   res.once('finish', () => {
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
@@ -105,7 +104,7 @@ export function createApp(options: AppOptions): RequestListener {
       void fhir(req, res, path.slice(5), q < 0 ? '' : url.slice(q + 1), requestId);
     } else {
       // The first two segments name the route (/admin/jobs), so ids in paths do not multiply the metric series.
-      instrument(req, res, path.split('/', 3).join('/'), metrics, options.logger);
+      res.setHeader('X-Request-Id', instrument(req, res, path.split('/', 3).join('/'), metrics, options.logger));
       void ops(req, res);
     }
   };

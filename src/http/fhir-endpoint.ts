@@ -29,10 +29,10 @@ export type FhirEndpoint = (
 // Frozen bodies (the CapabilityStatement) cannot change, so their compact encoding is made once.
 const frozenBodies = new WeakMap<object, Buffer>();
 
-/** The body as UTF-8 bytes: encoded once, so the length and the bytes written come from one pass. */
-function encode(body: unknown, pretty: boolean): Buffer {
-  if (pretty) return Buffer.from(JSON.stringify(body, null, 2));
-  if (!body || typeof body !== 'object' || !Object.isFrozen(body)) return Buffer.from(JSON.stringify(body));
+/** The body as JSON text; a frozen body's as bytes encoded once. */
+function encode(body: unknown, pretty: boolean): string | Buffer {
+  if (pretty) return JSON.stringify(body, null, 2);
+  if (!body || typeof body !== 'object' || !Object.isFrozen(body)) return JSON.stringify(body);
   let bytes = frozenBodies.get(body);
   if (bytes === undefined) frozenBodies.set(body, (bytes = Buffer.from(JSON.stringify(body))));
   return bytes;
@@ -40,14 +40,27 @@ function encode(body: unknown, pretty: boolean): Buffer {
 
 /** Writes a JSON body with its length; node:http leaves the body out for HEAD. */
 export function sendJson(res: ServerResponse, status: number, body: unknown, type: string, pretty = false): void {
-  sendBytes(res, status, encode(body, pretty), type);
+  writeResponse(res, status, [], encode(body, pretty), type);
 }
 
-function sendBytes(res: ServerResponse, status: number, bytes: Buffer, type: string): void {
-  res.statusCode = status;
-  res.setHeader('Content-Type', `${type}; charset=utf-8`);
-  res.setHeader('Content-Length', bytes.length);
-  res.end(bytes);
+/**
+ * Writes the status line, the headers and the body in one go. The headers go to writeHead as one raw list rather
+ * than through setHeader each: setHeader keeps a lower-cased map of them, which cost more per read than the database
+ * lookup did. A string body (stored JSON text) is joined to the header block and leaves in one write.
+ */
+function writeResponse(
+  res: ServerResponse,
+  status: number,
+  headers: string[],
+  body: string | Buffer | undefined,
+  type: string,
+): void {
+  if (body !== undefined) {
+    const length = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
+    headers.push('Content-Type', `${type}; charset=utf-8`, 'Content-Length', String(length));
+  }
+  res.writeHead(status, headers);
+  res.end(body);
 }
 
 /** The path with %-escapes decoded; a malformed escape is the client's error (400), not a server failure. */
@@ -79,20 +92,14 @@ function fhirRequest(req: IncomingMessage, path: string, query: URLSearchParams,
   };
 }
 
-function writeFhir(res: ServerResponse, out: FhirResponse, type: string, pretty: boolean): void {
-  if (out.location) {
-    res.setHeader('Location', out.location);
-    res.setHeader('Content-Location', out.location);
-  }
-  if (out.etag) res.setHeader('ETag', out.etag);
-  if (out.lastModified) res.setHeader('Last-Modified', out.lastModified);
-  if (out.json !== undefined) {
-    const bytes = pretty ? encode(JSON.parse(out.json), true) : Buffer.from(out.json);
-    return sendBytes(res, out.status, bytes, type);
-  }
-  if (out.body !== undefined) return sendJson(res, out.status, out.body, type, pretty);
-  res.statusCode = out.status;
-  res.end();
+function writeFhir(res: ServerResponse, out: FhirResponse, headers: string[], type: string, pretty: boolean): void {
+  if (out.location) headers.push('Location', out.location, 'Content-Location', out.location);
+  if (out.etag) headers.push('ETag', out.etag);
+  if (out.lastModified) headers.push('Last-Modified', out.lastModified);
+  let body: string | Buffer | undefined;
+  if (out.json !== undefined) body = pretty ? encode(JSON.parse(out.json), true) : out.json;
+  else if (out.body !== undefined) body = encode(out.body, pretty);
+  writeResponse(res, out.status, headers, body, type);
 }
 
 // GET, HEAD and DELETE carry no FHIR body; node:http discards one if a client sends it anyway.
@@ -117,13 +124,14 @@ export function fhirEndpoint({ ctx, logger, maxBodyBytes }: FhirEndpointOptions)
       if (form) for (const [k, v] of form) query.append(k, v);
       query.delete('_format');
       query.delete('_pretty');
-      writeFhir(res, await dispatch(ctx, fhirRequest(req, path, query, body)), type, pretty);
+      const out = await dispatch(ctx, fhirRequest(req, path, query, body));
+      writeFhir(res, out, ['X-Request-Id', requestId], type, pretty);
     } catch (err) {
       const e = toOutcomeError(err);
       if (e.status >= 500)
         logger.error('request failed', { requestId, status: e.status, error: String((err as Error)?.stack ?? err) });
       if (res.headersSent) res.end();
-      else sendJson(res, e.status, e.outcome, type, pretty);
+      else writeResponse(res, e.status, ['X-Request-Id', requestId], encode(e.outcome, pretty), type);
     }
   };
 }
