@@ -1,5 +1,10 @@
 // The store's migrations, oldest first.
 import { StoreSchema1764150000000 } from './1764150000000-store-schema.js';
 import { StoreCoveringIndexes1764160000000 } from './1764160000000-covering-indexes.js';
+import { DropTokenSystemIndex1764170000000 } from './1764170000000-drop-token-system-index.js';
 
-export const storeMigrations = [StoreSchema1764150000000, StoreCoveringIndexes1764160000000];
+export const storeMigrations = [
+  StoreSchema1764150000000,
+  StoreCoveringIndexes1764160000000,
+  DropTokenSystemIndex1764170000000,
+];
