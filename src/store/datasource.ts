@@ -117,6 +117,7 @@ export async function openDataSource(databaseUrl: string, options: DataSourceOpt
     });
   }
   await ds.initialize();
+  if (dialect === 'postgres' && options.logger) await warnWithoutAutovacuum(ds, options.logger);
   if (dialect === 'sqlite' && location !== ':memory:') {
     const file = resolve(location);
     // Opened after the migrations, so the tables it prepares statements for exist.
@@ -135,6 +136,23 @@ export async function openDataSource(databaseUrl: string, options: DataSourceOpt
     };
   }
   return ds;
+}
+
+/**
+ * Warns when PostgreSQL's autovacuum is off. The store's search plans need column statistics: without them the
+ * planner guesses, and a guess can read a whole index table per lookup (migration 3 removed one such trap, not the
+ * cause). Nothing here runs ANALYZE or VACUUM on the DBA's behalf; the warning says what to do.
+ */
+async function warnWithoutAutovacuum(ds: DataSource, logger: Logger): Promise<void> {
+  const [row] = (await ds.query(
+    "SELECT current_setting('autovacuum') AS autovacuum, current_setting('track_counts') AS track_counts",
+  )) as { autovacuum: string; track_counts: string }[];
+  if (row?.autovacuum === 'on' && row.track_counts === 'on') return;
+  logger.warn(
+    'PostgreSQL autovacuum is off: search plans get no statistics and tables are not vacuumed; turn autovacuum ' +
+      '(and track_counts) on, or run VACUUM ANALYZE regularly',
+    { autovacuum: row?.autovacuum, trackCounts: row?.track_counts },
+  );
 }
 
 /** The SQL dialect of an open DataSource. */

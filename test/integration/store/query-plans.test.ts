@@ -5,6 +5,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Patient } from 'fhir/r4.js';
+import { createLogger } from '../../../src/log.js';
+import { openDataSource } from '../../../src/store/datasource.js';
 import { postgresDatabase } from '../../support/databases.js';
 import { openStore, type StoreFixture } from './helpers.js';
 
@@ -42,5 +44,25 @@ describe('query plans without statistics (postgres)', () => {
     const scans = nodes(rows[0]!['QUERY PLAN'][0]!.Plan).filter((n) => n['Index Name']);
     assert.equal(scans.length, 1, JSON.stringify(scans));
     assert.match(scans[0]!['Index Cond'] ?? '', /value = /, `${scans[0]!['Index Name']} does not look the value up`);
+  });
+});
+
+describe('PostgreSQL settings the store depends on', () => {
+  it('opening warns exactly when autovacuum or track_counts is off', async () => {
+    const lines: { level: string; msg: string; autovacuum?: string }[] = [];
+    const logger = createLogger('debug', {}, (l) => lines.push(JSON.parse(l) as (typeof lines)[number]));
+    const db = await postgresDatabase();
+    const ds = await openDataSource(db.url, { logger });
+    try {
+      const [settings] = (await ds.query(
+        "SELECT current_setting('autovacuum') AS a, current_setting('track_counts') AS t",
+      )) as { a: string; t: string }[];
+      const warned = lines.filter((l) => l.level === 'warn' && l.msg.includes('autovacuum is off'));
+      assert.equal(warned.length, settings!.a === 'on' && settings!.t === 'on' ? 0 : 1, JSON.stringify(lines));
+      if (warned.length) assert.equal(warned[0]!.autovacuum, settings!.a);
+    } finally {
+      await ds.destroy();
+      await db.drop();
+    }
   });
 });
