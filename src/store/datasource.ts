@@ -84,13 +84,14 @@ export async function openDataSource(databaseUrl: string, options: DataSourceOpt
   const migrations = modules.flatMap((m) => m.migrations ?? []) as unknown as TypeormOptions['migrations'];
   const common = { entities, migrations, migrationsRun: options.migrationsRun ?? true, synchronize: false };
   let ds: DataSource;
+  // A SQLite file (not :memory:) gets a read connection and a checkpointer besides typeorm's connection.
+  const file = dialect === 'sqlite' && location !== ':memory:' ? resolve(location) : undefined;
   if (dialect === 'sqlite') {
-    const file = location === ':memory:' ? location : resolve(location);
-    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+    if (file) mkdirSync(dirname(file), { recursive: true });
     ds = new DataSource({
       ...common,
       type: 'better-sqlite3',
-      database: file,
+      database: file ?? location,
       enableWAL: true,
       timeout: options.busyTimeoutMs ?? 5000,
       // WAL + synchronous=NORMAL: no corruption on power loss, only the last commits may be lost; fsync per commit
@@ -118,8 +119,7 @@ export async function openDataSource(databaseUrl: string, options: DataSourceOpt
   }
   await ds.initialize();
   if (dialect === 'postgres' && options.logger) await warnWithoutAutovacuum(ds, options.logger);
-  if (dialect === 'sqlite' && location !== ':memory:') {
-    const file = resolve(location);
+  if (file) {
     // Opened after the migrations, so the tables it prepares statements for exist.
     const reader = new SqliteReader(file, options.busyTimeoutMs ?? 5000);
     readers.set(ds, reader);

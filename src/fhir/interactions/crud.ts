@@ -5,10 +5,10 @@ import type { FhirContext } from '../context.js';
 import { badRequest, preconditionFailed } from '../outcomes.js';
 import type { WriteOptions } from '../repository.js';
 import type { FhirRequest, FhirResponse } from '../request.js';
-import { etagOf, httpDate, versionFromEtag } from '../request.js';
+import { versionFromEtag } from '../request.js';
 import { assertValid } from '../validation.js';
 import { assertKnownType, assertValidId, resourceBody } from './body.js';
-import { resourceResponse, writeResponse } from './respond.js';
+import { resourceResponse, versionHeaders, writeResponse } from './respond.js';
 import { findMatches } from './matches.js';
 
 function prepare(ctx: FhirContext, body: unknown, resourceType: string): Resource {
@@ -50,7 +50,7 @@ export async function readInteraction(
   assertValidId(id);
   if (!asJson) return resourceResponse(200, await ctx.repo.read(resourceType, id));
   const { json, versionId, lastUpdated } = await ctx.repo.readJson(resourceType, id);
-  return { status: 200, json, etag: etagOf(versionId), lastModified: httpDate(lastUpdated) };
+  return { status: 200, json, ...versionHeaders(versionId, lastUpdated) };
 }
 
 /** GET [type]/[id]/_history/[vid] */

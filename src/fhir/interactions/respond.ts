@@ -10,14 +10,17 @@ export function versionedUrl(ctx: FhirContext, resource: Resource): string {
   return `${ctx.baseUrl}/${resource.resourceType}/${resource.id}/_history/${resource.meta?.versionId}`;
 }
 
+/** ETag and Last-Modified of a resource version. */
+export function versionHeaders(
+  versionId: string | undefined,
+  lastUpdated: string | undefined,
+): Pick<FhirResponse, 'etag' | 'lastModified'> {
+  return { etag: etagOf(versionId), lastModified: httpDate(lastUpdated) };
+}
+
 /** A response carrying a resource with its version headers (read, vread, search-free interactions). */
 export function resourceResponse(status: number, resource: Resource): FhirResponse {
-  return {
-    status,
-    body: resource,
-    etag: etagOf(resource.meta?.versionId),
-    lastModified: httpDate(resource.meta?.lastUpdated),
-  };
+  return { status, body: resource, ...versionHeaders(resource.meta?.versionId, resource.meta?.lastUpdated) };
 }
 
 /** The response to create/update honouring `Prefer: return` (http://hl7.org/fhir/R4/http.html#ops). */
