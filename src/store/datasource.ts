@@ -9,7 +9,8 @@
 // SQLite: typeorm's better-sqlite3 driver shares ONE connection and ONE query runner among all callers, so two
 // interleaved async transactions would nest into each other. Every transaction on the DataSource must therefore go
 // through `withTransaction(dataSource, fn)` (it serialises on SQLite, and is a plain transaction on PostgreSQL).
-// Reads outside transactions use a second, read-only connection instead (`readerOf`, sqlite-reader.ts).
+// Reads outside transactions use a second, read-only connection instead (`readerOf`, sqlite-reader.ts); on
+// PostgreSQL they go to the pool as named prepared statements (pg-reader.ts).
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { DataSourceOptions as TypeormOptions, EntityManager, EntitySchema, MigrationInterface } from 'typeorm';
@@ -19,6 +20,9 @@ import { GroupCommit } from './group-commit.js';
 import { storeMigrations } from './migrations/index.js';
 import { type Checkpointer, startCheckpointer } from './sqlite-checkpointer.js';
 import { SqliteReader } from './sqlite-reader.js';
+import { PgReader } from './pg-reader.js';
+import type { Queryable } from './rows.js';
+import type { Pool } from 'pg';
 import type { Logger } from '../log.js';
 
 /** Tables contributed by a module: EntitySchemas and migration classes. */
@@ -63,10 +67,10 @@ export function parseDatabaseUrl(databaseUrl: string): { dialect: Dialect; locat
 }
 
 const checkpointers = new WeakMap<DataSource, Checkpointer>();
-const readers = new WeakMap<DataSource, SqliteReader>();
+const readers = new WeakMap<DataSource, Queryable>();
 
-/** The read-only connection of a file-based SQLite DataSource (reads outside transactions), if it has one. */
-export function readerOf(ds: DataSource): SqliteReader | undefined {
+/** Where reads outside transactions go: SQLite's read-only connection (file databases), PostgreSQL's named reads. */
+export function readerOf(ds: DataSource): Queryable | undefined {
   return readers.get(ds);
 }
 
@@ -118,7 +122,11 @@ export async function openDataSource(databaseUrl: string, options: DataSourceOpt
     });
   }
   await ds.initialize();
-  if (dialect === 'postgres' && options.logger) await warnWithoutAutovacuum(ds, options.logger);
+  if (dialect === 'postgres') {
+    // typeorm's postgres driver keeps its pg Pool as `master`.
+    readers.set(ds, new PgReader((ds.driver as unknown as { master: Pool }).master));
+    if (options.logger) await warnWithoutAutovacuum(ds, options.logger);
+  }
   if (file) {
     // Opened after the migrations, so the tables it prepares statements for exist.
     const reader = new SqliteReader(file, options.busyTimeoutMs ?? 5000);

@@ -1,11 +1,16 @@
 // Reads outside transactions: on SQLite they run on a separate read-only connection, so they neither wait for a
-// write transaction nor see its uncommitted rows; readJson returns what read returns, as text, on both databases.
+// write transaction nor see its uncommitted rows; on PostgreSQL they run as named prepared statements. readJson
+// returns what read returns, as text, on both databases.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Patient } from 'fhir/r4.js';
 import type { OperationOutcomeError } from '../../../src/fhir/outcomes.js';
-import { readerOf } from '../../../src/store/datasource.js';
-import { databaseKinds, sqliteDatabase } from '../../support/databases.js';
+import type { Pool } from 'pg';
+import { indexResource } from '../../../src/fhir/search/indexer.js';
+import { openDataSource, readerOf } from '../../../src/store/datasource.js';
+import { PgReader } from '../../../src/store/pg-reader.js';
+import { SqlRepository } from '../../../src/store/sql-repository.js';
+import { databaseKinds, postgresDatabase, sqliteDatabase } from '../../support/databases.js';
 import { parseSearchRequest } from '../../../src/fhir/search/parse.js';
 import type { SearchRequest } from '../../../src/fhir/search/types.js';
 import { openStore } from './helpers.js';
@@ -72,3 +77,40 @@ for (const { kind, make } of databaseKinds) {
     });
   });
 }
+
+describe('PostgreSQL reads outside transactions', () => {
+  it('run as named prepared statements on the pooled connection, and unnamed past the cap', async () => {
+    const db = await postgresDatabase();
+    // One pooled connection: every query below, pg_prepared_statements included, runs on it.
+    const ds = await openDataSource(db.url, { poolSize: 1 });
+    try {
+      const repo = new SqlRepository(ds, { indexResource });
+      const created = await repo.create(patient('Named'));
+      await repo.read('Patient', created.id!);
+      await repo.search(byFamily('Named'));
+      const reader = readerOf(ds)!;
+      const prepared = (await reader.query(
+        "SELECT name, statement FROM pg_prepared_statements WHERE name LIKE 'ctf\\_%'",
+      )) as { name: string; statement: string }[];
+      assert.ok(
+        prepared.some((p) => p.statement.startsWith('SELECT version_id, last_updated, deleted, content FROM resource')),
+        JSON.stringify(prepared),
+      );
+      assert.ok(
+        prepared.some((p) => p.statement.includes('search_string')),
+        'the search is prepared too',
+      );
+      const before = prepared.length;
+      // A reader whose cap is reached still answers, without preparing more.
+      const capped = new PgReader((ds.driver as unknown as { master: Pool }).master, 0);
+      assert.deepEqual(await capped.query('SELECT $1::int AS n', [7]), [{ n: 7 }]);
+      const after = (await reader.query(
+        "SELECT count(*)::int AS n FROM pg_prepared_statements WHERE name LIKE 'ctf\\_%'",
+      )) as { n: number }[];
+      assert.equal(after[0]!.n, before + 1, 'only the count query itself was named');
+    } finally {
+      await ds.destroy();
+      await db.drop();
+    }
+  });
+});
