@@ -16,7 +16,7 @@ export function num(value: unknown): number {
   return typeof value === 'number' ? value : Number(value);
 }
 
-/** What a read needs: typeorm's EntityManager, or the SQLite read connection (sqlite-reader.ts). */
+/** What a read needs: typeorm's EntityManager, or a `readerOf` reader (sqlite-reader.ts, pg-reader.ts). */
 export interface Queryable {
   query(text: string, params?: unknown[]): Promise<unknown>;
 }

@@ -97,7 +97,7 @@ export class SqlRepository implements Repository {
     }
   }
 
-  /** A read: inside this repository's transaction when it has one, else on SQLite's read connection if open. */
+  /** A read: inside this repository's transaction when it has one, else on the DataSource's reader (readerOf). */
   private async runRead<T>(fn: (q: Queryable) => Promise<T>): Promise<T> {
     const reader = this.tx ? undefined : readerOf(this.dataSource);
     if (!reader) return this.run(false, fn);
