@@ -10,6 +10,7 @@ import { dispatch } from '../fhir/router.js';
 import type { ErrorLocation } from './ack.js';
 import type { MappingResult, MergeOperation } from './mapping/result.js';
 import type { BatchExecutor, Executor } from './inbound.js';
+import type { Repository } from '../fhir/repository.js';
 
 /** An error from executing a mapping result, carrying the HL7 location to report. */
 export class ExecuteError extends Error {
@@ -63,10 +64,16 @@ async function applyResult(txCtx: FhirContext, result: MappingResult): Promise<v
   }
 }
 
-/** The Executor that writes mapping results through the FHIR transaction interaction and the repository. */
+/**
+ * The Executor that writes mapping results through the FHIR transaction interaction and the repository; `finish`
+ * (marking the message processed) runs last inside the same transaction.
+ */
 export function fhirExecutor(ctx: FhirContext): Executor {
-  return async (result: MappingResult) => {
-    await ctx.repo.transaction((repo) => applyResult({ ...ctx, repo }, result));
+  return async (result: MappingResult, _messageId, finish?: (repo: Repository) => Promise<void>) => {
+    await ctx.repo.transaction(async (repo) => {
+      await applyResult({ ...ctx, repo }, result);
+      await finish?.(repo);
+    });
   };
 }
 
@@ -76,10 +83,11 @@ export function fhirExecutor(ctx: FhirContext): Executor {
  * its own to learn which failed and why.
  */
 export function fhirBatchExecutor(ctx: FhirContext): BatchExecutor {
-  return async (items) => {
+  return async (items, finish) => {
     await ctx.repo.transaction(async (repo) => {
       const txCtx: FhirContext = { ...ctx, repo };
       for (const { result } of items) await applyResult(txCtx, result);
+      await finish?.(repo);
     });
   };
 }

@@ -18,15 +18,24 @@ import type { MappingConfig } from './mapping/config.js';
 import type { Hl7MessageStore, InboundKey } from './store/message-store.js';
 import type { Hl7MessageRow } from './store/schema.js';
 import { GroupCommitLanes } from '../store/group-commit.js';
+import { transactionManager } from '../store/sql-repository.js';
+import type { Repository } from '../fhir/repository.js';
 import type { ConnectionInfo } from './listener.js';
 import { silentLogger, type Logger } from '../log.js';
 import { errorFields } from './log-fields.js';
 
+/**
+ * Work an executor runs last inside its transaction (marking the messages processed), so the message's outcome
+ * commits with its resources; an executor without a repository transaction leaves it out and the pipeline marks the
+ * message after it returns.
+ */
+export type Finish = (repo: Repository) => Promise<void>;
+
 /** Writes a mapping result (e.g. executes its Bundle as one transaction); throws to fail the message. */
-export type Executor = (result: MappingResult, messageId: string) => Promise<void>;
+export type Executor = (result: MappingResult, messageId: string, finish?: Finish) => Promise<void>;
 
 /** Writes several messages' results in one transaction, all or nothing (group commit); throws to roll all back. */
-export type BatchExecutor = (items: { result: MappingResult; messageId: string }[]) => Promise<void>;
+export type BatchExecutor = (items: { result: MappingResult; messageId: string }[], finish?: Finish) => Promise<void>;
 
 export interface InboundOptions {
   /** Raw message store; without it nothing is durable (tests, the listener-only benchmark). */
@@ -97,6 +106,27 @@ export function createInboundProcessor(options: InboundOptions = {}) {
   const log = options.logger ?? silentLogger;
   const staleAfter = options.staleAfterMs ?? 60_000;
 
+  /**
+   * Marks messages processed with their ACKs: `finish` inside the executor's transaction (one commit with the
+   * resources), `unlessDone` afterwards for an executor that did not call it (no repository transaction).
+   */
+  function processedMarker(items: { id: string; ack: string }[]) {
+    let done = false;
+    const store = options.store!;
+    return {
+      finish: async (repo: Repository): Promise<void> => {
+        const manager = transactionManager(repo);
+        // Outside this store's transaction the UPDATE would wait for the lock the transaction holds (SQLite).
+        if (!manager) return;
+        await store.markProcessedMany(items, manager);
+        done = true;
+      },
+      unlessDone: async (): Promise<void> => {
+        if (!done) await store.markProcessedMany(items);
+      },
+    };
+  }
+
   const execute: Executor | undefined =
     options.execute ??
     (options.executeBatch ? (result, messageId) => options.executeBatch!([{ result, messageId }]) : undefined);
@@ -133,11 +163,17 @@ export function createInboundProcessor(options: InboundOptions = {}) {
     }
   }
 
-  /** Executes one mapped message on its own, then marks it processed (AA) or failed (AE/AR). */
+  /**
+   * Executes one mapped message on its own and marks it processed (AA) in the same transaction, or failed (AE/AR)
+   * after the rollback. One commit holds the resources and the 'processed' mark with its ACK: a crash can no longer
+   * leave written resources under a message still 'received' (which recovery would have applied a second time).
+   */
   async function applyMapped(msg: Hl7Message, messageId: string | undefined, result: MappingResult) {
+    const acks = responseAcks(ackSource(msg), 'AA', { errors: result.warnings });
+    const marker = messageId ? processedMarker([{ id: messageId, ack: acks.join('\n') }]) : undefined;
     if (execute) {
       try {
-        await execute(result, messageId ?? msg.controlId);
+        await execute(result, messageId ?? msg.controlId, marker?.finish);
       } catch (err) {
         const { code, errors } = executorErrors(err, result);
         const status = typeof err === 'object' && err !== null && 'status' in err ? err.status : undefined;
@@ -145,8 +181,7 @@ export function createInboundProcessor(options: InboundOptions = {}) {
         return fail(msg, messageId, code, errors, errors[0]!.text);
       }
     }
-    const acks = responseAcks(ackSource(msg), 'AA', { errors: result.warnings });
-    if (messageId) await options.store!.markProcessed(messageId, acks.join('\n'));
+    await marker?.unlessDone();
     return { code: 'AA', acks, duplicate: false, messageId } satisfies ProcessOutcome;
   }
 
@@ -231,8 +266,13 @@ export function createInboundProcessor(options: InboundOptions = {}) {
       return out;
     };
     if (ready.length <= 1) return alone();
+    const acks = ready.map((r) => responseAcks(ackSource(msgs[r.i]!), 'AA', { errors: r.result.warnings }));
+    const marker = processedMarker(ready.map((r, k) => ({ id: r.id, ack: acks[k]!.join('\n') })));
     try {
-      await executeBatch(ready.map((r) => ({ result: r.result, messageId: r.id })));
+      await executeBatch(
+        ready.map((r) => ({ result: r.result, messageId: r.id })),
+        marker.finish,
+      );
     } catch (err) {
       log.info('hl7 group commit rolled back; processing its messages one by one', {
         messages: ready.length,
@@ -240,8 +280,7 @@ export function createInboundProcessor(options: InboundOptions = {}) {
       });
       return alone();
     }
-    const acks = ready.map((r) => responseAcks(ackSource(msgs[r.i]!), 'AA', { errors: r.result.warnings }));
-    await store.markProcessedMany(ready.map((r, k) => ({ id: r.id, ack: acks[k]!.join('\n') })));
+    await marker.unlessDone();
     return ready.map((r, k) => ({ code: 'AA', acks: acks[k]!, duplicate: false, messageId: r.id }));
   }
 

@@ -86,6 +86,11 @@ export class SqlRepository implements Repository {
     this.now = options.now ?? Date.now;
   }
 
+  /** The manager of this repository's transaction (transactionManager). */
+  get manager(): EntityManager | undefined {
+    return this.tx;
+  }
+
   /** Runs fn on the transaction's manager, in a new transaction (writes) or exclusively (reads); maps DB errors. */
   private async run<T>(write: boolean, fn: (m: EntityManager) => Promise<T>): Promise<T> {
     try {
@@ -328,4 +333,13 @@ export class SqlRepository implements Repository {
   private async notify(m: EntityManager, change: ResourceChange): Promise<void> {
     for (const hook of this.hooks) await hook(change, m);
   }
+}
+
+/**
+ * The database transaction a repository handed to a `transaction` callback writes in, so that a table kept beside
+ * the resources (the raw HL7 messages) can be updated in the same commit; undefined outside a transaction or for a
+ * repository that is not this store's.
+ */
+export function transactionManager(repo: Repository): EntityManager | undefined {
+  return repo instanceof SqlRepository ? repo.manager : undefined;
 }

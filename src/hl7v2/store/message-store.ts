@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import { dialectOf, exclusive } from '../../store/datasource.js';
-import { join, list, render, sql } from '../../store/sql.js';
+import { join, list, render, sql, type Frag } from '../../store/sql.js';
 import { Hl7MessageEntity, type Hl7MessageRow, type Hl7MessageStatus } from './schema.js';
 
 /** Header values identifying an inbound message. */
@@ -113,16 +113,20 @@ export class Hl7MessageStore {
     await this.finish(id, 'error', reason.slice(0, 2000), ack, now, manager);
   }
 
-  /** Marks many messages processed with their ACKs in one UPDATE (group commit). */
-  async markProcessedMany(items: { id: string; ack: string }[], now = Date.now()): Promise<void> {
+  /**
+   * Marks messages processed with their ACKs in one UPDATE (one message, or a group commit); pass the manager of
+   * the resource transaction to join it.
+   */
+  async markProcessedMany(items: { id: string; ack: string }[], manager?: EntityManager, now = Date.now()) {
     if (items.length === 0) return;
+    if (items.length === 1) return this.markProcessed(items[0]!.id, items[0]!.ack, manager, now);
     const cases = join(
       items.map((i) => sql`WHEN ${i.id} THEN ${i.ack}`),
       ' ',
     );
     const update = sql`UPDATE hl7_message SET status = 'processed', reason = NULL, processed_at = ${now},
       attempts = attempts + 1, ack = CASE id ${cases} END WHERE id IN (${list(items.map((i) => i.id))})`;
-    await this.locked(() => this.ds.query(...render(update, dialectOf(this.ds))));
+    await this.execute(update, manager);
   }
 
   /**
@@ -139,8 +143,12 @@ export class Hl7MessageStore {
   ): Promise<void> {
     const update = sql`UPDATE hl7_message SET status = ${status}, reason = ${reason}, ack = ${ack},
       processed_at = ${now}, attempts = attempts + 1 WHERE id = ${id}`;
-    const run = () => (manager ?? this.ds.manager).query(...render(update, dialectOf(this.ds)));
-    // Inside a caller's transaction (manager given) the lock is already held.
+    await this.execute(update, manager);
+  }
+
+  /** Runs a statement in the caller's transaction (whose lock is already held) or on its own under the lock. */
+  private async execute(statement: Frag, manager?: EntityManager): Promise<void> {
+    const run = () => (manager ?? this.ds.manager).query(...render(statement, dialectOf(this.ds)));
     await (manager ? run() : this.locked(run));
   }
 
