@@ -1,6 +1,16 @@
 // HL7 v2 data types -> FHIR data types, after the v2-to-FHIR IG data type maps (CX[Identifier], XPN[HumanName],
-// XAD[Address], XTN[ContactPoint], CWE[CodeableConcept], EI[Identifier], XCN[Reference], DTM[dateTime]).
-import type { Address, CodeableConcept, Coding, ContactPoint, HumanName, Identifier, Reference } from 'fhir/r4.js';
+// XAD[Address], XTN[ContactPoint], CWE[CodeableConcept], EI[Identifier], XCN[Reference], DTM[dateTime],
+// RP[Attachment]).
+import type {
+  Address,
+  Attachment,
+  CodeableConcept,
+  Coding,
+  ContactPoint,
+  HumanName,
+  Identifier,
+  Reference,
+} from 'fhir/r4.js';
 import type { Rep } from '../message.js';
 import type { MappingConfig, Vocabulary } from './config.js';
 
@@ -166,4 +176,25 @@ export function instant(value: string, tz = 'Z'): string | undefined {
   const dt = dateTime(value, tz);
   if (!dt) return undefined;
   return dt.includes('T') ? dt : /^\d{4}-\d{2}-\d{2}$/.test(dt) ? `${dt}T00:00:00${tz}` : undefined;
+}
+
+// IANA top-level media types: an RP.3 that is one of these was sent as a MIME type already.
+const MEDIA_TYPES = /^(application|audio|image|text|video|multipart|model|message|font)$/i;
+
+/**
+ * RP (reference pointer) -> Attachment: RP.1 -> url; RP.3 "/" RP.4 -> contentType through the rp-content-type
+ * vocabulary (HL7 tables 0191/0291), or as sent when it is a MIME type already; otherwise no contentType.
+ */
+export function rp(cfg: MappingConfig, r: Rep, title?: string): Attachment | undefined {
+  const url = r.c(1);
+  if (!url) return undefined;
+  const att: Attachment = { url };
+  const [type, subtype] = [r.c(3).trim(), r.c(4).trim()];
+  const vocab = cfg.vocabularies['rp-content-type'];
+  const contentType =
+    (type && subtype && vocab && lookup(vocab, `${type}/${subtype}`)) ||
+    (MEDIA_TYPES.test(type) && /^[\w.+-]+$/.test(subtype) ? `${type}/${subtype}`.toLowerCase() : undefined);
+  if (contentType) att.contentType = contentType;
+  if (title) att.title = title;
+  return att;
 }

@@ -3,7 +3,7 @@
 import type { Attachment, DiagnosticReport, Observation, Reference, ServiceRequest } from 'fhir/r4.js';
 import type { Segment } from '../message.js';
 import { ErrorCode } from '../ack.js';
-import { cwe, lookup } from './datatypes.js';
+import { cwe, lookup, rp } from './datatypes.js';
 import { identifierQuery } from './bundle.js';
 import { MappingError, type Trigger } from './result.js';
 import {
@@ -41,8 +41,8 @@ function reportText(ctx: MapContext, g: OrderGroup): { text: string; conclusion:
     const type = obx.get(2).toUpperCase();
     if (codeIn(obx, ctx.cfg.messages.studyUidCodes)) continue;
     if (type === 'RP') {
-      const url = obx.rep(5).c(1);
-      if (url) pointers.push({ url, title: obx.rep(3).c(2) || undefined });
+      const pointer = rp(ctx.cfg, obx.rep(5), obx.rep(3).c(2) || undefined);
+      if (pointer) pointers.push(pointer);
       continue;
     }
     if (!ctx.cfg.messages.textValueTypes.includes(type)) continue;

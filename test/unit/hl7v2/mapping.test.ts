@@ -13,6 +13,7 @@ import type {
 import { Hl7Message } from '../../../src/hl7v2/message.js';
 import { mapMessage, MappingError } from '../../../src/hl7v2/mapping/index.js';
 import { fixture } from './fixtures.js';
+import { checkResource } from '../../../src/fhir/validation.js';
 
 const map = (name: string) => mapMessage(Hl7Message.parse(fixture(name)));
 const entries = (b: Bundle, type: string): BundleEntry[] =>
@@ -134,6 +135,32 @@ describe('ORU^R01 mapping', () => {
     assert.equal(is.resource.identifier?.[0]?.value, 'urn:oid:1.2.840.113619.2.55.3.1111.2222');
     const dr = one<DiagnosticReport>(r.bundle, 'DiagnosticReport');
     assert.equal(dr.resource.result?.length, 2);
+  });
+  it('RP pointers become presentedForm attachments: url decoded, contentType from RP.3/RP.4, not report text', () => {
+    const text = [
+      fixture('oru-r01-v251.hl7'),
+      'OBX|7|RP|18748-4^Diagnostic imaging study^LN|5|https://pacs.example.org/wado?requestType=WADO\\T\\studyUID=1.2.3^PACS^IM^JPEG||||||F',
+      'OBX|8|RP|11528-7^Radiology report^LN|6|https://ris.example.org/r/FI2002.pdf^RIS^AP^PDF||||||F',
+      'OBX|9|RP|11528-7^Radiology report^LN|7|https://ris.example.org/r/FI2002.html^RIS^text^html||||||F',
+      'OBX|10|RP|11528-7^Radiology report^LN|8|key-4711^RIS^SI^BASIC||||||F',
+      'OBX|11|RP|11528-7^Radiology report^LN|9|^RIS^AP^PDF||||||F',
+    ].join('\r');
+    const dr = one<DiagnosticReport>(mapMessage(Hl7Message.parse(text)).bundle, 'DiagnosticReport').resource;
+    assert.deepEqual(dr.presentedForm!.slice(1), [
+      {
+        url: 'https://pacs.example.org/wado?requestType=WADO&studyUID=1.2.3',
+        contentType: 'image/jpeg',
+        title: 'Diagnostic imaging study',
+      },
+      { url: 'https://ris.example.org/r/FI2002.pdf', contentType: 'application/pdf', title: 'Radiology report' },
+      { url: 'https://ris.example.org/r/FI2002.html', contentType: 'text/html', title: 'Radiology report' },
+      { url: 'key-4711', title: 'Radiology report' }, // SI/BASIC names no MIME type: none invented
+    ]);
+    assert.doesNotMatch(reportText(dr), /example\.org|key-4711/);
+    assert.deepEqual(
+      checkResource(dr).outcome.issue.filter((i) => i.severity === 'error'),
+      [],
+    );
   });
   it('v2.7 with no PV1, no ORC: preliminary report, OBX-11 "Wet Read" accepted, no label trigger', () => {
     const r = map('oru-r01-v27-minimal.hl7');
