@@ -9,8 +9,7 @@ import { notFound, OperationOutcomeError } from '../fhir/outcomes.js';
 import { dispatch } from '../fhir/router.js';
 import type { ErrorLocation } from './ack.js';
 import type { MappingResult, MergeOperation } from './mapping/result.js';
-import type { BatchExecutor, Executor } from './inbound.js';
-import type { Repository } from '../fhir/repository.js';
+import type { BatchExecutor, Executor, Finish } from './inbound.js';
 
 /** An error from executing a mapping result, carrying the HL7 location to report. */
 export class ExecuteError extends Error {
@@ -69,7 +68,7 @@ async function applyResult(txCtx: FhirContext, result: MappingResult): Promise<v
  * (marking the message processed) runs last inside the same transaction.
  */
 export function fhirExecutor(ctx: FhirContext): Executor {
-  return async (result: MappingResult, _messageId, finish?: (repo: Repository) => Promise<void>) => {
+  return async (result: MappingResult, _messageId, finish?: Finish) => {
     await ctx.repo.transaction(async (repo) => {
       await applyResult({ ...ctx, repo }, result);
       await finish?.(repo);

@@ -129,7 +129,9 @@ export function createInboundProcessor(options: InboundOptions = {}) {
 
   const execute: Executor | undefined =
     options.execute ??
-    (options.executeBatch ? (result, messageId) => options.executeBatch!([{ result, messageId }]) : undefined);
+    (options.executeBatch
+      ? (result, messageId, finish) => options.executeBatch!([{ result, messageId }], finish)
+      : undefined);
 
   /** Marks a message failed (AE/AR with ERR) and builds its ACK(s). */
   async function fail(

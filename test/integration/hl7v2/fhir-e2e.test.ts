@@ -98,24 +98,28 @@ for (const { kind, make } of databaseKinds) {
       "the 'processed' mark and its ACK commit in the transaction that writes the message's resources",
       { skip: kind === 'sqlite' && 'transaction ids (xmin) are PostgreSQL only; the rollback test covers both' },
       async () => {
-        const text = fixture('oru-r01-v23.hl7')
-          .replace('MSG00023', 'MSG00961')
-          .replace(/ACC5001/g, 'ACC5961');
-        const out = await proc.processMessage(text);
-        assert.equal(out.code, 'AA');
-        // Rows written by one transaction carry its id in xmin.
-        const written: { resource_type: string }[] = await core.dataSource.query(
-          `SELECT DISTINCT resource_type FROM resource
-            WHERE xmin = (SELECT xmin FROM hl7_message WHERE id = $1) ORDER BY 1`,
-          [out.messageId],
-        );
-        assert.ok(
-          written.some((r) => r.resource_type === 'DiagnosticReport'),
-          `resources committed with the mark: ${JSON.stringify(written)}`,
-        );
-        const row = await store.get(out.messageId!);
-        assert.equal(row?.status, 'processed');
-        assert.equal(row?.ack, out.acks.join('\n'));
+        // The per-message executor, and a batch executor alone (a message that arrives on its own takes that path).
+        const grouped = createInboundProcessor({ store, executeBatch: fhirBatchExecutor(core.ctx) });
+        for (const [n, processor] of [proc, grouped].entries()) {
+          const text = fixture('oru-r01-v23.hl7')
+            .replace('MSG00023', `MSG0096${n}`)
+            .replace(/ACC5001/g, `ACC596${n}`);
+          const out = await processor.processMessage(text);
+          assert.equal(out.code, 'AA');
+          // Rows written by one transaction carry its id in xmin.
+          const written: { resource_type: string }[] = await core.dataSource.query(
+            `SELECT DISTINCT resource_type FROM resource
+              WHERE xmin = (SELECT xmin FROM hl7_message WHERE id = $1) ORDER BY 1`,
+            [out.messageId],
+          );
+          assert.ok(
+            written.some((r) => r.resource_type === 'DiagnosticReport'),
+            `resources committed with the mark (${n}): ${JSON.stringify(written)}`,
+          );
+          const row = await store.get(out.messageId!);
+          assert.equal(row?.status, 'processed');
+          assert.equal(row?.ack, out.acks.join('\n'));
+        }
       },
     );
 
@@ -129,19 +133,19 @@ for (const { kind, make } of databaseKinds) {
           }),
       });
       const text = fixture('oru-r01-v23.hl7')
-        .replace('MSG00023', 'MSG00962')
-        .replace(/ACC5001/g, 'ACC5962');
+        .replace('MSG00023', 'MSG00969')
+        .replace(/ACC5001/g, 'ACC5969');
       const out = await failing.processMessage(text);
       assert.equal(out.code, 'AR');
       const row = await store.get(out.messageId!);
       assert.equal(row?.status, 'error');
-      assert.match(row?.ack ?? '', /MSA\|AR\|MSG00962/);
-      assert.equal((await search(core, 'ServiceRequest', 'identifier=ACC5962')).length, 0);
+      assert.match(row?.ack ?? '', /MSA\|AR\|MSG00969/);
+      assert.equal((await search(core, 'ServiceRequest', 'identifier=ACC5969')).length, 0);
       // Resent, the message is applied (AR invites a resend) and marked processed.
       const again = await proc.processMessage(text);
       assert.equal(again.code, 'AA');
       assert.equal((await store.get(out.messageId!))?.status, 'processed');
-      assert.equal((await search(core, 'ServiceRequest', 'identifier=ACC5962')).length, 1);
+      assert.equal((await search(core, 'ServiceRequest', 'identifier=ACC5969')).length, 1);
     });
 
     it('ORM^O01 NW then an ORU^R01 for the same accession update one ServiceRequest to completed', async () => {
