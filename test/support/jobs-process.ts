@@ -9,6 +9,8 @@ export interface WorkerProcess {
   /** JSON lines printed after "ready". */
   lines: unknown[];
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** The last 4,000 characters the process wrote to stderr (its log lines). */
+  stderr: () => string;
 }
 
 /** Starts `node --import tsx <script> [args]` and resolves when it prints {"ready": id}. */
@@ -35,7 +37,7 @@ export function startScript(script: string, env: Record<string, string>, args: s
       }
       if (!ready && typeof msg === 'object' && msg !== null && 'ready' in msg) {
         ready = true;
-        resolve({ child, id: String((msg as { ready: unknown }).ready), lines, exited });
+        resolve({ child, id: String((msg as { ready: unknown }).ready), lines, exited, stderr: () => stderr });
       } else lines.push(msg);
     });
     void exited.then(({ code, signal }) => {

@@ -173,7 +173,10 @@ for (const { kind, make } of databaseKinds) {
           const byStatus = await rows<{ status: string; n: string }>(
             'SELECT status, COUNT(*) AS n FROM job GROUP BY status',
           );
-          throw new Error(`${err.message}; jobs by status: ${JSON.stringify(byStatus)}`, { cause: err });
+          const logs = children.map((c) => c.stderr().split('\n').slice(-15).join('\n')).join('\n---\n');
+          throw new Error(`${err.message}; jobs by status: ${JSON.stringify(byStatus)}; worker log:\n${logs}`, {
+            cause: err,
+          });
         });
         const runs = await rows<RunRow>('SELECT * FROM job_run_log');
         assert.equal(new Set(runs.map((r) => r.job_id)).size, n, 'every job ran');
