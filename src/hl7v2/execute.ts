@@ -1,7 +1,7 @@
 // Executes a mapping result through the FHIR layer: the transaction Bundle (FHIR R4 http.html#transaction) and the
 // patient merges of ADT^A40, all in one repository transaction. Errors keep the HL7 location of the failing entry
 // so the ACK's ERR-2 points at the field behind it (e.g. MRG-1 for an unknown prior patient).
-import type { Patient } from 'fhir/r4.js';
+import type { Bundle, Patient } from 'fhir/r4.js';
 import type { FhirContext } from '../fhir/context.js';
 import { transaction } from '../fhir/interactions/bundle.js';
 import { findMatches } from '../fhir/interactions/matches.js';
@@ -29,23 +29,55 @@ async function onePatient(ctx: FhirContext, query: string): Promise<Patient | un
   return found.length === 1 ? (found[0] as Patient) : undefined;
 }
 
-/** Marks the prior patient replaced-by the survivor and inactive; references to it are left as they are. */
+type PatientLink = NonNullable<Patient['link']>[number];
+const sameLink = (a: PatientLink, b: PatientLink): boolean =>
+  a.type === b.type && a.other.reference === b.other.reference;
+
+/** Adds a link unless the patient has it; returns whether the patient changed. */
+function addLink(patient: Patient, link: PatientLink): boolean {
+  if (patient.link?.some((l) => sameLink(l, link))) return false;
+  patient.link = [...(patient.link ?? []), link];
+  return true;
+}
+
+/**
+ * Links the survivor ("replaces") and the prior patient ("replaced-by", inactive); references to the prior patient
+ * are left as they are. A replayed merge adds nothing twice.
+ */
 async function applyMerge(ctx: FhirContext, op: MergeOperation): Promise<void> {
   const prior = await onePatient(ctx, op.prior);
   const survivor = await onePatient(ctx, op.survivor);
   if (!prior || !survivor) throw notFound(`merge: ${prior ? 'surviving' : 'prior'} patient not found`);
-  const other = `Patient/${survivor.id}`;
-  const links = (prior.link ?? []).filter((l) => !(l.type === 'replaced-by' && l.other.reference === other));
-  await ctx.repo.update<Patient>({
-    ...prior,
-    active: false,
-    link: [...links, { other: { reference: other }, type: 'replaced-by' }],
-  });
+  if (addLink(survivor, { other: { reference: `Patient/${prior.id}` }, type: 'replaces' })) {
+    await ctx.repo.update<Patient>(survivor);
+  }
+  const changed = addLink(prior, { other: { reference: `Patient/${survivor.id}` }, type: 'replaced-by' });
+  if (changed || prior.active !== false) await ctx.repo.update<Patient>({ ...prior, active: false });
+}
+
+/**
+ * A PID replaces a Patient's demographics (conditional update), but not what merges wrote: the links of the patient
+ * it matches are carried into the new version, and a patient replaced by another stays inactive. The condition is
+ * locked first, as the transaction will lock it, so a concurrent merge cannot slip in between.
+ */
+async function keepMergeState(ctx: FhirContext, bundle: Bundle): Promise<void> {
+  for (const entry of bundle.entry ?? []) {
+    const url = entry.request?.url ?? '';
+    if (entry.request?.method !== 'PUT' || entry.resource?.resourceType !== 'Patient' || !url.startsWith('Patient?'))
+      continue;
+    const matches = await findMatches(ctx, ctx.repo, 'Patient', new URLSearchParams(url.slice(8)), { lock: true });
+    const current = matches.length === 1 ? (matches[0] as Patient) : undefined;
+    if (!current?.link?.length) continue;
+    const next = entry.resource as Patient;
+    for (const link of current.link) addLink(next, link);
+    if (current.link.some((l) => l.type === 'replaced-by')) next.active = false;
+  }
 }
 
 /** Writes one mapping result on a transaction's context: the Bundle, then the merges. */
 async function applyResult(txCtx: FhirContext, result: MappingResult): Promise<void> {
   try {
+    await keepMergeState(txCtx, result.bundle);
     await transaction(txCtx, result.bundle, dispatch);
   } catch (err) {
     const text = err instanceof Error ? err.message : String(err);

@@ -1,7 +1,8 @@
 // ADT^A01/A04/A08 -> Patient conditional update (+ Encounter when PV1-19 is valued); ADT^A40 -> merge: the
-// surviving patient (PID) gets link "replaces" the prior one (MRG-1), the prior one gets link "replaced-by"
-// (FHIR R4 patient.html#links); references to the prior patient are kept, not rewritten.
-import type { Identifier, Patient } from 'fhir/r4.js';
+// surviving patient (PID) gets link "replaces" the prior one (MRG-1), the prior one gets link "replaced-by" and is
+// made inactive (FHIR R4 patient.html#links), both by the executor's merge step; references to the prior patient
+// are kept, not rewritten.
+import type { Identifier } from 'fhir/r4.js';
 import { ErrorCode } from '../ack.js';
 import { MappingError } from './result.js';
 import { encounterEntry, mapSegments, patientEntry, patientQuery, type MapContext } from './common.js';
@@ -13,10 +14,9 @@ export function mapAdt(ctx: MapContext): void {
 }
 
 /**
- * ADT^A40: for each PID/MRG pair, upsert the survivor from PID with a "replaces" link to the prior patient (a
- * conditional reference, so the transaction fails when the prior patient is unknown: AE with ERR at MRG-1) and
- * return a merge operation that marks the prior patient "replaced-by" and inactive (applied by the executor after
- * the Bundle, in the same transaction, since a conditional PUT would overwrite the prior patient's content).
+ * ADT^A40: for each PID/MRG pair, upsert the survivor from PID and return a merge operation that links the two
+ * patients (survivor "replaces", prior "replaced-by" and inactive). The executor applies it after the Bundle, in
+ * the same transaction, and fails it when the prior patient is unknown (AE with ERR at MRG-1).
  */
 export function mapMerge(ctx: MapContext): void {
   const { msg } = ctx;
@@ -43,10 +43,9 @@ export function mapMerge(ctx: MapContext): void {
         },
       ]);
     }
-    const link: Patient['link'] = [{ other: { reference: `Patient?${priorMatch.query}` }, type: 'replaces' }];
     const at = { segment: 'MRG', sequence: i + 1, field: 1 };
-    // The conditional reference in the survivor's link fails when the prior patient is unknown: report MRG-1.
-    const survivor = patientEntry(ctx, pids[i] ?? pids[0], { link, active: true }, at);
+    const survivor = patientEntry(ctx, pids[i] ?? pids[0], { active: true });
+    // The links are written by the merge step (execute.ts), which fails at MRG-1 when the prior patient is unknown.
     ctx.merges.push({ survivor: survivor.query, prior: priorMatch.query, location: at });
   });
 }

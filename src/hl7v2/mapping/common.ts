@@ -64,7 +64,10 @@ function matchIdentifier(ids: Identifier[]): Identifier | undefined {
   return ids.find((i) => i.type?.coding?.some((c) => c.code === 'MR')) ?? ids[0];
 }
 
-/** PID -> Patient conditional update keyed by its MR (or first) PID-3 identifier; AE 101 at PID-3 without one. */
+/**
+ * PID -> Patient keyed by its MR (or first) PID-3 identifier: a conditional update, or a conditional create for the
+ * message types messages.json `patientWrite` marks match-or-create; AE 101 at PID-3 without an identifier.
+ */
 export function patientEntry(
   ctx: MapContext,
   pid: Segment | undefined,
@@ -90,7 +93,13 @@ export function patientEntry(
   }
   const patient: Patient = { resourceType: 'Patient', ...mapped, ...extra, identifier: ids };
   const query = identifierQuery(match);
-  return { ref: ctx.tx.upsert(patient, query, location), query };
+  const type = `${ctx.msg.type.code}^${ctx.msg.type.event}`;
+  const write = ctx.cfg.messages.patientWrite?.[type] ?? 'update';
+  const ref =
+    write === 'match-or-create'
+      ? ctx.tx.createIfNone(patient, query, location)
+      : ctx.tx.upsert(patient, query, location);
+  return { ref, query };
 }
 
 /** The query that matches a patient by the same identifier patientEntry would use (for A40's prior patient). */

@@ -32,9 +32,14 @@ export interface CodeRef {
   code: string;
 }
 
+/** How a message's PID reaches the Patient (messages.json patientWrite). */
+export type PatientWrite = 'update' | 'match-or-create';
+
 export interface MessageTable {
   versions: string[];
   messages: Record<string, string>;
+  /** Per message type (CODE^EVENT); absent: update. */
+  patientWrite?: Record<string, PatientWrite>;
   localSystemBase: string;
   localAuthorities: Record<string, string>;
   radiologyCategory: { system: string; code: string; display: string };
@@ -85,6 +90,12 @@ export function loadMappingConfig(dir = fileURLToPath(new URL('../../../mappings
     'messages.json',
     'needs "versions" and "messages"',
   );
+  const patientWrite = (messages as Record<string, unknown>).patientWrite ?? {};
+  check(isRecord(patientWrite), 'messages.json', '"patientWrite" must be an object');
+  for (const [type, mode] of Object.entries(patientWrite as Record<string, unknown>)) {
+    if (type.startsWith('$')) continue;
+    check(mode === 'update' || mode === 'match-or-create', 'messages.json', `patientWrite ${type}: ${String(mode)}`);
+  }
   const segments: Record<string, SegmentMap> = {};
   for (const name of SEGMENT_FILES) {
     const file = `segments/${name}.json`;

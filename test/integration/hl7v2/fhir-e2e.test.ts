@@ -227,5 +227,63 @@ for (const { kind, make } of databaseKinds) {
       assert.deepEqual(prior!.link, [{ other: { reference: `Patient/${survivor!.id}` }, type: 'replaced-by' }]);
       assert.deepEqual(survivor!.link, [{ other: { reference: `Patient/${prior!.id}` }, type: 'replaces' }]);
     });
+
+    it('after a merge, later messages keep the links and the prior patient inactive; results do not erase ADT demographics', async () => {
+      // MRN910 admitted with address and phone (A01), MRN911 merged into it (A40).
+      const a01 = fixture('adt-a01.hl7')
+        .replace(/MRN900/g, 'MRN910')
+        .replace('MSG00701', 'MSG00971');
+      assert.equal((await proc.processMessage(a01)).code, 'AA');
+      const a08prior = fixture('adt-a08.hl7').replace('MRN900', 'MRN911').replace('MSG00702', 'MSG00972');
+      assert.equal((await proc.processMessage(a08prior)).code, 'AA');
+      const a40 = fixture('adt-a40.hl7').replace('MRN900', 'MRN910').replace('MRN901', 'MRN911');
+      assert.equal((await proc.processMessage(a40.replace('MSG00801', 'MSG00973'))).code, 'AA');
+      // A result for the survivor (its PID has no address), an update for the survivor and a late result filed
+      // under the prior MRN.
+      const oru = (mrn: string, n: number): string =>
+        fixture('oru-r01-v23.hl7')
+          .replace('MSG00023', `MSG0098${n}`)
+          .replace(/MRN123/g, mrn)
+          .replace(/12 MAIN ST\^\^SPRINGFIELD\^IL\^62701/, '')
+          .replace(/ACC5001/g, `ACC598${n}`)
+          .replace(/PL1001/g, `PL598${n}`)
+          .replace(/FI2001/g, `FI598${n}`)
+          .replace('1.2.840.113619.2.55.3.604688119.969.1268071029.320', `1.2.840.113619.2.55.3.598${n}`);
+      assert.equal((await proc.processMessage(oru('MRN910', 1))).code, 'AA');
+      const a08 = fixture('adt-a08.hl7').replace('MRN900', 'MRN910').replace('MSG00702', 'MSG00974');
+      assert.equal((await proc.processMessage(a08)).code, 'AA');
+      assert.equal((await proc.processMessage(oru('MRN911', 2))).code, 'AA');
+      const [survivor] = await search<Patient>(core, 'Patient', 'identifier=MRN910');
+      const [prior] = await search<Patient>(core, 'Patient', 'identifier=MRN911');
+      assert.deepEqual(survivor!.link, [{ other: { reference: `Patient/${prior!.id}` }, type: 'replaces' }]);
+      assert.deepEqual(prior!.link, [{ other: { reference: `Patient/${survivor!.id}` }, type: 'replaced-by' }]);
+      assert.equal(prior!.active, false, 'a result under the prior MRN does not reactivate it');
+      assert.equal(survivor!.name?.[0]?.given?.[1], 'PATRICK', 'the A08 updated the demographics');
+      assert.equal(
+        survivor!.address,
+        undefined,
+        'the A08 (no address) replaced the A01 demographics: ADT is the demographics authority',
+      );
+      const late = await search<DiagnosticReport>(core, 'DiagnosticReport', `patient=Patient/${prior!.id}`);
+      assert.equal(late.length, 1, 'the late result is filed to the prior record');
+    });
+
+    it('a result message does not overwrite the demographics the ADT feed wrote', async () => {
+      const a01 = fixture('adt-a01.hl7')
+        .replace(/MRN900/g, 'MRN920')
+        .replace('MSG00701', 'MSG00975');
+      assert.equal((await proc.processMessage(a01)).code, 'AA');
+      const oru = fixture('oru-r01-v23.hl7')
+        .replace('MSG00023', 'MSG00976')
+        .replace(/MRN123/g, 'MRN920')
+        .replace(/12 MAIN ST\^\^SPRINGFIELD\^IL\^62701/, '')
+        .replace(/ACC5001/g, 'ACC5976');
+      assert.equal((await proc.processMessage(oru)).code, 'AA');
+      const patients = await search<Patient>(core, 'Patient', 'identifier=MRN920');
+      assert.equal(patients.length, 1);
+      assert.equal(patients[0]!.address?.[0]?.city, 'DUBLIN');
+      assert.equal(patients[0]!.telecom?.length, 1);
+      assert.equal(patients[0]!.meta?.versionId, '1', 'matched, not rewritten');
+    });
   });
 }

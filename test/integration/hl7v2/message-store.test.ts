@@ -5,6 +5,7 @@ import type { DataSource } from 'typeorm';
 import { databaseKinds, type TestDatabase } from '../../support/databases.js';
 import { Hl7MessageStore } from '../../../src/hl7v2/store/message-store.js';
 import { createInboundProcessor } from '../../../src/hl7v2/inbound.js';
+import { ExecuteError } from '../../../src/hl7v2/execute.js';
 import { Hl7Message } from '../../../src/hl7v2/message.js';
 import { fixture } from '../../unit/hl7v2/fixtures.js';
 import { hl7DataSource } from './datasource.js';
@@ -127,14 +128,21 @@ for (const { kind, make } of databaseKinds) {
       assert.equal(again.code, 'AE');
       assert.deepEqual(again.acks, first.acks);
     });
-    it('maps a repository rejection of the A40 prior patient to AE with ERR at MRG-1', async () => {
+    it("reports an executor error at the HL7 location it names, or at the failing entry's field", async () => {
       const p = proc();
-      failNext = Object.assign(new Error('no Patient matches'), { status: 404, entryIndex: 0 });
-      const out = await p.processMessage(fixture('adt-a40.hl7'));
-      assert.equal(out.code, 'AE');
-      const err = Hl7Message.parse(out.acks[0]!).segment('ERR')!;
+      // The merge step's error names MRG-1 (unknown prior patient).
+      failNext = new ExecuteError(404, 'merge: prior patient not found', { segment: 'MRG', sequence: 1, field: 1 });
+      const merge = await p.processMessage(fixture('adt-a40.hl7'));
+      assert.equal(merge.code, 'AE');
+      const err = Hl7Message.parse(merge.acks[0]!).segment('ERR')!;
       assert.equal(err.rawField(2), 'MRG^1^1^1');
       assert.equal(err.get(3), '204');
+      // A rejected Bundle entry (the Patient from PID) is reported at that entry's field.
+      failNext = Object.assign(new Error('Bundle entry 0: rejected'), { status: 422, entryIndex: 0 });
+      const a08 = await p.processMessage(fixture('adt-a08.hl7').replace('MSG00702', 'MSG00790'));
+      assert.equal(a08.code, 'AE');
+      // v2.3: the location is ERR-1 (ERR-2 from v2.5 on).
+      assert.match(Hl7Message.parse(a08.acks[0]!).segment('ERR')!.rawField(1), /^PID\^1\^3\^/);
     });
     it('answers AR for a transient failure and processes the message when reprocessed', async () => {
       const p = proc();

@@ -63,7 +63,7 @@ describe('v2 data types to FHIR', () => {
     const r = applySegmentMap(cfg, cfg.segments['obr-diagnostic-report']!, { OBR: obr });
     assert.deepEqual(r.problems, [{ field: 'OBR-25', kind: 'unknown-code', required: true }]);
   });
-  it('rejects a mapping file that names an unknown vocabulary, naming the file', () => {
+  it('rejects a mapping file that names an unknown vocabulary or Patient write mode, naming the file', () => {
     const src = new URL('../../../mappings/', import.meta.url);
     const dir = mkdtempSync(join(tmpdir(), 'ct-fhir-map-'));
     mkdirSync(join(dir, 'segments'));
@@ -75,5 +75,9 @@ describe('v2 data types to FHIR', () => {
     bad.rules.push({ from: 'PID-9', type: 'code', vocabulary: 'no-such-table', to: 'x' });
     writeFileSync(join(dir, 'segments', 'pid-patient.json'), JSON.stringify(bad));
     assert.throws(() => loadMappingConfig(dir), /segments\/pid-patient\.json: unknown vocabulary no-such-table/);
+    const messages = JSON.parse(readFileSync(new URL('messages.json', src), 'utf8')) as Record<string, unknown>;
+    writeFileSync(join(dir, 'segments', 'pid-patient.json'), readFileSync(new URL('segments/pid-patient.json', src)));
+    writeFileSync(join(dir, 'messages.json'), JSON.stringify({ ...messages, patientWrite: { 'ORU^R01': 'merge' } }));
+    assert.throws(() => loadMappingConfig(dir), /messages\.json: patientWrite ORU\^R01: merge/);
   });
 });

@@ -36,12 +36,13 @@ const mappingError = (name: string): MappingError => {
 };
 
 describe('ORU^R01 mapping', () => {
-  it('v2.3: Patient by conditional update on PID-3, Encounter from PV1-19, all references urn:uuid', () => {
+  it('v2.3: Patient matched or created on PID-3 (results never rewrite it), Encounter from PV1-19, urn:uuid references', () => {
     const r = map('oru-r01-v23.hl7');
     assert.equal(r.bundle.type, 'transaction');
     const p = one<Patient>(r.bundle, 'Patient');
-    assert.equal(p.entry.request?.method, 'PUT');
-    assert.equal(p.entry.request?.url, `Patient?identifier=${encodeURIComponent('urn:ct-fhir:hl7v2:GENHOSP')}|MRN123`);
+    assert.equal(p.entry.request?.method, 'POST');
+    assert.equal(p.entry.request?.url, 'Patient');
+    assert.equal(p.entry.request?.ifNoneExist, `identifier=${encodeURIComponent('urn:ct-fhir:hl7v2:GENHOSP')}|MRN123`);
     assert.match(p.entry.fullUrl!, /^urn:uuid:[0-9a-f-]{36}$/);
     assert.equal(p.resource.gender, 'female');
     assert.equal(p.resource.birthDate, '1960-04-12');
@@ -113,7 +114,7 @@ describe('ORU^R01 mapping', () => {
     assert.equal(dr.resource.effectiveDateTime, '2024-03-16T11:00:00+01:00');
     assert.equal(dr.resource.conclusion, 'Pulmonary nodule; follow-up CT in 12 months.');
     const p = one<Patient>(r.bundle, 'Patient');
-    assert.match(p.entry.request!.url, /^Patient\?identifier=urn%3Aoid%3A2\.16\.840\.1\.113883\.19\.5\|MRN456$/);
+    assert.match(p.entry.request!.ifNoneExist!, /^identifier=urn%3Aoid%3A2\.16\.840\.1\.113883\.19\.5\|MRN456$/);
     assert.equal(p.resource.identifier?.length, 2);
   });
   it('v2.5.1: coded and numeric OBX become Observations; the study UID OBX becomes the ImagingStudy', () => {
@@ -290,17 +291,17 @@ describe('ADT mapping', () => {
       ['Patient'],
     );
   });
-  it('A40: survivor upserted with a "replaces" link to the prior patient; the merge operation names both; failures point at MRG-1', () => {
+  it('A40: survivor upserted (active) from PID; the merge operation names both patients and reports at MRG-1', () => {
     const r = map('adt-a40.hl7');
     assert.equal(r.bundle.entry?.length, 1);
+    assert.equal(r.bundle.entry![0]!.request?.method, 'PUT');
     const s = r.bundle.entry![0]!.resource as Patient;
-    assert.equal(s.link?.[0]?.type, 'replaces');
-    assert.match(s.link![0]!.other.reference!, /^Patient\?identifier=.*\|MRN901$/);
+    assert.equal(s.active, true);
+    assert.equal(s.link, undefined, 'links are written by the merge step, after the prior patient is found');
     assert.equal(r.merges.length, 1);
     assert.match(r.merges[0]!.prior, /\|MRN901$/);
     assert.match(r.merges[0]!.survivor, /\|MRN900$/);
     assert.deepEqual(r.merges[0]!.location, { segment: 'MRG', sequence: 1, field: 1 });
-    assert.deepEqual(r.entryLocations, [{ segment: 'MRG', sequence: 1, field: 1 }]);
   });
   it('A40 without MRG is AE', () => {
     const text = fixture('adt-a40.hl7').replace(/\rMRG\|[^\r]*/, '');
