@@ -1,9 +1,9 @@
 // Executes a mapping result through the FHIR layer: the transaction Bundle (FHIR R4 http.html#transaction) and the
 // patient merges of ADT^A40, all in one repository transaction. Errors keep the HL7 location of the failing entry
 // so the ACK's ERR-2 points at the field behind it (e.g. MRG-1 for an unknown prior patient).
-import type { Bundle, Patient } from 'fhir/r4.js';
+import type { Identifier, Patient, Resource } from 'fhir/r4.js';
 import type { FhirContext } from '../fhir/context.js';
-import { transaction } from '../fhir/interactions/bundle.js';
+import { transaction, type TransactionOptions } from '../fhir/interactions/bundle.js';
 import { findMatches } from '../fhir/interactions/matches.js';
 import { notFound, OperationOutcomeError } from '../fhir/outcomes.js';
 import { dispatch } from '../fhir/router.js';
@@ -55,30 +55,51 @@ async function applyMerge(ctx: FhirContext, op: MergeOperation): Promise<void> {
   if (changed || prior.active !== false) await ctx.repo.update<Patient>({ ...prior, active: false });
 }
 
-/**
- * A PID replaces a Patient's demographics (conditional update), but not what merges wrote: the links of the patient
- * it matches are carried into the new version, and a patient replaced by another stays inactive. The condition is
- * locked first, as the transaction will lock it, so a concurrent merge cannot slip in between.
- */
-async function keepMergeState(ctx: FhirContext, bundle: Bundle): Promise<void> {
-  for (const entry of bundle.entry ?? []) {
-    const url = entry.request?.url ?? '';
-    if (entry.request?.method !== 'PUT' || entry.resource?.resourceType !== 'Patient' || !url.startsWith('Patient?'))
-      continue;
-    const matches = await findMatches(ctx, ctx.repo, 'Patient', new URLSearchParams(url.slice(8)), { lock: true });
-    const current = matches.length === 1 ? (matches[0] as Patient) : undefined;
-    if (!current?.link?.length) continue;
-    const next = entry.resource as Patient;
-    for (const link of current.link) addLink(next, link);
-    if (current.link.some((l) => l.type === 'replaced-by')) next.active = false;
+/** A merge's state on a Patient (links; inactive once replaced) carried into a new version written from a PID. */
+function keepMergeState(next: Patient, current: Patient): Patient {
+  if (!current.link?.length) return next;
+  const out: Patient = { ...next };
+  for (const link of current.link) addLink(out, link);
+  if (current.link.some((l) => l.type === 'replaced-by')) out.active = false;
+  return out;
+}
+
+const identifierKey = (i: Identifier): string => `${i.system ?? ''}|${i.value ?? ''}`;
+
+/** The current version's top-level elements the incoming one lacks, and the union of both identifier lists. */
+function keepAbsent(next: Resource, current: Resource): Resource {
+  const out: Record<string, unknown> = { ...next };
+  for (const [key, value] of Object.entries(current)) {
+    if (key === 'meta' || key === 'text' || key === 'id') continue;
+    if (out[key] === undefined) out[key] = value;
   }
+  const ids = [...((next as { identifier?: Identifier[] }).identifier ?? [])];
+  for (const id of (current as { identifier?: Identifier[] }).identifier ?? []) {
+    if (!ids.some((i) => identifierKey(i) === identifierKey(id))) ids.push(id);
+  }
+  if (ids.length) out.identifier = ids;
+  return out as unknown as Resource;
+}
+
+/**
+ * What a message's conditional updates keep of the versions they replace: a Patient keeps its merge state (a PID
+ * would otherwise drop the links and reactivate a replaced patient), and the types the message does not own
+ * (messages.json keepOnUpdate) keep the elements it does not carry.
+ */
+function reconcile(result: MappingResult): TransactionOptions {
+  const keep = new Set(result.keepOnUpdate);
+  return {
+    beforeUpdate: (_index, incoming, current) => {
+      const next = keep.has(incoming.resourceType) ? keepAbsent(incoming, current) : incoming;
+      return next.resourceType === 'Patient' ? keepMergeState(next as Patient, current as Patient) : next;
+    },
+  };
 }
 
 /** Writes one mapping result on a transaction's context: the Bundle, then the merges. */
 async function applyResult(txCtx: FhirContext, result: MappingResult): Promise<void> {
   try {
-    await keepMergeState(txCtx, result.bundle);
-    await transaction(txCtx, result.bundle, dispatch);
+    await transaction(txCtx, result.bundle, dispatch, reconcile(result));
   } catch (err) {
     const text = err instanceof Error ? err.message : String(err);
     const index = Number(/^Bundle entry (\d+):/.exec(text)?.[1] ?? -1);

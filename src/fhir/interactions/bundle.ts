@@ -16,6 +16,15 @@ import { newResourceId } from '../../store/resource-id.js';
 /** Routes one request (the router's entry point), passed in to avoid an import cycle. */
 export type Dispatch = (ctx: FhirContext, req: FhirRequest) => Promise<FhirResponse>;
 
+/** What a caller inside the server (the HL7 executor) may add to a transaction; REST clients get plain FHIR. */
+export interface TransactionOptions {
+  /**
+   * A conditional update that matched: the resource to write instead of the entry's, given the entry's and the
+   * current version as the transaction read it (so nothing is read twice and the condition's lock covers both).
+   */
+  beforeUpdate?: (index: number, incoming: Resource, current: Resource) => Resource;
+}
+
 const ORDER: Record<string, number> = { DELETE: 0, POST: 1, PUT: 2, PATCH: 2, GET: 3, HEAD: 3 };
 const STATUS_TEXT: Record<number, string> = { 200: 'OK', 201: 'Created', 204: 'No Content', 304: 'Not Modified' };
 
@@ -184,7 +193,13 @@ async function planTransaction(ctx: FhirContext, repo: Repository, entries: Bund
   return planned;
 }
 
-async function runPlanned(ctx: FhirContext, repo: Repository, p: Planned, dispatch: Dispatch): Promise<FhirResponse> {
+async function runPlanned(
+  ctx: FhirContext,
+  repo: Repository,
+  p: Planned,
+  dispatch: Dispatch,
+  options: TransactionOptions,
+): Promise<FhirResponse> {
   const txCtx: FhirContext = { ...ctx, repo };
   if (p.existing) return writeResponse(txCtx, p.req, 200, p.existing);
   if (p.newId) {
@@ -201,6 +216,9 @@ async function runPlanned(ctx: FhirContext, repo: Repository, p: Planned, dispat
     return { ...writeResponse(txCtx, p.req, 201, created), location: versionedUrl(txCtx, created) };
   }
   if (p.matched) {
+    if (options.beforeUpdate && p.req.body && typeof p.req.body === 'object') {
+      p.req.body = options.beforeUpdate(p.index, p.req.body as Resource, p.matched);
+    }
     return updateInteraction(txCtx, p.req, p.matched.resourceType, p.matched.id!, { current: p.matched });
   }
   if (p.generatedId) {
@@ -210,7 +228,12 @@ async function runPlanned(ctx: FhirContext, repo: Repository, p: Planned, dispat
 }
 
 /** Processes a transaction Bundle atomically; any failing entry rolls everything back and names the entry. */
-export async function transaction(ctx: FhirContext, bundle: Bundle, dispatch: Dispatch): Promise<Bundle> {
+export async function transaction(
+  ctx: FhirContext,
+  bundle: Bundle,
+  dispatch: Dispatch,
+  options: TransactionOptions = {},
+): Promise<Bundle> {
   const entries = bundle.entry ?? [];
   const responses = await ctx.repo.transaction(async (repo) => {
     const planned = await planTransaction(ctx, repo, entries);
@@ -220,7 +243,7 @@ export async function transaction(ctx: FhirContext, bundle: Bundle, dispatch: Di
     );
     for (const p of order) {
       try {
-        out[p.index] = await runPlanned(ctx, repo, p, dispatch);
+        out[p.index] = await runPlanned(ctx, repo, p, dispatch, options);
       } catch (err) {
         const e = toOutcomeError(err);
         for (const issue of e.outcome.issue) {

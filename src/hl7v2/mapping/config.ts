@@ -40,6 +40,8 @@ export interface MessageTable {
   messages: Record<string, string>;
   /** Per message type (CODE^EVENT); absent: update. */
   patientWrite?: Record<string, PatientWrite>;
+  /** Per message type: resource types whose matched version keeps what the message does not carry. */
+  keepOnUpdate?: Record<string, string[]>;
   localSystemBase: string;
   localAuthorities: Record<string, string>;
   radiologyCategory: { system: string; code: string; display: string };
@@ -95,6 +97,13 @@ export function loadMappingConfig(dir = fileURLToPath(new URL('../../../mappings
   for (const [type, mode] of Object.entries(patientWrite as Record<string, unknown>)) {
     if (type.startsWith('$')) continue;
     check(mode === 'update' || mode === 'match-or-create', 'messages.json', `patientWrite ${type}: ${String(mode)}`);
+  }
+  const keepOnUpdate = (messages as Record<string, unknown>).keepOnUpdate ?? {};
+  check(isRecord(keepOnUpdate), 'messages.json', '"keepOnUpdate" must be an object');
+  for (const [type, types] of Object.entries(keepOnUpdate as Record<string, unknown>)) {
+    if (type.startsWith('$')) continue;
+    const ok = Array.isArray(types) && types.every((t) => typeof t === 'string');
+    check(ok, 'messages.json', `keepOnUpdate ${type} must list resource types`);
   }
   const segments: Record<string, SegmentMap> = {};
   for (const name of SEGMENT_FILES) {

@@ -57,5 +57,6 @@ export function mapMessage(msg: Hl7Message, cfg: MappingConfig = mappingConfig()
     triggers,
     warnings: ctx.warnings,
     merges: ctx.merges,
+    keepOnUpdate: cfg.messages.keepOnUpdate?.[key] ?? [],
   };
 }

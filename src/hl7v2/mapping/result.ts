@@ -30,6 +30,8 @@ export interface MappingResult {
   warnings: AckError[];
   /** Patient merges to apply after the Bundle, in the same database transaction (ADT^A40). */
   merges: MergeOperation[];
+  /** Resource types whose matched current version keeps what this message does not carry (messages.json). */
+  keepOnUpdate: string[];
 }
 
 /** A message that parses but cannot be applied (AE) or is not supported (AR). */

@@ -161,6 +161,16 @@ for (const { kind, make } of databaseKinds) {
       assert.equal(after.length, 1);
       assert.equal(after[0]!.id, ordered!.id);
       assert.equal(after[0]!.status, 'completed');
+      // The ORU's ORC/OBR carry no ordering provider, order date or OBR-19/20: the order's are kept.
+      assert.ok(ordered!.requester && ordered!.authoredOn, 'the ORM set requester and authoredOn');
+      assert.deepEqual(after[0]!.requester, ordered!.requester);
+      assert.equal(after[0]!.authoredOn, ordered!.authoredOn);
+      const values = (sr: ServiceRequest): string[] => (sr.identifier ?? []).map((i) => `${i.system}|${i.value}`);
+      assert.deepEqual(
+        values(ordered!).filter((v) => !values(after[0]!).includes(v)),
+        [],
+        'every identifier of the order is still there',
+      );
       const studies = await search(core, 'ImagingStudy', 'identifier=urn:dicom:uid|urn:oid:1.2.840.113619.2.55.3.5005');
       assert.equal(studies.length, 1, 'the ORU reuses the ImagingStudy the order registered');
     });

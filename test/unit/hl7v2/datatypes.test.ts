@@ -79,5 +79,7 @@ describe('v2 data types to FHIR', () => {
     writeFileSync(join(dir, 'segments', 'pid-patient.json'), readFileSync(new URL('segments/pid-patient.json', src)));
     writeFileSync(join(dir, 'messages.json'), JSON.stringify({ ...messages, patientWrite: { 'ORU^R01': 'merge' } }));
     assert.throws(() => loadMappingConfig(dir), /messages\.json: patientWrite ORU\^R01: merge/);
+    writeFileSync(join(dir, 'messages.json'), JSON.stringify({ ...messages, keepOnUpdate: { 'ORU^R01': 'all' } }));
+    assert.throws(() => loadMappingConfig(dir), /messages\.json: keepOnUpdate ORU\^R01 must list resource types/);
   });
 });
