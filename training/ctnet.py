@@ -217,8 +217,8 @@ def ctnet_small(
         raise ValueError(f"shape {shape}: z must be a multiple of 3 and y, x multiples of 16")
     chunks = z // CHUNK
     widths = (width, width * 2, width * 4, width * 4)
-    if stem_kind not in ("plain", "window"):
-        raise ValueError(f"stem {stem_kind!r}: expected 'plain' or 'window'")
+    if stem_kind not in ("plain", "window", "fine"):
+        raise ValueError(f"stem {stem_kind!r}: expected 'plain', 'window' or 'fine'")
     stem = WindowStem() if stem_kind == "window" else None
     body = resnet_body(widths, blocks=1, stem=width)
     # 2D body downsamples by 16 (stem /4, three strided stages would be /32; we keep /16 by making the last stage
@@ -226,6 +226,13 @@ def ctnet_small(
     last = body[-1]
     assert isinstance(last, BasicBlock)
     body[-1] = BasicBlock(widths[2], widths[3], 1)
+    if stem_kind == "fine":
+        # Not in CT-Net: the first convolution runs at full resolution (3x3, stride 1) and a 2x2 max pool does the
+        # first reduction, so a 1-2 voxel dense spot (calcium, a small nodule) reaches the body as a peak instead of
+        # being strided past; the last stage strides instead, so the map (and everything after it) keeps its size.
+        body[0] = nn.Conv2d(3, width, 3, 1, 1, bias=False)
+        body[3] = nn.MaxPool2d(2, 2)
+        body[-1] = BasicBlock(widths[2], widths[3], 2)
     c = widths[3]
     h, w = y // 16, x // 16
     red = max(8, chunks // 2)

@@ -245,9 +245,10 @@ def parse_args() -> argparse.Namespace:
     ap.add_argument("--reducer", choices=["ctnet", "volumetric"], default="ctnet",
                     help="ctnet: 3D convs with the chunk axis as channels (published); volumetric: 3D convs over "
                          "(chunk, h, w) with batch norm (not in CT-Net)")
-    ap.add_argument("--stem", choices=["plain", "window"], default="plain",
+    ap.add_argument("--stem", choices=["plain", "window", "fine"], default="plain",
                     help="plain: slices straight into the 2D body (CT-Net); window: learned HU windows first "
-                         "(ctnet.WindowStem, not in CT-Net)")
+                         "(ctnet.WindowStem, not in CT-Net); fine: first conv at full resolution, max pool /2, "
+                         "last stage strided (not in CT-Net)")
     ap.add_argument("--jitter", type=int, default=3)
     ap.add_argument("--rotate", type=float, default=0.25, help="probability of a 90-degree axial rotation")
     ap.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
