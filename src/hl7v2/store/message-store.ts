@@ -82,14 +82,13 @@ export class Hl7MessageStore {
   private async insertRow(row: Hl7MessageRow | Hl7MessageRow[]): Promise<void> {
     const rows = Array.isArray(row) ? row : [row];
     const dialect = dialectOf(this.ds);
-    // In a VALUES list under SELECT, PostgreSQL types untyped parameters as text: the bigints are cast.
-    const ms = raw(dialect === 'postgres' ? '::bigint' : '');
+    // In a VALUES list under SELECT, PostgreSQL types untyped parameters as text: the numbers are cast.
+    const [bigint, integer] = dialect === 'postgres' ? [raw('::bigint'), raw('::integer')] : [raw(''), raw('')];
     const values = join(
       rows.map(
         (r) => sql`(${r.id}, ${r.controlId}, ${r.sendingApplication}, ${r.sendingFacility}, ${r.messageType},
-          ${r.receivedAt}${ms}, ${r.raw}, ${r.status}, ${r.reason}, ${r.ack}, ${r.processedAt}${ms}, ${r.attempts}${raw(
-            dialect === 'postgres' ? '::integer' : '',
-          )})`,
+          ${r.receivedAt}${bigint}, ${r.raw}, ${r.status}, ${r.reason}, ${r.ack}, ${r.processedAt}${bigint},
+          ${r.attempts}${integer})`,
       ),
       ', ',
     );
