@@ -3,7 +3,7 @@
 // new; ORM then ORU update one ServiceRequest; ADT^A40 links patients or answers AE at MRG-1.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Bundle, DiagnosticReport, Patient, ServiceRequest } from 'fhir/r4.js';
+import type { Bundle, DiagnosticReport, Encounter, Patient, ServiceRequest } from 'fhir/r4.js';
 import { Client, Message } from 'node-hl7-client';
 import type { Core } from '../../../src/core.js';
 import { dispatch } from '../../../src/fhir/router.js';
@@ -281,19 +281,28 @@ for (const { kind, make } of databaseKinds) {
     it('a result message does not overwrite the demographics the ADT feed wrote', async () => {
       const a01 = fixture('adt-a01.hl7')
         .replace(/MRN900/g, 'MRN920')
-        .replace('MSG00701', 'MSG00975');
+        .replace('MSG00701', 'MSG00975')
+        .replace('V0009', 'V0977');
       assert.equal((await proc.processMessage(a01)).code, 'AA');
+      const [admitted] = await search<Encounter>(core, 'Encounter', 'identifier=V0977');
+      assert.ok(admitted?.period?.start, 'the A01 set the visit start');
       const oru = fixture('oru-r01-v23.hl7')
         .replace('MSG00023', 'MSG00976')
         .replace(/MRN123/g, 'MRN920')
         .replace(/12 MAIN ST\^\^SPRINGFIELD\^IL\^62701/, '')
-        .replace(/ACC5001/g, 'ACC5976');
+        .replace(/ACC5001/g, 'ACC5976')
+        .replace('V0001', 'V0977');
       assert.equal((await proc.processMessage(oru)).code, 'AA');
       const patients = await search<Patient>(core, 'Patient', 'identifier=MRN920');
       assert.equal(patients.length, 1);
       assert.equal(patients[0]!.address?.[0]?.city, 'DUBLIN');
       assert.equal(patients[0]!.telecom?.length, 1);
       assert.equal(patients[0]!.meta?.versionId, '1', 'matched, not rewritten');
+      // The visit: the ORU's PV1 (outpatient, an attending doctor, no admit time) updates it but keeps the A01's start.
+      const [visit] = await search<Encounter>(core, 'Encounter', 'identifier=V0977');
+      assert.equal(visit!.class.code, 'AMB');
+      assert.equal(visit!.period?.start, admitted!.period!.start);
+      assert.equal(visit!.participant?.length, 1);
     });
   });
 }
