@@ -18,7 +18,8 @@ import type { IndexRows, SearchRequest, SearchResult } from '../fhir/search/type
 import { dialectOf, exclusive, readerOf, withTransaction } from './datasource.js';
 import { mapDbError } from './db-errors.js';
 import { readHistory } from './history-sql.js';
-import { canonicalJson, decodeContent, num, select, type Queryable } from './rows.js';
+import { decodeContent, num, select, type Queryable } from './rows.js';
+import { sameContent } from '../fhir/same-content.js';
 import { runSearch } from './search-run.js';
 import { writeVersions } from './write-plan.js';
 import { type Dialect, sql } from './sql.js';
@@ -58,16 +59,6 @@ function knownCurrent(current: Resource | undefined, resource: Resource): Curren
   if (!current || current.resourceType !== resource.resourceType || current.id !== resource.id) return undefined;
   if (!Number.isInteger(version) || version < 1 || Number.isNaN(lastUpdated)) return undefined;
   return { version, lastUpdated, deleted: false, content: current };
-}
-
-/** Content compared for "unchanged": everything but the server-assigned meta fields. */
-function comparable(resource: Resource): string {
-  const meta = { ...resource.meta };
-  delete meta.versionId;
-  delete meta.lastUpdated;
-  const copy: Resource = { ...resource, meta };
-  if (Object.keys(meta).length === 0) delete copy.meta;
-  return canonicalJson(copy);
 }
 
 export class SqlRepository implements Repository {
@@ -183,7 +174,7 @@ export class SqlRepository implements Repository {
         ? undefined
         : (knownCurrent(options.current, resource) ?? (await this.current(m, resource.resourceType, id)));
       this.checkIfMatch(resource.resourceType, id, cur, options.ifMatch);
-      if (cur && !cur.deleted && comparable(cur.content) === comparable(resource)) {
+      if (cur && !cur.deleted && sameContent(cur.content, resource)) {
         return { resource: cur.content as T, created: false, unchanged: true };
       }
       const written = await this.write(m, resource, cur, 'PUT');

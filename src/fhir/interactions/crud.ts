@@ -10,6 +10,7 @@ import { assertValid } from '../validation.js';
 import { assertKnownType, assertValidId, resourceBody } from './body.js';
 import { resourceResponse, versionHeaders, writeResponse } from './respond.js';
 import { findMatches } from './matches.js';
+import { sameContent } from '../same-content.js';
 
 function prepare(ctx: FhirContext, body: unknown, resourceType: string): Resource {
   const resource = resourceBody(body, resourceType);
@@ -76,7 +77,10 @@ export async function updateInteraction(
 ): Promise<FhirResponse> {
   assertKnownType(resourceType);
   assertValidId(id);
-  const resource = prepare(ctx, req.body, resourceType);
+  const resource = resourceBody(req.body, resourceType);
+  // Content equal to the version this transaction already read is not written again (the repository keeps that
+  // version), so it is not validated again either: repeated ADT updates of an unchanged patient skip it.
+  if (ctx.validate && !(known.current && sameContent(known.current, resource))) assertValid(resource);
   if (resource.id === undefined) throw badRequest('Resource id is required for update', 'id');
   if (resource.id !== id) throw badRequest(`Resource id ${resource.id} does not match the URL id ${id}`, 'id');
   const ifMatch = req.ifMatch ? versionFromEtag(req.ifMatch) : undefined;

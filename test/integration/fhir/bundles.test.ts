@@ -24,6 +24,27 @@ for (const { kind, make } of databaseKinds) {
     });
     after(async () => server.stop());
 
+    it('a conditional update equal to its match writes nothing and is not validated again; a changed one is', async () => {
+      // Stored through the repository, which does not validate: a birthDate no FHIR date can be.
+      const stored = await server.repo.create<Patient>({
+        resourceType: 'Patient',
+        identifier: [{ system: 'urn:mrn', value: 'U1' }],
+        birthDate: '1960-13-45x',
+      });
+      const { meta: _meta, id: _id, ...content } = stored;
+      const put = (resource: Patient): Bundle<FhirResource> => ({
+        resourceType: 'Bundle',
+        type: 'transaction',
+        entry: [{ resource, request: { method: 'PUT', url: 'Patient?identifier=urn:mrn|U1' } }],
+      });
+      const same = (await client.transaction({ body: put(content) })) as Bundle;
+      assert.equal(same.entry?.[0]?.response?.status, '200 OK');
+      assert.equal((await server.repo.read<Patient>('Patient', stored.id!)).meta?.versionId, '1');
+      const changed = await fhirFetch(server, '', { method: 'POST', body: put({ ...content, gender: 'female' }) });
+      assert.equal(changed.status, 400);
+      assert.match(JSON.stringify(changed.body), /birthDate/);
+    });
+
     it('resolves urn:uuid references regardless of entry order and answers in request order', async () => {
       const bundle: Bundle<FhirResource> = {
         resourceType: 'Bundle',
