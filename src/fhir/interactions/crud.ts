@@ -95,11 +95,13 @@ export async function conditionalUpdateInteraction(
   resourceType: string,
 ): Promise<FhirResponse> {
   assertKnownType(resourceType);
-  const resource = prepare(ctx, req.body, resourceType);
+  const resource = resourceBody(req.body, resourceType);
   return ctx.repo.transaction(async (repo) => {
     const matches = await findMatches(ctx, repo, resourceType, req.query, { lock: true });
     if (matches.length > 1) throw preconditionFailed(`Conditional update matched ${matches.length} resources`);
     const match = matches[0];
+    // As in updateInteraction: content equal to the match is not written, so it is not validated again.
+    if (ctx.validate && !(match && sameContent(match, { ...resource, id: match.id }))) assertValid(resource);
     if (!match) {
       if (resource.id !== undefined) {
         assertValidId(resource.id);

@@ -24,7 +24,7 @@ for (const { kind, make } of databaseKinds) {
     });
     after(async () => server.stop());
 
-    it('a conditional update equal to its match writes nothing and is not validated again; a changed one is', async () => {
+    it('a conditional update equal to its match (transaction or REST) writes nothing and is not validated again; a changed one is', async () => {
       // Stored through the repository, which does not validate: a birthDate no FHIR date can be.
       const stored = await server.repo.create<Patient>({
         resourceType: 'Patient',
@@ -43,6 +43,15 @@ for (const { kind, make } of databaseKinds) {
       const changed = await fhirFetch(server, '', { method: 'POST', body: put({ ...content, gender: 'female' }) });
       assert.equal(changed.status, 400);
       assert.match(JSON.stringify(changed.body), /birthDate/);
+      // The REST conditional update follows the same rule.
+      const restSame = await fhirFetch(server, 'Patient?identifier=urn:mrn|U1', { method: 'PUT', body: content });
+      assert.equal(restSame.status, 200);
+      const restChanged = await fhirFetch(server, 'Patient?identifier=urn:mrn|U1', {
+        method: 'PUT',
+        body: { ...content, gender: 'male' },
+      });
+      assert.equal(restChanged.status, 400);
+      assert.equal((await server.repo.read<Patient>('Patient', stored.id!)).meta?.versionId, '1');
     });
 
     it('resolves urn:uuid references regardless of entry order and answers in request order', async () => {
