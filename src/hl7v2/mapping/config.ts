@@ -72,6 +72,25 @@ function check(cond: boolean, file: string, what: string): void {
   if (!cond) throw new Error(`mappings/${file}: ${what}`);
 }
 
+/** A mapping table's entries without its annotations ("$comment"). */
+function tableEntries(table: unknown): [string, unknown][] {
+  return Object.entries(table as Record<string, unknown>).filter(([key]) => !key.startsWith('$'));
+}
+
+/** Checks an optional per-message-type table of messages.json; `problem` says what is wrong with an entry. */
+function checkPerMessage(
+  messages: unknown,
+  name: string,
+  problem: (type: string, value: unknown) => string | undefined,
+): void {
+  const table = (messages as Record<string, unknown>)[name] ?? {};
+  check(isRecord(table), 'messages.json', `"${name}" must be an object`);
+  for (const [type, value] of tableEntries(table)) {
+    const found = problem(type, value);
+    check(found === undefined, 'messages.json', found ?? '');
+  }
+}
+
 function readJson(dir: string, file: string): unknown {
   return JSON.parse(readFileSync(`${dir}/${file}`, 'utf8'));
 }
@@ -81,8 +100,7 @@ export function loadMappingConfig(dir = fileURLToPath(new URL('../../../mappings
   const vocab = readJson(dir, 'vocabularies.json');
   check(isRecord(vocab), 'vocabularies.json', 'must be an object');
   const vocabularies: Record<string, Vocabulary> = {};
-  for (const [name, v] of Object.entries(vocab as Record<string, unknown>)) {
-    if (name.startsWith('$')) continue;
+  for (const [name, v] of tableEntries(vocab)) {
     check(isRecord(v) && isRecord(v.map), 'vocabularies.json', `${name} needs a "map" object`);
     vocabularies[name] = v as unknown as Vocabulary;
   }
@@ -92,19 +110,14 @@ export function loadMappingConfig(dir = fileURLToPath(new URL('../../../mappings
     'messages.json',
     'needs "versions" and "messages"',
   );
-  const patientWrite = (messages as Record<string, unknown>).patientWrite ?? {};
-  check(isRecord(patientWrite), 'messages.json', '"patientWrite" must be an object');
-  for (const [type, mode] of Object.entries(patientWrite as Record<string, unknown>)) {
-    if (type.startsWith('$')) continue;
-    check(mode === 'update' || mode === 'match-or-create', 'messages.json', `patientWrite ${type}: ${String(mode)}`);
-  }
-  const keepOnUpdate = (messages as Record<string, unknown>).keepOnUpdate ?? {};
-  check(isRecord(keepOnUpdate), 'messages.json', '"keepOnUpdate" must be an object');
-  for (const [type, types] of Object.entries(keepOnUpdate as Record<string, unknown>)) {
-    if (type.startsWith('$')) continue;
-    const ok = Array.isArray(types) && types.every((t) => typeof t === 'string');
-    check(ok, 'messages.json', `keepOnUpdate ${type} must list resource types`);
-  }
+  checkPerMessage(messages, 'patientWrite', (type, mode) =>
+    mode === 'update' || mode === 'match-or-create' ? undefined : `patientWrite ${type}: ${String(mode)}`,
+  );
+  checkPerMessage(messages, 'keepOnUpdate', (type, types) =>
+    Array.isArray(types) && types.every((t) => typeof t === 'string')
+      ? undefined
+      : `keepOnUpdate ${type} must list resource types`,
+  );
   const segments: Record<string, SegmentMap> = {};
   for (const name of SEGMENT_FILES) {
     const file = `segments/${name}.json`;
