@@ -1,7 +1,10 @@
-// Where one ORU^R01 goes in the database: messages sent one at a time through the real inbound processor (raw store,
+// Where one message goes in the database: messages sent one at a time through the real inbound processor (raw store,
 // mapping, FHIR transaction, outbox, Task mirror), then per message the wall time, this process's CPU time and the
 // SQL statements by text with their time. Printed, not asserted; a diagnostic for the end-to-end rate of bench/hl7.
-// Usage: node --import tsx bench/hl7/statements.ts [--db sqlite|postgres] [--messages 300]
+//   --message oru           a new ORU^R01 each time (bench/hl7/messages.ts)
+//   --message repeated-a08  the same ADT^A08 again and again (a new control id each time): after the first, its
+//                           Patient and Encounter are unchanged, so this is what an unchanged update costs
+// Usage: node --import tsx bench/hl7/statements.ts [--db sqlite|postgres] [--messages 300] [--message oru]
 import pg from 'pg';
 import { BetterSqlite3QueryRunner } from 'typeorm/driver/better-sqlite3/BetterSqlite3QueryRunner.js';
 import { fhirExecutor } from '../../src/hl7v2/execute.js';
@@ -9,7 +12,7 @@ import { createInboundProcessor } from '../../src/hl7v2/inbound.js';
 import { Hl7MessageStore } from '../../src/hl7v2/store/message-store.js';
 import { openCoreWithHl7 } from '../../test/integration/hl7v2/open-core.js';
 import { postgresDatabase, sqliteDatabase } from '../../test/support/databases.js';
-import { oruR01 } from './messages.js';
+import { adtA08Repeated, oruR01 } from './messages.js';
 
 const arg = (name: string, fallback: string): string => {
   const i = process.argv.indexOf(`--${name}`);
@@ -17,6 +20,9 @@ const arg = (name: string, fallback: string): string => {
 };
 const kind = arg('db', 'sqlite');
 const messages = Number(arg('messages', '300'));
+const kindOfMessage = arg('message', 'oru');
+const next: () => string = kindOfMessage === 'repeated-a08' ? adtA08Repeated : oruR01;
+const label = kindOfMessage === 'repeated-a08' ? 'repeated ADT^A08' : 'ORU^R01';
 
 /** Statement text (whitespace collapsed, first 100 characters) -> count and milliseconds. */
 const statements = new Map<string, { count: number; ms: number }>();
@@ -49,13 +55,13 @@ const core = await openCoreWithHl7(db.url);
 try {
   const store = new Hl7MessageStore(core.dataSource);
   const inbound = createInboundProcessor({ store, execute: fhirExecutor(core.ctx) });
-  for (let i = 0; i < 50; i++) await inbound.processFrame(oruR01()); // warm-up: caches, prepared statements, JIT
+  for (let i = 0; i < 50; i++) await inbound.processFrame(next()); // warm-up: caches, prepared statements, JIT
   await core.queue.idle();
   statements.clear();
   const cpu = process.cpuUsage();
   const started = performance.now();
   for (let i = 0; i < messages; i++) {
-    const acks = await inbound.processFrame(oruR01());
+    const acks = await inbound.processFrame(next());
     if (!acks.every((a) => a.includes('MSA|AA|'))) throw new Error(`not accepted: ${acks.join(' ')}`);
   }
   await core.queue.idle();
@@ -63,7 +69,7 @@ try {
   const used = process.cpuUsage(cpu);
   const total = [...statements.values()].reduce((n, s) => n + s.count, 0);
   console.log(
-    `${kind}: ${messages} ORU^R01 one at a time: ${wallMs.toFixed(2)} ms per message, CPU user ` +
+    `${kind}: ${messages} ${label} one at a time: ${wallMs.toFixed(2)} ms per message, CPU user ` +
       `${(used.user / 1000 / messages).toFixed(2)} ms + system ${(used.system / 1000 / messages).toFixed(2)} ms, ` +
       `${(total / messages).toFixed(1)} statements`,
   );
