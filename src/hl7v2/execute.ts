@@ -1,13 +1,14 @@
 // Executes a mapping result through the FHIR layer: the transaction Bundle (FHIR R4 http.html#transaction) and the
 // patient merges of ADT^A40, all in one repository transaction. Errors keep the HL7 location of the failing entry
 // so the ACK's ERR-2 points at the field behind it (e.g. MRG-1 for an unknown prior patient).
-import type { Identifier, Patient, Resource } from 'fhir/r4.js';
+import type { DiagnosticReport, Identifier, Observation, Patient, Resource } from 'fhir/r4.js';
 import type { FhirContext } from '../fhir/context.js';
 import { transaction, type TransactionOptions } from '../fhir/interactions/bundle.js';
 import { findMatches } from '../fhir/interactions/matches.js';
 import { notFound, OperationOutcomeError } from '../fhir/outcomes.js';
 import { dispatch } from '../fhir/router.js';
 import type { ErrorLocation } from './ack.js';
+import { isObxObservationOf } from './mapping/oru.js';
 import type { MappingResult, MergeOperation } from './mapping/result.js';
 import type { BatchExecutor, Executor, Finish } from './inbound.js';
 
@@ -81,31 +82,71 @@ function keepAbsent(next: Resource, current: Resource): Resource {
   return out as unknown as Resource;
 }
 
+/** A report version replaced by a message, and the results the new version no longer lists. */
+interface DroppedResults {
+  report: DiagnosticReport;
+  references: string[];
+}
+
+function droppedResults(incoming: DiagnosticReport, current: DiagnosticReport): DroppedResults | undefined {
+  const kept = new Set((incoming.result ?? []).map((r) => r.reference));
+  const references = (current.result ?? []).map((r) => r.reference).filter((r): r is string => !!r && !kept.has(r));
+  return references.length ? { report: current, references } : undefined;
+}
+
 /**
  * What a message's conditional updates keep of the versions they replace: a Patient keeps its merge state (a PID
  * would otherwise drop the links and reactivate a replaced patient), and the types the message does not own
- * (messages.json keepOnUpdate) keep the elements it does not carry.
+ * (messages.json keepOnUpdate) keep the elements it does not carry. A report's results that the new version drops
+ * are collected in `dropped`.
  */
-function reconcile(result: MappingResult): TransactionOptions {
+function reconcile(result: MappingResult, dropped: DroppedResults[]): TransactionOptions {
   const keep = new Set(result.keepOnUpdate);
   return {
     beforeUpdate: (_index, incoming, current) => {
+      if (incoming.resourceType === 'DiagnosticReport') {
+        const d = droppedResults(incoming as DiagnosticReport, current as DiagnosticReport);
+        if (d) dropped.push(d);
+      }
       const next = keep.has(incoming.resourceType) ? keepAbsent(incoming, current) : incoming;
       return next.resourceType === 'Patient' ? keepMergeState(next as Patient, current as Patient) : next;
     },
   };
 }
 
+/**
+ * A corrected report that no longer carries an OBX: the Observation written from it becomes entered-in-error (as
+ * OBX-11 "D" would make it), so a search for the patient's results no longer finds a value the RIS withdrew.
+ * Only Observations written from this report's OBX segments are touched; others a client linked stay as they are.
+ */
+async function retireDropped(ctx: FhirContext, dropped: DroppedResults[]): Promise<void> {
+  for (const { report, references } of dropped) {
+    for (const reference of references) {
+      const [type, id] = reference.split('/');
+      if (type !== 'Observation' || !id) continue;
+      const obs = await ctx.repo.read<Observation>(type, id).catch((err: unknown) => {
+        // Deleted or gone since: nothing to retire; any other failure aborts the message.
+        if (err instanceof OperationOutcomeError && (err.status === 404 || err.status === 410)) return undefined;
+        throw err;
+      });
+      if (!obs || obs.status === 'entered-in-error' || !isObxObservationOf(report, obs)) continue;
+      await ctx.repo.update<Observation>({ ...obs, status: 'entered-in-error' });
+    }
+  }
+}
+
 /** Writes one mapping result on a transaction's context: the Bundle, then the merges. */
 async function applyResult(txCtx: FhirContext, result: MappingResult): Promise<void> {
+  const dropped: DroppedResults[] = [];
   try {
-    await transaction(txCtx, result.bundle, dispatch, reconcile(result));
+    await transaction(txCtx, result.bundle, dispatch, reconcile(result, dropped));
   } catch (err) {
     const text = err instanceof Error ? err.message : String(err);
     const index = Number(/^Bundle entry (\d+):/.exec(text)?.[1] ?? -1);
     const status = err instanceof OperationOutcomeError ? err.status : 500;
     throw new ExecuteError(status, text, result.entryLocations[index], { cause: err });
   }
+  await retireDropped(txCtx, dropped);
   for (const op of result.merges) {
     try {
       await applyMerge(txCtx, op);

@@ -53,6 +53,15 @@ function reportText(ctx: MapContext, g: OrderGroup): { text: string; conclusion:
   return { text: lines.join('\n'), conclusion: impression.join('\n').trim(), pointers };
 }
 
+/** The identifier system of a report's OBX Observations: the report key's system + `#obx`. */
+const obxSystem = (reportKeySystem: string | undefined): string => `${reportKeySystem ?? ''}#obx`;
+
+/** Whether an Observation was written from an OBX of this report (by its identifier), so a correction owns it. */
+export function isObxObservationOf(report: DiagnosticReport, obs: Observation): boolean {
+  const systems = new Set((report.identifier ?? []).map((i) => obxSystem(i.system)));
+  return (obs.identifier ?? []).some((i) => i.system !== undefined && systems.has(i.system));
+}
+
 /** A coded or numeric OBX -> Observation keyed by report key + OBX-1/OBX-4. */
 function observationEntry(
   ctx: MapContext,
@@ -88,7 +97,7 @@ function observationEntry(
     if (!value) return undefined;
     obs.valueCodeableConcept = value;
   } else return undefined;
-  const id = { system: `${key.system ?? ''}#obx`, value: `${key.value}.${obx.get(1) || '0'}.${obx.get(4) || '0'}` };
+  const id = { system: obxSystem(key.system), value: `${key.value}.${obx.get(1) || '0'}.${obx.get(4) || '0'}` };
   obs.identifier = [id];
   return ctx.tx.upsert(obs, identifierQuery(id), { segment: 'OBX', sequence: Number(obx.get(1)) || 1 });
 }

@@ -3,7 +3,7 @@
 // new; ORM then ORU update one ServiceRequest; ADT^A40 links patients or answers AE at MRG-1.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Bundle, DiagnosticReport, Encounter, Patient, ServiceRequest } from 'fhir/r4.js';
+import type { Bundle, DiagnosticReport, Encounter, Observation, Patient, ServiceRequest } from 'fhir/r4.js';
 import { Client, Message } from 'node-hl7-client';
 import type { Core } from '../../../src/core.js';
 import { dispatch } from '../../../src/fhir/router.js';
@@ -276,6 +276,60 @@ for (const { kind, make } of databaseKinds) {
       );
       const late = await search<DiagnosticReport>(core, 'DiagnosticReport', `patient=Patient/${prior!.id}`);
       assert.equal(late.length, 1, 'the late result is filed to the prior record');
+    });
+
+    it("a corrected report that drops an OBX retires that OBX's Observation and leaves others alone", async () => {
+      const oru = (msh10: string): string =>
+        fixture('oru-r01-v251.hl7')
+          .replace('|AL|NE', '') // original mode: processed before the ACK
+          .replace('MSG00251', msh10)
+          .replace(/MRN456/g, 'MRN931')
+          .replace('SSN999', 'SSN931')
+          .replace(/PL1002/g, 'PL1931')
+          .replace(/FI2002/g, 'FI2931')
+          .replace(/ACC5002/g, 'ACC5931')
+          .replace('1.2.840.113619.2.55.3.1111.2222', '1.2.840.113619.2.55.3.1111.2931');
+      assert.equal((await proc.processMessage(oru('MSGCORR01'))).code, 'AA');
+      const [patient] = await search<Patient>(core, 'Patient', 'identifier=MRN931');
+      const [first] = await search<DiagnosticReport>(core, 'DiagnosticReport', `patient=${patient!.id}`);
+      assert.equal(first!.result?.length, 2);
+      const [nodule, size] = await Promise.all(
+        first!.result!.map((r) => core.ctx.repo.read<Observation>('Observation', r.reference!.split('/')[1]!)),
+      );
+      assert.equal(size!.valueQuantity?.value, 8);
+      // A client links its own Observation to the report; the RIS knows nothing of it.
+      const own = await core.ctx.repo.create<Observation>({
+        resourceType: 'Observation',
+        status: 'final',
+        code: { text: 'reader note' },
+        subject: { reference: `Patient/${patient!.id}` },
+      });
+      await core.ctx.repo.update<DiagnosticReport>({
+        ...first!,
+        result: [...first!.result!, { reference: `Observation/${own.id}` }],
+      });
+
+      // The correction keeps the nodule (OBX-1 3) and withdraws the size (OBX-1 4).
+      const corrected = oru('MSGCORR02').replace(/\rOBX\|4\|NM\|[^\r]*/, '');
+      assert.equal((await proc.processMessage(corrected)).code, 'AA');
+      const [report] = await search<DiagnosticReport>(core, 'DiagnosticReport', `patient=${patient!.id}`);
+      assert.deepEqual(
+        report!.result?.map((r) => r.reference),
+        [`Observation/${nodule!.id}`],
+      );
+      const after = await core.ctx.repo.read<Observation>('Observation', size!.id!);
+      assert.equal(after.status, 'entered-in-error');
+      assert.equal(after.valueQuantity?.value, 8, 'kept as it was, only withdrawn');
+      assert.equal((await core.ctx.repo.read<Observation>('Observation', nodule!.id!)).meta?.versionId, '1');
+      const untouched = await core.ctx.repo.read<Observation>('Observation', own.id!);
+      assert.equal(untouched.status, 'final');
+      assert.equal(untouched.meta?.versionId, '1');
+      const live = await search<Observation>(core, 'Observation', `patient=${patient!.id}&status:not=entered-in-error`);
+      assert.deepEqual(live.map((o) => o.id).sort(), [nodule!.id, own.id].sort());
+
+      // Sent again under a new control id: nothing more changes.
+      assert.equal((await proc.processMessage(corrected.replace('MSGCORR02', 'MSGCORR03'))).code, 'AA');
+      assert.equal((await core.ctx.repo.read<Observation>('Observation', size!.id!)).meta?.versionId, '2');
     });
 
     it('a result message does not overwrite the demographics the ADT feed wrote', async () => {
