@@ -11,6 +11,7 @@ import { EXTRACTOR_NAME, EXTRACTOR_VERSION } from '../reports/version.js';
 import type { Terminology } from '../terminology/load.js';
 import { REPORT_EXTRACT, REPORT_RETRACT, type FocusPayload } from './job-types.js';
 import { reportText } from './report-text.js';
+import { isWithdrawn } from './triggers.js';
 import { focusId, searchObservations, writeFindings } from './fhir-io.js';
 
 export interface ReportJobDeps {
@@ -40,7 +41,19 @@ function outputs(response: Bundle): OutputReference[] {
     .map((o) => ({ reference: `Observation/${o.id}` }));
 }
 
-/** report.extract: findings of the report's current version; re-running changes nothing. */
+/** Marks every finding derived from a report entered-in-error (the report was deleted or withdrawn). */
+async function retractFindings(deps: ReportJobDeps, id: string, why: string): Promise<JobResult> {
+  const codes = findingCodes(deps.terminology);
+  const existing = await existingFindings(deps.ctx, id, codes.identifierSystem('finding'));
+  const response = await writeFindings(deps.ctx, retractFindingsBundle(existing), 'findings');
+  const output = outputs(response);
+  return { output, summary: `${output.length} findings of DiagnosticReport/${id} (${why}) marked entered-in-error` };
+}
+
+/**
+ * report.extract: findings of the report's current version; re-running changes nothing. A report withdrawn since the
+ * job was queued (entered-in-error, cancelled) gets its findings retracted instead.
+ */
 export function extractHandler(deps: ReportJobDeps): JobHandler<FocusPayload> {
   const codes = findingCodes(deps.terminology);
   return async (job): Promise<JobResult> => {
@@ -54,6 +67,7 @@ export function extractHandler(deps: ReportJobDeps): JobHandler<FocusPayload> {
       }
       throw err;
     }
+    if (isWithdrawn(report)) return retractFindings(deps, id, report.status);
     const text = await reportText(report, deps.ctx.repo);
     const findings = text.trim() ? extractFindings(text, deps.terminology.vocabulary) : [];
     const existing = await existingFindings(deps.ctx, id, codes.identifierSystem('finding'));
@@ -77,15 +91,18 @@ export function extractHandler(deps: ReportJobDeps): JobHandler<FocusPayload> {
   };
 }
 
-/** report.retract: a deleted report's findings become entered-in-error. */
+/** report.retract: the findings of a deleted or withdrawn report become entered-in-error. */
 export function retractHandler(deps: ReportJobDeps): JobHandler<FocusPayload> {
-  const codes = findingCodes(deps.terminology);
   return async (job): Promise<JobResult> => {
     const id = focusId(job, 'DiagnosticReport');
-    const existing = await existingFindings(deps.ctx, id, codes.identifierSystem('finding'));
-    const response = await writeFindings(deps.ctx, retractFindingsBundle(existing), 'findings');
-    const output = outputs(response);
-    return { output, summary: `${output.length} findings of deleted DiagnosticReport/${id} marked entered-in-error` };
+    const report = await deps.ctx.repo.read<DiagnosticReport>('DiagnosticReport', id).catch((err: unknown) => {
+      if (err instanceof OperationOutcomeError && (err.status === 404 || err.status === 410)) return undefined;
+      throw err;
+    });
+    // Restored since (no longer withdrawn): the extraction its new version queued writes its findings.
+    if (report && !isWithdrawn(report))
+      return { summary: `DiagnosticReport/${id} is ${report.status}; nothing retracted` };
+    return retractFindings(deps, id, report ? report.status : 'deleted');
   };
 }
 

@@ -1,5 +1,6 @@
 // The outbox triggers: which jobs a resource change enqueues (jobs/outbox.ts enqueues them in the resource's own
-// database transaction, so a crash keeps both or neither). Reports with text -> extraction; deleted -> retraction.
+// database transaction, so a crash keeps both or neither). Reports with text -> extraction; deleted or withdrawn
+// (entered-in-error, cancelled) -> retraction.
 import type { DiagnosticReport, ImagingStudy } from 'fhir/r4.js';
 import type { ResourceChange } from '../fhir/repository.js';
 import { canonicalJson } from '../store/rows.js';
@@ -11,6 +12,14 @@ export function isOwnReport(report: DiagnosticReport): boolean {
   return (report.identifier ?? []).some((i) => i.system?.startsWith(`${CANONICAL_BASE}/identifier/`));
 }
 
+/**
+ * A report withdrawn by its author (R4 DiagnosticReport.status entered-in-error, or cancelled): what was derived from
+ * it must be withdrawn as if it were deleted, whether or not its text is still there.
+ */
+export function isWithdrawn(report: DiagnosticReport): boolean {
+  return report.status === 'entered-in-error' || report.status === 'cancelled';
+}
+
 /** True when a report carries text the extractor can read. */
 export function hasReportText(report: DiagnosticReport): boolean {
   return (report.presentedForm?.length ?? 0) > 0 || Boolean(report.conclusion);
@@ -20,14 +29,13 @@ export function hasReportText(report: DiagnosticReport): boolean {
 export function reportTriggers(change: ResourceChange): { type: string; payload: FocusPayload; dedupeKey: string }[] {
   if (change.resourceType !== 'DiagnosticReport') return [];
   const focus = `DiagnosticReport/${change.id}`;
-  if (change.kind === 'delete') {
-    return change.previous
-      ? [{ type: REPORT_RETRACT, payload: { focus }, dedupeKey: `${REPORT_RETRACT}:${focus}` }]
-      : [];
-  }
+  const retract = [{ type: REPORT_RETRACT, payload: { focus }, dedupeKey: `${REPORT_RETRACT}:${focus}` }];
+  if (change.kind === 'delete') return change.previous ? retract : [];
   const report = change.resource as DiagnosticReport;
-  if (isOwnReport(report) || !hasReportText(report)) return [];
   const before = change.previous as DiagnosticReport | undefined;
+  if (isOwnReport(report)) return [];
+  if (isWithdrawn(report)) return before && !isWithdrawn(before) ? retract : [];
+  if (!hasReportText(report)) return [];
   // A new version whose text, status and subject are unchanged needs no new extraction.
   const relevant = (r: DiagnosticReport): string => canonicalJson([r.presentedForm, r.conclusion, r.status, r.subject]);
   if (before && relevant(before) === relevant(report)) return [];

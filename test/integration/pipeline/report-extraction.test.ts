@@ -156,6 +156,34 @@ for (const { kind, make } of databaseKinds) {
       assert.ok(obs.length > 0 && obs.every((o) => o.status === 'entered-in-error'));
     });
 
+    it('retracts the findings of a report marked entered-in-error, and writes them again when it is restored', async () => {
+      const dr = (await fhirFetch(server, 'DiagnosticReport', { method: 'POST', body: report(patient.id!, REPORT) }))
+        .body as DiagnosticReport;
+      await waitForTask(server, dr.id!);
+      const live = await findings(server, dr.id!);
+      assert.ok(live.length > 0 && live.every((o) => o.status === 'final'));
+      // Withdrawn, as a RIS cancellation sends it: no text left, status entered-in-error.
+      const { presentedForm: _text, ...withoutText } = report(patient.id!, REPORT);
+      const withdrawn = { ...withoutText, id: dr.id, status: 'entered-in-error' as const };
+      assert.equal(
+        (await fhirFetch(server, `DiagnosticReport/${dr.id}`, { method: 'PUT', body: withdrawn })).status,
+        200,
+      );
+      await waitForTask(server, dr.id!, 2);
+      let obs = await findings(server, dr.id!);
+      assert.equal(obs.length, live.length);
+      assert.ok(
+        obs.every((o) => o.status === 'entered-in-error'),
+        'no finding of a withdrawn report stays live',
+      );
+      const restored = report(patient.id!, REPORT, { id: dr.id, status: 'corrected' });
+      await fhirFetch(server, `DiagnosticReport/${dr.id}`, { method: 'PUT', body: restored });
+      await waitForTask(server, dr.id!, 3);
+      obs = await findings(server, dr.id!);
+      assert.equal(obs.length, live.length);
+      assert.ok(obs.every((o) => o.status === 'corrected'));
+    });
+
     const bad: { name: string; form: DiagnosticReport['presentedForm']; reason: RegExp }[] = [
       {
         name: 'an unknown content type',

@@ -107,4 +107,38 @@ describe('report triggers', () => {
     });
     assert.equal(jobs[0]?.type, 'report.retract');
   });
+
+  it('retracts findings when a report is withdrawn (entered-in-error, cancelled), even without its text', () => {
+    const update = (resource: DiagnosticReport, previous: DiagnosticReport) =>
+      reportTriggers({
+        kind: 'update',
+        resourceType: 'DiagnosticReport',
+        id: 'r1',
+        versionId: '2',
+        resource,
+        previous,
+      });
+    for (const status of ['entered-in-error', 'cancelled'] as const) {
+      assert.deepEqual(update(dr({ status }), dr()), [
+        {
+          type: 'report.retract',
+          payload: { focus: 'DiagnosticReport/r1' },
+          dedupeKey: 'report.retract:DiagnosticReport/r1',
+        },
+      ]);
+      assert.equal(update(dr({ status, conclusion: undefined }), dr())[0]?.type, 'report.retract');
+    }
+    // Already withdrawn: nothing more to do; created withdrawn: nothing was derived from it.
+    assert.deepEqual(update(dr({ status: 'cancelled' }), dr({ status: 'entered-in-error' })), []);
+    const created = reportTriggers({
+      kind: 'create',
+      resourceType: 'DiagnosticReport',
+      id: 'r1',
+      versionId: '1',
+      resource: dr({ status: 'entered-in-error' }),
+    });
+    assert.deepEqual(created, []);
+    // Restored: extraction again.
+    assert.equal(update(dr(), dr({ status: 'entered-in-error' }))[0]?.type, 'report.extract');
+  });
 });
