@@ -2,6 +2,7 @@
 // Methods throw OperationOutcomeError (fhir/outcomes.ts) instead of returning null.
 // FHIR R4 RESTful API: http://hl7.org/fhir/R4/http.html
 import type { Bundle, Resource } from 'fhir/r4.js';
+import { OperationOutcomeError } from './outcomes.js';
 import type { SearchRequest, SearchResult } from './search/types.js';
 
 export interface WriteOptions {
@@ -110,3 +111,17 @@ export interface ResourceChange {
 }
 
 export type { Bundle };
+
+/** read, or undefined where the resource is unknown (404) or deleted (410); any other failure throws. */
+export async function readIfPresent<T extends Resource>(
+  repo: Repository,
+  resourceType: string,
+  id: string,
+): Promise<T | undefined> {
+  try {
+    return await repo.read<T>(resourceType, id);
+  } catch (err) {
+    if (err instanceof OperationOutcomeError && (err.status === 404 || err.status === 410)) return undefined;
+    throw err;
+  }
+}

@@ -6,6 +6,7 @@ import type { FhirContext } from '../fhir/context.js';
 import { transaction, type TransactionOptions } from '../fhir/interactions/bundle.js';
 import { findMatches } from '../fhir/interactions/matches.js';
 import { notFound, OperationOutcomeError } from '../fhir/outcomes.js';
+import { readIfPresent } from '../fhir/repository.js';
 import { dispatch } from '../fhir/router.js';
 import type { ErrorLocation } from './ack.js';
 import { isObxObservationOf } from './mapping/oru.js';
@@ -124,11 +125,7 @@ async function retireDropped(ctx: FhirContext, dropped: DroppedResults[]): Promi
     for (const reference of references) {
       const [type, id] = reference.split('/');
       if (type !== 'Observation' || !id) continue;
-      const obs = await ctx.repo.read<Observation>(type, id).catch((err: unknown) => {
-        // Deleted or gone since: nothing to retire; any other failure aborts the message.
-        if (err instanceof OperationOutcomeError && (err.status === 404 || err.status === 410)) return undefined;
-        throw err;
-      });
+      const obs = await readIfPresent<Observation>(ctx.repo, type, id);
       if (!obs || obs.status === 'entered-in-error' || !isObxObservationOf(report, obs)) continue;
       await ctx.repo.update<Observation>({ ...obs, status: 'entered-in-error' });
     }

@@ -2,7 +2,7 @@
 // transaction (findings/, pure) and run it through the FHIR transaction interaction in one database transaction.
 import type { Bundle, DiagnosticReport, Observation } from 'fhir/r4.js';
 import type { FhirContext } from '../fhir/context.js';
-import { OperationOutcomeError } from '../fhir/outcomes.js';
+import { readIfPresent } from '../fhir/repository.js';
 import { findingCodes } from '../findings/codes.js';
 import { reportFindingsBundle, retractFindingsBundle } from '../findings/report-findings.js';
 import type { JobHandler, JobResult, OutputReference } from '../jobs/types.js';
@@ -58,15 +58,8 @@ export function extractHandler(deps: ReportJobDeps): JobHandler<FocusPayload> {
   const codes = findingCodes(deps.terminology);
   return async (job): Promise<JobResult> => {
     const id = focusId(job, 'DiagnosticReport');
-    let report: DiagnosticReport;
-    try {
-      report = await deps.ctx.repo.read<DiagnosticReport>('DiagnosticReport', id);
-    } catch (err) {
-      if (err instanceof OperationOutcomeError && (err.status === 404 || err.status === 410)) {
-        return { summary: `DiagnosticReport/${id} no longer exists; nothing extracted` };
-      }
-      throw err;
-    }
+    const report = await readIfPresent<DiagnosticReport>(deps.ctx.repo, 'DiagnosticReport', id);
+    if (!report) return { summary: `DiagnosticReport/${id} no longer exists; nothing extracted` };
     if (isWithdrawn(report)) return retractFindings(deps, id, report.status);
     const text = await reportText(report, deps.ctx.repo);
     const findings = text.trim() ? extractFindings(text, deps.terminology.vocabulary) : [];
@@ -95,10 +88,7 @@ export function extractHandler(deps: ReportJobDeps): JobHandler<FocusPayload> {
 export function retractHandler(deps: ReportJobDeps): JobHandler<FocusPayload> {
   return async (job): Promise<JobResult> => {
     const id = focusId(job, 'DiagnosticReport');
-    const report = await deps.ctx.repo.read<DiagnosticReport>('DiagnosticReport', id).catch((err: unknown) => {
-      if (err instanceof OperationOutcomeError && (err.status === 404 || err.status === 410)) return undefined;
-      throw err;
-    });
+    const report = await readIfPresent<DiagnosticReport>(deps.ctx.repo, 'DiagnosticReport', id);
     // Restored since (no longer withdrawn): the extraction its new version queued writes its findings.
     if (report && !isWithdrawn(report))
       return { summary: `DiagnosticReport/${id} is ${report.status}; nothing retracted` };

@@ -5,20 +5,13 @@
 // all in one transaction, so a backlog under load costs one commit instead of one per transition.
 import type { Task } from 'fhir/r4.js';
 import { OperationOutcomeError } from '../fhir/outcomes.js';
-import type { Repository } from '../fhir/repository.js';
+import { readIfPresent, type Repository } from '../fhir/repository.js';
 import { jobToTask } from '../jobs/task.js';
 import { parseSearchRequest } from '../fhir/search/parse.js';
 import type { Job, TransitionBatchListener } from '../jobs/types.js';
 import type { Logger } from '../log.js';
 
-async function current(repo: Repository, id: string): Promise<Task | undefined> {
-  try {
-    return await repo.read<Task>('Task', id);
-  } catch (err) {
-    if (err instanceof OperationOutcomeError && (err.status === 404 || err.status === 410)) return undefined;
-    throw err;
-  }
-}
+const current = (repo: Repository, id: string): Promise<Task | undefined> => readIfPresent<Task>(repo, 'Task', id);
 
 const isConflict = (err: unknown): boolean =>
   err instanceof OperationOutcomeError && (err.status === 409 || err.status === 412);
