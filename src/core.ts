@@ -16,8 +16,9 @@ import type { Logger } from './log.js';
 import { HL7_ORU_OUT, oruOutHandler } from './pipeline/oru-out.js';
 import { reportHandlers } from './pipeline/report-jobs.js';
 import { taskMirror } from './pipeline/task-mirror.js';
-import { imagingTriggers, reportTriggers } from './pipeline/triggers.js';
+import { comparisonTriggers, imagingTriggers, reportTriggers } from './pipeline/triggers.js';
 import { classifyHandler, IMAGING_CLASSIFY } from './pipeline/classify-job.js';
+import { compareHandler, FINDINGS_COMPARE } from './pipeline/compare-job.js';
 import { classifyOperation } from './pipeline/classify-operation.js';
 import { openRegistry } from './imaging/model/open.js';
 import type { ModelRegistry } from './imaging/model/registry.js';
@@ -69,7 +70,10 @@ export async function openCore(config: Config, logger: Logger, parts: CoreParts 
     modules: [jobsModule, hl7StoreModule, ...(parts.modules ?? [])],
     logger,
   });
-  const repo = new SqlRepository(dataSource, { indexResource, hooks: [outboxHook(reportTriggers, imagingTriggers)] });
+  const repo = new SqlRepository(dataSource, {
+    indexResource,
+    hooks: [outboxHook(reportTriggers, imagingTriggers, comparisonTriggers)],
+  });
   const ctx: FhirContext = {
     repo,
     baseUrl: config.baseUrl,
@@ -100,6 +104,7 @@ export async function openCore(config: Config, logger: Logger, parts: CoreParts 
       dicomwebUrl: config.dicomwebUrl,
       onFindings,
     }),
+    [FINDINGS_COMPARE]: compareHandler({ ctx, terminology }),
     ...(outbound ? { [HL7_ORU_OUT]: oruOutHandler({ ctx, outbound, logger }) } : {}),
     ...parts.handlers,
   };

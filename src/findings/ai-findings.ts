@@ -14,7 +14,13 @@ import type { AlgorithmInfo } from './authorship.js';
 import { authorshipEntries } from './authorship.js';
 import { replace, stableId, stableUrn, upsertByIdentifier } from './bundle-entries.js';
 import { summaryText } from './summary-text.js';
-import { INTERPRETATION_SYSTEM, OBSERVATION_CATEGORY, type AiFindingInput, type FindingCodes } from './types.js';
+import {
+  AI_METHOD,
+  INTERPRETATION_SYSTEM,
+  OBSERVATION_CATEGORY,
+  type AiFindingInput,
+  type FindingCodes,
+} from './types.js';
 
 /** The stable identifier value of an AI finding: one per study, model and output. */
 export function aiFindingKey(
@@ -63,7 +69,7 @@ function observation(
       },
     ],
     method: {
-      coding: [{ system: codes.methodSystem, code: 'ai-image-classification', display: 'AI image classification' }],
+      coding: [{ system: codes.methodSystem, code: AI_METHOD, display: 'AI image classification' }],
     },
     device,
     derivedFrom: [{ reference: `ImagingStudy/${study.id}` }],

@@ -1,8 +1,10 @@
 // Discrepancies between AI findings and report-derived findings of one study: a DetectedIssue for each abnormality
 // the model calls positive that the report denies or omits, and each the report affirms that the model calls
-// negative, implicating both Observations. DetectedIssue: http://hl7.org/fhir/R4/detectedissue.html
+// negative, implicating both Observations and the study. Kept current: a discrepancy that no longer holds (report
+// amended or withdrawn, model re-run) is cancelled; one a reviewer has acted on keeps the reviewer's status and
+// mitigation. DetectedIssue: http://hl7.org/fhir/R4/detectedissue.html
 import type { BundleEntry, DetectedIssue, Observation, Reference } from 'fhir/r4.js';
-import { stableUrn, upsertByIdentifier } from './bundle-entries.js';
+import { replace, stableUrn, upsertByIdentifier } from './bundle-entries.js';
 import type { FindingCodes } from './types.js';
 
 export interface ComparedFinding {
@@ -48,22 +50,41 @@ export function findDiscrepancies(ai: readonly ComparedFinding[], report: readon
   return out;
 }
 
-/** One DetectedIssue per discrepancy, identified by study and abnormality so re-runs update it. */
-export function discrepancyEntries(
-  studyId: string,
-  patient: Reference | undefined,
-  discrepancies: readonly Discrepancy[],
-  codes: FindingCodes,
-  display: (code: string) => string,
-  now: string,
-): BundleEntry[] {
-  return discrepancies.map((d) => {
+/** DetectedIssue statuses the comparison sets itself; any other is a reviewer's and is kept. */
+const OWN_STATUSES = new Set<DetectedIssue['status']>(['preliminary', 'cancelled', 'entered-in-error']);
+
+export interface DiscrepancyInput {
+  studyId: string;
+  patient: Reference | undefined;
+  /** What the comparison finds now ([] when either side has no findings). */
+  discrepancies: readonly Discrepancy[];
+  /** The study's DetectedIssues written by earlier comparisons. */
+  existing: readonly DetectedIssue[];
+  codes: FindingCodes;
+  display: (code: string) => string;
+  now: string;
+}
+
+/**
+ * The entries that bring a study's DetectedIssues in line with its discrepancies: one per discrepancy, identified by
+ * study and abnormality so a re-run updates it (unchanged when nothing changed), and `cancelled` for earlier ones
+ * that no longer hold.
+ */
+export function discrepancyEntries(input: DiscrepancyInput): BundleEntry[] {
+  const { studyId, codes } = input;
+  const system = codes.identifierSystem('detected-issue');
+  const keyOf = (i: DetectedIssue): string | undefined => i.identifier?.find((x) => x.system === system)?.value;
+  const existing = new Map(input.existing.map((i) => [keyOf(i), i]));
+  const wanted = new Set<string>();
+  const entries = input.discrepancies.map((d) => {
+    const key = `discrepancy/${studyId}/${d.abnormality}`;
+    wanted.add(key);
+    const before = existing.get(key);
+    const reopened = !before || before.status === 'cancelled' || before.status === 'entered-in-error';
     const issue: DetectedIssue = {
       resourceType: 'DetectedIssue',
-      identifier: [
-        { system: codes.identifierSystem('detected-issue'), value: `discrepancy/${studyId}/${d.abnormality}` },
-      ],
-      status: 'preliminary',
+      identifier: [{ system, value: key }],
+      status: !reopened && !OWN_STATUSES.has(before.status) ? before.status : 'preliminary',
       code: {
         coding: [
           {
@@ -77,21 +98,31 @@ export function discrepancyEntries(
         ],
       },
       severity: 'moderate',
-      patient,
-      identifiedDateTime: now,
-      implicated: [d.ai, ...(d.report ? [d.report] : [])],
+      patient: input.patient,
+      identifiedDateTime: reopened ? input.now : before.identifiedDateTime,
+      implicated: [d.ai, ...(d.report ? [d.report] : []), { reference: `ImagingStudy/${studyId}` }],
       detail:
         d.kind === 'ai-positive-report-negative'
-          ? `The model flags ${display(d.abnormality)} but the report does not describe it.`
-          : `The report describes ${display(d.abnormality)} but the model does not flag it.`,
+          ? `The model flags ${input.display(d.abnormality)} but the report does not describe it.`
+          : `The report describes ${input.display(d.abnormality)} but the model does not flag it.`,
     };
+    if (!reopened && before.author) issue.author = before.author;
+    if (!reopened && before.mitigation) issue.mitigation = before.mitigation;
     if (!issue.patient) delete issue.patient;
-    return upsertByIdentifier(issue, stableUrn(`discrepancy/${studyId}/${d.abnormality}`));
+    if (!issue.identifiedDateTime) delete issue.identifiedDateTime;
+    return upsertByIdentifier(issue, stableUrn(key));
   });
+  const resolved = input.existing
+    .filter((i) => !wanted.has(keyOf(i) ?? '') && i.status !== 'cancelled' && i.status !== 'entered-in-error')
+    .map((i) => replace({ ...i, status: 'cancelled' } as DetectedIssue));
+  return [...entries, ...resolved];
 }
 
-/** Report-derived Observations as compared findings (abnormality from the own coding, polarity from the value). */
-export function reportCompared(observations: readonly Observation[], abnormalitySystem: string): ComparedFinding[] {
+/**
+ * Live findings (AI or report-derived) as compared findings: abnormality from the own coding, positive from the
+ * interpretation (POS, or IND: an uncertain report finding counts as present).
+ */
+export function comparedFindings(observations: readonly Observation[], abnormalitySystem: string): ComparedFinding[] {
   return observations
     .filter((o) => o.status !== 'entered-in-error')
     .flatMap((o) => {

@@ -8,6 +8,7 @@ import { replace, stableId, stableUrn, upsertByIdentifier } from './bundle-entri
 import {
   INTERPRETATION_SYSTEM,
   OBSERVATION_CATEGORY,
+  REPORT_METHOD,
   type FindingCodes,
   type Polarity,
   type ReportFindingInput,
@@ -93,7 +94,7 @@ function observation(
     ],
     bodySite: codes.location(f.location),
     method: {
-      coding: [{ system: codes.methodSystem, code: 'report-label-extraction', display: 'Report label extraction' }],
+      coding: [{ system: codes.methodSystem, code: REPORT_METHOD, display: 'Report label extraction' }],
     },
     device,
     derivedFrom: [{ reference: `DiagnosticReport/${report.id}` }],

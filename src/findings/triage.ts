@@ -1,8 +1,11 @@
 // Triage: positive AI findings on the critical-findings list -> one Task per study (code triage, the highest
 // priority among its critical findings, focus the ImagingStudy), so a worklist can ask
 // Task?code=triage&status=requested&_sort=-priority. Task: http://hl7.org/fhir/R4/task.html
+// A re-run (new series, new model) updates what the model says but never the worklist's progress on the Task, and
+// cancels a Task nobody has started when the study no longer has a critical finding.
 import type { BundleEntry, ImagingStudy, Task } from 'fhir/r4.js';
-import { stableUrn, upsertByIdentifier } from './bundle-entries.js';
+import { canonicalJson } from '../store/rows.js';
+import { replace, stableUrn, upsertByIdentifier } from './bundle-entries.js';
 import type { AiFindingInput, FindingCodes } from './types.js';
 
 export type TriagePriority = 'stat' | 'asap' | 'urgent' | 'routine';
@@ -13,8 +16,23 @@ export const PRIORITY_ORDER: readonly TriagePriority[] = ['stat', 'asap', 'urgen
 export type CriticalFindings = ReadonlyMap<string, TriagePriority>;
 
 export const TRIAGE_CODE = 'triage';
+/** Task.statusReason code (FindingCodes.methodSystem) of a triage Task a re-run cancelled. */
+export const NO_LONGER_CRITICAL = 'no-critical-finding';
 
-/** The triage Task for a study, or undefined when no positive finding is critical. */
+/** Task statuses before anyone has taken the Task up: a re-run may still cancel these. */
+const NOT_STARTED = new Set<Task['status']>(['draft', 'requested', 'received', 'accepted', 'ready']);
+
+const cancelledByRerun = (task: Task): boolean =>
+  task.status === 'cancelled' && !!task.statusReason?.coding?.some((c) => c.code === NO_LONGER_CRITICAL);
+
+/** What the model decides on a triage Task; the rest (status, owner, notes, dates) belongs to the worklist. */
+const modelPart = (t: Task): string => canonicalJson([t.priority, t.description, t.reasonCode, t.basedOn, t.for]);
+
+/**
+ * The triage Task entry for a study given its current positive findings and the Task an earlier run raised (if any):
+ * a new or updated Task while a finding is critical; the earlier Task cancelled if no finding is critical any more
+ * and nobody has started on it; otherwise nothing.
+ */
 export function triageEntry(
   study: ImagingStudy,
   positives: readonly AiFindingInput[],
@@ -22,9 +40,22 @@ export function triageEntry(
   codes: FindingCodes,
   display: (code: string) => string,
   now: string,
+  existing?: Task,
 ): BundleEntry | undefined {
   const flagged = positives.filter((f) => critical.has(f.abnormality));
-  if (flagged.length === 0) return undefined;
+  if (flagged.length === 0) {
+    if (!existing || !NOT_STARTED.has(existing.status)) return undefined;
+    const cancelled: Task = {
+      ...existing,
+      status: 'cancelled',
+      statusReason: {
+        coding: [{ system: codes.methodSystem, code: NO_LONGER_CRITICAL, display: 'No critical finding' }],
+        text: 'A later classification of the study found no critical finding',
+      },
+      lastModified: now,
+    };
+    return replace(cancelled);
+  }
   const priority = PRIORITY_ORDER.find((p) => flagged.some((f) => critical.get(f.abnormality) === p)) ?? 'routine';
   const task: Task = {
     resourceType: 'Task',
@@ -45,5 +76,13 @@ export function triageEntry(
     },
   };
   if (!task.basedOn?.length) delete task.basedOn;
+  if (existing && !cancelledByRerun(existing)) {
+    // The worklist's progress stays; dates move only when what the model says changes.
+    const { status, businessStatus, owner, executionPeriod, note, output, statusReason } = existing;
+    Object.assign(task, { status, businessStatus, owner, executionPeriod, note, output, statusReason });
+    task.authoredOn = existing.authoredOn ?? now;
+    if (modelPart(task) === modelPart(existing)) task.lastModified = existing.lastModified ?? now;
+    for (const key of Object.keys(task) as (keyof Task)[]) if (task[key] === undefined) delete task[key];
+  }
   return upsertByIdentifier(task, stableUrn(`triage/${study.id}`));
 }

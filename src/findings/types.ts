@@ -48,3 +48,7 @@ export const OBSERVATION_CATEGORY: Coding = {
 };
 
 export const INTERPRETATION_SYSTEM = 'http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation';
+
+/** Observation.method codes (FindingCodes.methodSystem) telling the two kinds of findings apart. */
+export const AI_METHOD = 'ai-image-classification';
+export const REPORT_METHOD = 'report-label-extraction';

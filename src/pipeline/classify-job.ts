@@ -1,12 +1,11 @@
 // imaging.classify: ImagingStudy -> retrieve (DICOMweb or file://) -> assemble the HU volume slice by slice ->
-// preprocess and infer (the model manifest drives both) -> AI Observations, summary DiagnosticReport, Provenance,
-// triage Task and report/AI discrepancies, written in one FHIR transaction. Data problems fail the job at once with
-// the reason; PACS outages and timeouts are retried.
-import type { Endpoint, ImagingStudy } from 'fhir/r4.js';
+// preprocess and infer (the model manifest drives both) -> AI Observations, summary DiagnosticReport, Provenance and
+// triage Task, written in one FHIR transaction (the Observations then trigger findings.compare for discrepancies).
+// Data problems fail the job at once with the reason; PACS outages and timeouts are retried.
+import type { Endpoint, ImagingStudy, Task } from 'fhir/r4.js';
 import type { FhirContext } from '../fhir/context.js';
 import { aiFindingsBundle } from '../findings/ai-findings.js';
 import { findingCodes } from '../findings/codes.js';
-import { discrepancyEntries, findDiscrepancies, reportCompared } from '../findings/discrepancy.js';
 import { triageEntry, type CriticalFindings } from '../findings/triage.js';
 import type { AiFindingInput } from '../findings/types.js';
 import { DicomParseError, PixelDataError } from '../imaging/dicom/errors.js';
@@ -21,9 +20,8 @@ import { VolumeError } from '../imaging/volume/types.js';
 import type { JobHandler, JobResult } from '../jobs/types.js';
 import { PermanentJobError } from '../jobs/types.js';
 import type { Terminology } from '../terminology/load.js';
-import { CT_ABNORMALITY } from '../terminology/systems.js';
 import { IMAGING_CLASSIFY, type FocusPayload } from './job-types.js';
-import { focusId, searchObservations, writeFindings } from './fhir-io.js';
+import { focusId, searchAll, writeFindings } from './fhir-io.js';
 
 export { IMAGING_CLASSIFY };
 
@@ -86,7 +84,7 @@ export function classifyHandler(deps: ClassifyDeps): JobHandler<FocusPayload> {
       throw classifyError(err);
     }
     const now = new Date().toISOString();
-    const { bundle, observationUrns } = aiFindingsBundle({
+    const { bundle } = aiFindingsBundle({
       study,
       findings,
       codes,
@@ -96,22 +94,11 @@ export function classifyHandler(deps: ClassifyDeps): JobHandler<FocusPayload> {
       display: codes.display,
     });
     const positives = findings.filter((f) => f.positive);
-    const triage = triageEntry(study, positives, critical, codes, codes.display, now);
+    const [raised] = await searchAll<Task>(deps.ctx, 'Task', {
+      identifier: `${codes.identifierSystem('task')}|triage/${study.id}`,
+    });
+    const triage = triageEntry(study, positives, critical, codes, codes.display, now, raised);
     if (triage) bundle.entry!.push(triage);
-    const reported = reportCompared(
-      await searchObservations(deps.ctx, { 'part-of': `ImagingStudy/${study.id}`, method: 'report-label-extraction' }),
-      CT_ABNORMALITY,
-    );
-    if (reported.length > 0) {
-      const ai = findings.map((f) => ({
-        abnormality: f.abnormality,
-        positive: f.positive,
-        observation: { reference: observationUrns.get(`${f.abnormality}/${f.location ?? ''}`)! },
-      }));
-      bundle.entry!.push(
-        ...discrepancyEntries(study.id!, study.subject, findDiscrepancies(ai, reported), codes, codes.display, now),
-      );
-    }
     const response = await writeFindings(deps.ctx, bundle, 'AI findings');
     await deps.onFindings?.(`ImagingStudy/${study.id}`);
     const output = (response.entry ?? [])

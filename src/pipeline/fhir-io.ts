@@ -1,6 +1,6 @@
-// What every pipeline job does with the FHIR layer: read its focus id from the payload, search Observations, and
+// What every pipeline job does with the FHIR layer: read its focus id from the payload, search (Observations mostly), and
 // write a findings Bundle as one transaction, where a rejection by the server fails the job for good.
-import type { Bundle, Observation } from 'fhir/r4.js';
+import type { Bundle, Observation, Resource } from 'fhir/r4.js';
 import type { FhirContext } from '../fhir/context.js';
 import { transaction } from '../fhir/interactions/bundle.js';
 import { OperationOutcomeError } from '../fhir/outcomes.js';
@@ -22,15 +22,23 @@ export function focusId(job: Job<FocusPayload>, resourceType: string): string {
   return m[2]!;
 }
 
-/** Observations matching `query` (strict: an unknown parameter is a bug, not a wider search), up to 1,000. */
-export async function searchObservations(ctx: FhirContext, query: Record<string, string>): Promise<Observation[]> {
-  const request = parseSearchRequest('Observation', new URLSearchParams(query), {
+/** Resources of a type matching `query` (strict: an unknown parameter is a bug, not a wider search), up to 1,000. */
+export async function searchAll<T extends Resource>(
+  ctx: FhirContext,
+  resourceType: T['resourceType'],
+  query: Record<string, string>,
+): Promise<T[]> {
+  const request = parseSearchRequest(resourceType, new URLSearchParams(query), {
     strict: true,
     defaultCount: 1000,
     maxCount: 1000,
   });
-  return (await ctx.repo.search<Observation>(request)).resources;
+  return (await ctx.repo.search<T>(request)).resources;
 }
+
+/** Observations matching `query` (see searchAll). */
+export const searchObservations = (ctx: FhirContext, query: Record<string, string>): Promise<Observation[]> =>
+  searchAll<Observation>(ctx, 'Observation', query);
 
 /** Runs a findings transaction; what the server rejects (4xx) it would reject again, so retrying cannot help. */
 export async function writeFindings(ctx: FhirContext, bundle: Bundle, what: string): Promise<Bundle> {

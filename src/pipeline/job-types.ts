@@ -2,6 +2,8 @@
 export const REPORT_EXTRACT = 'report.extract';
 export const REPORT_RETRACT = 'report.retract';
 export const IMAGING_CLASSIFY = 'imaging.classify';
+/** Compares a study's AI and report-derived findings and keeps its discrepancy DetectedIssues current. */
+export const FINDINGS_COMPARE = 'findings.compare';
 
 export interface FocusPayload {
   /** 'DiagnosticReport/123' */

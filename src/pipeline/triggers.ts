@@ -1,11 +1,13 @@
 // The outbox triggers: which jobs a resource change enqueues (jobs/outbox.ts enqueues them in the resource's own
 // database transaction, so a crash keeps both or neither). Reports with text -> extraction; deleted or withdrawn
-// (entered-in-error, cancelled) -> retraction.
-import type { DiagnosticReport, ImagingStudy } from 'fhir/r4.js';
+// (entered-in-error, cancelled) -> retraction; a study's AI or report findings changing -> comparison.
+import type { DiagnosticReport, ImagingStudy, Observation } from 'fhir/r4.js';
 import type { ResourceChange } from '../fhir/repository.js';
 import { canonicalJson } from '../store/rows.js';
+import { WORKFLOW_SYSTEM } from '../findings/codes.js';
+import { AI_METHOD, REPORT_METHOD } from '../findings/types.js';
 import { CANONICAL_BASE } from '../terminology/systems.js';
-import { IMAGING_CLASSIFY, REPORT_EXTRACT, REPORT_RETRACT, type FocusPayload } from './job-types.js';
+import { FINDINGS_COMPARE, IMAGING_CLASSIFY, REPORT_EXTRACT, REPORT_RETRACT, type FocusPayload } from './job-types.js';
 
 /** Reports ct-fhir wrote itself (the AI summary) are never fed back into extraction. */
 export function isOwnReport(report: DiagnosticReport): boolean {
@@ -60,4 +62,34 @@ export function imagingTriggers(change: ResourceChange): { type: string; payload
   if (before && isClassifiable(before) && relevant(before) === relevant(study)) return [];
   const focus = `ImagingStudy/${change.id}`;
   return [{ type: IMAGING_CLASSIFY, payload: { focus }, dedupeKey: `${IMAGING_CLASSIFY}:${focus}` }];
+}
+
+const COMPARED_METHODS = new Set([AI_METHOD, REPORT_METHOD]);
+
+/** The studies an AI or report-derived finding belongs to (Observation.partOf), or none for other Observations. */
+function comparedStudies(obs: Observation | undefined): string[] {
+  if (!obs?.method?.coding?.some((c) => c.system === WORKFLOW_SYSTEM && COMPARED_METHODS.has(c.code ?? ''))) return [];
+  return (obs.partOf ?? []).map((r) => r.reference ?? '').filter((r) => /^ImagingStudy\/[A-Za-z0-9\-.]{1,64}$/.test(r));
+}
+
+/**
+ * The comparison a finding's change triggers (pure): one findings.compare job per study, coalesced per study, when
+ * what the comparison reads (status, code, interpretation, study) changed. Whoever comes second, the model or the
+ * report, the comparison runs after both are committed.
+ */
+export function comparisonTriggers(
+  change: ResourceChange,
+): { type: string; payload: FocusPayload; dedupeKey: string }[] {
+  if (change.resourceType !== 'Observation') return [];
+  const now = change.resource as Observation | undefined;
+  const before = change.previous as Observation | undefined;
+  const relevant = (o: Observation | undefined): string =>
+    canonicalJson([o?.status, o?.code, o?.interpretation, comparedStudies(o)]);
+  if (now && before && relevant(now) === relevant(before)) return [];
+  const studies = new Set([...comparedStudies(now), ...comparedStudies(before)]);
+  return [...studies].map((focus) => ({
+    type: FINDINGS_COMPARE,
+    payload: { focus },
+    dedupeKey: `${FINDINGS_COMPARE}:${focus}`,
+  }));
 }

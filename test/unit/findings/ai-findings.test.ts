@@ -3,7 +3,12 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { DetectedIssue, DiagnosticReport, ImagingStudy, Observation, Provenance, Task } from 'fhir/r4.js';
 import { aiFindingsBundle } from '../../../src/findings/ai-findings.js';
-import { discrepancyEntries, findDiscrepancies, reportCompared } from '../../../src/findings/discrepancy.js';
+import {
+  comparedFindings,
+  discrepancyEntries,
+  findDiscrepancies,
+  type Discrepancy,
+} from '../../../src/findings/discrepancy.js';
 import { triageEntry, type CriticalFindings } from '../../../src/findings/triage.js';
 import type { AiFindingInput } from '../../../src/findings/types.js';
 import { testCodes } from './codes-fixture.js';
@@ -37,6 +42,17 @@ const build = () =>
     algorithm,
     now: '2024-05-01T10:00:00Z',
     display,
+  });
+
+const entriesFor = (discrepancies: Discrepancy[], existing: DetectedIssue[], now = '2024-05-02T00:00:00Z') =>
+  discrepancyEntries({
+    studyId: 'is1',
+    patient: study.subject,
+    discrepancies,
+    existing,
+    codes: testCodes,
+    display,
+    now,
   });
 
 describe('AI findings to FHIR', () => {
@@ -100,6 +116,34 @@ describe('AI findings to FHIR', () => {
     assert.equal(triageEntry(study, [], critical, testCodes, display, 'x'), undefined);
   });
 
+  it("re-runs keep the worklist's progress on the triage Task and cancel it only while nobody has started", () => {
+    const critical: CriticalFindings = new Map([['pneumothorax', 'stat']]);
+    const positives = outputs.filter((o) => o.abnormality === 'pneumothorax');
+    const raise = (existing: Task | undefined, found: AiFindingInput[], now: string) =>
+      triageEntry(study, found, critical, testCodes, display, now, existing);
+    const first = { ...(raise(undefined, positives, 't1')!.resource as Task), id: 'tk1' };
+    // Unchanged re-run: the same Task, dates included (so the store writes nothing).
+    assert.deepEqual({ ...raise(first, positives, 't2')!.resource, id: 'tk1' }, first);
+    // A radiologist has taken it: a re-run keeps status and owner, whatever the model says now.
+    const taken: Task = { ...first, status: 'in-progress', owner: { reference: 'Practitioner/rad1' } };
+    const rerun = raise(taken, positives, 't3')!.resource as Task;
+    assert.equal(rerun.status, 'in-progress');
+    assert.deepEqual(rerun.owner, taken.owner);
+    assert.equal(raise(taken, [], 't3'), undefined, 'a Task in progress is not cancelled under the reader');
+    // Nobody started it and the finding is gone: cancelled, with the reason; the finding back: requested again.
+    const cancel = raise(first, [], 't4')!;
+    assert.equal(cancel.request?.url, 'Task/tk1');
+    const cancelled = cancel.resource as Task;
+    assert.equal(cancelled.status, 'cancelled');
+    assert.equal(cancelled.statusReason?.coding?.[0]?.code, 'no-critical-finding');
+    const back = raise(cancelled, positives, 't5')!.resource as Task;
+    assert.equal(back.status, 'requested');
+    assert.equal(back.statusReason, undefined);
+    // Cancelled by a person: a re-run does not resurrect it.
+    const byPerson: Task = { ...first, status: 'cancelled', statusReason: { text: 'duplicate order' } };
+    assert.equal((raise(byPerson, positives, 't6')!.resource as Task).status, 'cancelled');
+  });
+
   it('finds both kinds of discrepancy and ignores agreements', () => {
     const ai = [
       { abnormality: 'pneumothorax', positive: true, observation: { reference: 'Observation/a1' } },
@@ -119,13 +163,50 @@ describe('AI findings to FHIR', () => {
         ['pleural_effusion', 'report-positive-ai-negative'],
       ],
     );
-    const issues = discrepancyEntries('is1', study.subject, d, testCodes, display, 'now').map(
-      (e) => e.resource as DetectedIssue,
-    );
-    assert.deepEqual(issues[0]!.implicated, [{ reference: 'Observation/a1' }, { reference: 'Observation/r1' }]);
+    const issues = entriesFor(d, []).map((e) => e.resource as DetectedIssue);
+    assert.deepEqual(issues[0]!.implicated, [
+      { reference: 'Observation/a1' },
+      { reference: 'Observation/r1' },
+      { reference: 'ImagingStudy/is1' },
+    ]);
+    assert.equal(issues[0]!.status, 'preliminary');
+    assert.equal(issues[0]!.identifiedDateTime, '2024-05-02T00:00:00Z');
   });
 
-  it('reads report Observations back as compared findings (uncertain counts as positive)', () => {
+  it('keeps discrepancies current: a reviewer keeps their status, resolved ones are cancelled, cancelled ones reopen', () => {
+    const pneumothorax = findDiscrepancies(
+      [{ abnormality: 'pneumothorax', positive: true, observation: { reference: 'Observation/a1' } }],
+      [{ abnormality: 'pneumothorax', positive: false, observation: { reference: 'Observation/r1' } }],
+    );
+    const [first] = entriesFor(pneumothorax, []).map((e) => ({ ...(e.resource as DetectedIssue), id: 'd1' }));
+    // A reviewer confirms it and says what was done.
+    const reviewed: DetectedIssue = {
+      ...first!,
+      status: 'final',
+      author: { reference: 'Practitioner/rad1' },
+      mitigation: [{ action: { text: 'Report addendum requested' } }],
+    };
+    const [again] = entriesFor(pneumothorax, [reviewed], '2024-06-01T00:00:00Z');
+    const kept = again!.resource as DetectedIssue;
+    assert.equal(kept.status, 'final');
+    assert.deepEqual(kept.mitigation, reviewed.mitigation);
+    assert.deepEqual(kept.author, reviewed.author);
+    assert.equal(kept.identifiedDateTime, first!.identifiedDateTime, 'first identified, not re-identified');
+    // The report is amended to agree: the issue no longer holds.
+    const resolved = entriesFor([], [reviewed]);
+    assert.equal(resolved.length, 1);
+    assert.equal(resolved[0]!.request?.url, 'DetectedIssue/d1');
+    assert.equal((resolved[0]!.resource as DetectedIssue).status, 'cancelled');
+    // Cancelled ones stay cancelled, and come back as new when the discrepancy returns.
+    const cancelled = resolved[0]!.resource as DetectedIssue;
+    assert.deepEqual(entriesFor([], [cancelled]), []);
+    const reopened = entriesFor(pneumothorax, [cancelled], '2024-07-01T00:00:00Z')[0]!.resource as DetectedIssue;
+    assert.equal(reopened.status, 'preliminary');
+    assert.equal(reopened.identifiedDateTime, '2024-07-01T00:00:00Z');
+    assert.equal(reopened.mitigation, undefined);
+  });
+
+  it('reads Observations back as compared findings (uncertain counts as positive, withdrawn ones are left out)', () => {
     const obs: Observation[] = [
       {
         resourceType: 'Observation',
@@ -141,7 +222,7 @@ describe('AI findings to FHIR', () => {
         code: { coding: [{ system: 'urn:a', code: 'mass' }] },
       },
     ];
-    assert.deepEqual(reportCompared(obs, 'urn:a'), [
+    assert.deepEqual(comparedFindings(obs, 'urn:a'), [
       { abnormality: 'nodule', positive: true, observation: { reference: 'Observation/x' } },
     ]);
   });

@@ -1,8 +1,9 @@
 // Which resource changes enqueue report jobs.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { DiagnosticReport } from 'fhir/r4.js';
-import { reportTriggers } from '../../../src/pipeline/triggers.js';
+import type { DiagnosticReport, Observation } from 'fhir/r4.js';
+import { WORKFLOW_SYSTEM } from '../../../src/findings/codes.js';
+import { comparisonTriggers, reportTriggers } from '../../../src/pipeline/triggers.js';
 import { CANONICAL_BASE } from '../../../src/terminology/systems.js';
 
 const dr = (extra: Partial<DiagnosticReport> = {}): DiagnosticReport => ({
@@ -140,5 +141,41 @@ describe('report triggers', () => {
     assert.deepEqual(created, []);
     // Restored: extraction again.
     assert.equal(update(dr(), dr({ status: 'entered-in-error' }))[0]?.type, 'report.extract');
+  });
+
+  it('compares a study once its AI or report findings change in what the comparison reads', () => {
+    const finding = (extra: Partial<Observation> = {}): Observation => ({
+      resourceType: 'Observation',
+      id: 'o1',
+      status: 'preliminary',
+      code: { text: 'pneumothorax' },
+      partOf: [{ reference: 'ImagingStudy/s1' }],
+      method: { coding: [{ system: WORKFLOW_SYSTEM, code: 'ai-image-classification' }] },
+      interpretation: [{ coding: [{ code: 'POS' }] }],
+      ...extra,
+    });
+    const change = (resource: Observation | undefined, previous?: Observation) =>
+      comparisonTriggers({
+        kind: resource ? (previous ? 'update' : 'create') : 'delete',
+        resourceType: 'Observation',
+        id: 'o1',
+        versionId: '2',
+        resource,
+        previous,
+      });
+    assert.deepEqual(change(finding()), [
+      {
+        type: 'findings.compare',
+        payload: { focus: 'ImagingStudy/s1' },
+        dedupeKey: 'findings.compare:ImagingStudy/s1',
+      },
+    ]);
+    assert.equal(change(finding({ interpretation: [{ coding: [{ code: 'NEG' }] }] }), finding()).length, 1);
+    assert.equal(change(finding({ status: 'entered-in-error' }), finding()).length, 1);
+    assert.equal(change(undefined, finding()).length, 1, 'a deleted finding');
+    assert.deepEqual(change(finding({ valueQuantity: { value: 0.91 } }), finding()), [], 'not what is compared');
+    const other = finding({ method: { coding: [{ system: 'http://loinc.org', code: 'x' }] } });
+    assert.deepEqual(change(other), [], 'an Observation that is neither AI nor report finding');
+    assert.deepEqual(change(finding({ partOf: [{ reference: 'Procedure/p1' }] })), [], 'no study');
   });
 });
