@@ -18,7 +18,9 @@ import { reportHandlers } from './pipeline/report-jobs.js';
 import { taskMirror } from './pipeline/task-mirror.js';
 import { comparisonTriggers, imagingTriggers, reportTriggers } from './pipeline/triggers.js';
 import { classifyHandler, IMAGING_CLASSIFY } from './pipeline/classify-job.js';
+import { aiRetractHandler } from './pipeline/ai-retract-job.js';
 import { compareHandler, FINDINGS_COMPARE } from './pipeline/compare-job.js';
+import { IMAGING_RETRACT } from './pipeline/job-types.js';
 import { classifyOperation } from './pipeline/classify-operation.js';
 import { openRegistry } from './imaging/model/open.js';
 import type { ModelRegistry } from './imaging/model/registry.js';
@@ -105,6 +107,7 @@ export async function openCore(config: Config, logger: Logger, parts: CoreParts 
       onFindings,
     }),
     [FINDINGS_COMPARE]: compareHandler({ ctx, terminology }),
+    [IMAGING_RETRACT]: aiRetractHandler({ ctx, terminology }),
     ...(outbound ? { [HL7_ORU_OUT]: oruOutHandler({ ctx, outbound, logger }) } : {}),
     ...parts.handlers,
   };

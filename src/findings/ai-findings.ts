@@ -5,6 +5,7 @@ import type {
   Bundle,
   BundleEntry,
   DiagnosticReport,
+  Identifier,
   ImagingStudy,
   Observation,
   Provenance,
@@ -29,6 +30,18 @@ export function aiFindingKey(
   f: { abnormality: string; location: string | null },
 ): string {
   return `ai/${studyId}/${model}/${f.abnormality}/${f.location ?? 'any'}`;
+}
+
+/** The identifier of a study's AI summary report for one model. */
+export const aiReportIdentifier = (codes: FindingCodes, studyId: string, model: string): Identifier => ({
+  system: codes.identifierSystem('finding'),
+  value: `ai-report/${studyId}/${model}`,
+});
+
+/** The model an AI finding came from, read back from its identifier (aiFindingKey; model names have no '/'). */
+export function aiFindingModel(obs: Observation, codes: FindingCodes): string | undefined {
+  const key = obs.identifier?.find((i) => i.system === codes.identifierSystem('finding'))?.value ?? '';
+  return /^ai\/[^/]+\/([^/]+)\//.exec(key)?.[1];
 }
 
 function observation(
@@ -109,7 +122,7 @@ export function aiFindingsBundle(input: AiFindingsInput): { bundle: Bundle; obse
   const positives = input.findings.filter((f) => f.positive);
   const report: DiagnosticReport = {
     resourceType: 'DiagnosticReport',
-    identifier: [{ system: codes.identifierSystem('finding'), value: `ai-report/${study.id}/${algorithm.name}` }],
+    identifier: [aiReportIdentifier(codes, study.id!, algorithm.name)],
     basedOn: study.basedOn,
     status: 'preliminary',
     category: [

@@ -3,7 +3,7 @@
 // Task?code=triage&status=requested&_sort=-priority. Task: http://hl7.org/fhir/R4/task.html
 // A re-run (new series, new model) updates what the model says but never the worklist's progress on the Task, and
 // cancels a Task nobody has started when the study no longer has a critical finding.
-import type { BundleEntry, ImagingStudy, Task } from 'fhir/r4.js';
+import type { BundleEntry, Identifier, ImagingStudy, Task } from 'fhir/r4.js';
 import { canonicalJson } from '../store/rows.js';
 import { replace, stableUrn, upsertByIdentifier } from './bundle-entries.js';
 import type { AiFindingInput, FindingCodes } from './types.js';
@@ -16,14 +16,41 @@ export const PRIORITY_ORDER: readonly TriagePriority[] = ['stat', 'asap', 'urgen
 export type CriticalFindings = ReadonlyMap<string, TriagePriority>;
 
 export const TRIAGE_CODE = 'triage';
-/** Task.statusReason code (FindingCodes.methodSystem) of a triage Task a re-run cancelled. */
-export const NO_LONGER_CRITICAL = 'no-critical-finding';
+/** Why ct-fhir cancelled a triage Task: Task.statusReason codes (FindingCodes.methodSystem) and their text. */
+const CANCEL_REASONS = {
+  'no-critical-finding': 'A later classification of the study found no critical finding',
+  'study-withdrawn': 'The study was withdrawn (entered-in-error or cancelled)',
+} as const;
+export type TriageCancelReason = keyof typeof CANCEL_REASONS;
 
-/** Task statuses before anyone has taken the Task up: a re-run may still cancel these. */
+/** Task statuses before anyone has taken the Task up: ct-fhir may still cancel these. */
 const NOT_STARTED = new Set<Task['status']>(['draft', 'requested', 'received', 'accepted', 'ready']);
 
-const cancelledByRerun = (task: Task): boolean =>
-  task.status === 'cancelled' && !!task.statusReason?.coding?.some((c) => c.code === NO_LONGER_CRITICAL);
+const cancelledByUs = (task: Task): boolean =>
+  task.status === 'cancelled' && !!task.statusReason?.coding?.some((c) => (c.code ?? '') in CANCEL_REASONS);
+
+/** The identifier of a study's triage Task (one per study). */
+export const triageIdentifier = (codes: FindingCodes, studyId: string): Identifier => ({
+  system: codes.identifierSystem('task'),
+  value: `triage/${studyId}`,
+});
+
+/** The earlier triage Task cancelled for a reason; nothing when there is none or someone has started on it. */
+export function cancelTriage(
+  existing: Task | undefined,
+  reason: TriageCancelReason,
+  codes: FindingCodes,
+  now: string,
+): BundleEntry | undefined {
+  if (!existing || !NOT_STARTED.has(existing.status)) return undefined;
+  const cancelled: Task = {
+    ...existing,
+    status: 'cancelled',
+    statusReason: { coding: [{ system: codes.methodSystem, code: reason }], text: CANCEL_REASONS[reason] },
+    lastModified: now,
+  };
+  return replace(cancelled);
+}
 
 /** What the model decides on a triage Task; the rest (status, owner, notes, dates) belongs to the worklist. */
 const modelPart = (t: Task): string => canonicalJson([t.priority, t.description, t.reasonCode, t.basedOn, t.for]);
@@ -43,23 +70,11 @@ export function triageEntry(
   existing?: Task,
 ): BundleEntry | undefined {
   const flagged = positives.filter((f) => critical.has(f.abnormality));
-  if (flagged.length === 0) {
-    if (!existing || !NOT_STARTED.has(existing.status)) return undefined;
-    const cancelled: Task = {
-      ...existing,
-      status: 'cancelled',
-      statusReason: {
-        coding: [{ system: codes.methodSystem, code: NO_LONGER_CRITICAL, display: 'No critical finding' }],
-        text: 'A later classification of the study found no critical finding',
-      },
-      lastModified: now,
-    };
-    return replace(cancelled);
-  }
+  if (flagged.length === 0) return cancelTriage(existing, 'no-critical-finding', codes, now);
   const priority = PRIORITY_ORDER.find((p) => flagged.some((f) => critical.get(f.abnormality) === p)) ?? 'routine';
   const task: Task = {
     resourceType: 'Task',
-    identifier: [{ system: codes.identifierSystem('task'), value: `triage/${study.id}` }],
+    identifier: [triageIdentifier(codes, study.id!)],
     basedOn: study.basedOn,
     status: 'requested',
     intent: 'order',
@@ -76,7 +91,7 @@ export function triageEntry(
     },
   };
   if (!task.basedOn?.length) delete task.basedOn;
-  if (existing && !cancelledByRerun(existing)) {
+  if (existing && !cancelledByUs(existing)) {
     // The worklist's progress stays; dates move only when what the model says changes.
     const { status, businessStatus, owner, executionPeriod, note, output, statusReason } = existing;
     Object.assign(task, { status, businessStatus, owner, executionPeriod, note, output, statusReason });

@@ -4,9 +4,10 @@
 // Data problems fail the job at once with the reason; PACS outages and timeouts are retried.
 import type { Endpoint, ImagingStudy, Task } from 'fhir/r4.js';
 import type { FhirContext } from '../fhir/context.js';
+import { readIfPresent } from '../fhir/repository.js';
 import { aiFindingsBundle } from '../findings/ai-findings.js';
 import { findingCodes } from '../findings/codes.js';
-import { triageEntry, type CriticalFindings } from '../findings/triage.js';
+import { triageEntry, triageIdentifier, type CriticalFindings } from '../findings/triage.js';
 import type { AiFindingInput } from '../findings/types.js';
 import { DicomParseError, PixelDataError } from '../imaging/dicom/errors.js';
 import { DicomwebError } from '../imaging/dicomweb/errors.js';
@@ -21,7 +22,9 @@ import type { JobHandler, JobResult } from '../jobs/types.js';
 import { PermanentJobError } from '../jobs/types.js';
 import type { Terminology } from '../terminology/load.js';
 import { IMAGING_CLASSIFY, type FocusPayload } from './job-types.js';
-import { focusId, searchAll, writeFindings } from './fhir-io.js';
+import { retractAiOutputs } from './ai-retract-job.js';
+import { focusId, searchAll, tokenOf, writeFindings } from './fhir-io.js';
+import { isWithdrawnStudy } from './triggers.js';
 
 export { IMAGING_CLASSIFY };
 
@@ -51,6 +54,7 @@ export function classifyHandler(deps: ClassifyDeps): JobHandler<FocusPayload> {
   const critical: CriticalFindings = new Map([...deps.terminology.criticalFindings].map(([k, v]) => [k, v.priority]));
   return async (job): Promise<JobResult> => {
     const study = await deps.ctx.repo.read<ImagingStudy>('ImagingStudy', focusId(job, 'ImagingStudy'));
+    if (isWithdrawnStudy(study)) return { summary: `ImagingStudy/${study.id} is ${study.status}; not classified` };
     const started = performance.now();
     let findings: AiFindingInput[];
     let algorithm: { name: string; displayName: string; version: string; type: string; notes: string[] };
@@ -95,11 +99,14 @@ export function classifyHandler(deps: ClassifyDeps): JobHandler<FocusPayload> {
     });
     const positives = findings.filter((f) => f.positive);
     const [raised] = await searchAll<Task>(deps.ctx, 'Task', {
-      identifier: `${codes.identifierSystem('task')}|triage/${study.id}`,
+      identifier: tokenOf(triageIdentifier(codes, study.id!)),
     });
     const triage = triageEntry(study, positives, critical, codes, codes.display, now, raised);
     if (triage) bundle.entry!.push(triage);
     const response = await writeFindings(deps.ctx, bundle, 'AI findings');
+    // Withdrawn while the model ran, after its retraction looked: withdraw what was just written as well.
+    const latest = await readIfPresent<ImagingStudy>(deps.ctx.repo, 'ImagingStudy', study.id!);
+    if (!latest || isWithdrawnStudy(latest)) return retractAiOutputs(deps, study.id!);
     await deps.onFindings?.(`ImagingStudy/${study.id}`);
     const output = (response.entry ?? [])
       .map((e) => e.resource)

@@ -2,6 +2,8 @@
 export const REPORT_EXTRACT = 'report.extract';
 export const REPORT_RETRACT = 'report.retract';
 export const IMAGING_CLASSIFY = 'imaging.classify';
+/** Withdraws the AI outputs of a study that was withdrawn (entered-in-error, cancelled). */
+export const IMAGING_RETRACT = 'imaging.retract';
 /** Compares a study's AI and report-derived findings and keeps its discrepancy DetectedIssues current. */
 export const FINDINGS_COMPARE = 'findings.compare';
 

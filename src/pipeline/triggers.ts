@@ -1,13 +1,21 @@
 // The outbox triggers: which jobs a resource change enqueues (jobs/outbox.ts enqueues them in the resource's own
 // database transaction, so a crash keeps both or neither). Reports with text -> extraction; deleted or withdrawn
-// (entered-in-error, cancelled) -> retraction; a study's AI or report findings changing -> comparison.
+// (entered-in-error, cancelled) -> retraction; studies likewise (classification, or retraction of the AI outputs);
+// a study's AI or report findings changing -> comparison.
 import type { DiagnosticReport, ImagingStudy, Observation } from 'fhir/r4.js';
 import type { ResourceChange } from '../fhir/repository.js';
 import { canonicalJson } from '../store/rows.js';
 import { WORKFLOW_SYSTEM } from '../findings/codes.js';
 import { AI_METHOD, REPORT_METHOD } from '../findings/types.js';
 import { CANONICAL_BASE } from '../terminology/systems.js';
-import { FINDINGS_COMPARE, IMAGING_CLASSIFY, REPORT_EXTRACT, REPORT_RETRACT, type FocusPayload } from './job-types.js';
+import {
+  FINDINGS_COMPARE,
+  IMAGING_CLASSIFY,
+  IMAGING_RETRACT,
+  REPORT_EXTRACT,
+  REPORT_RETRACT,
+  type FocusPayload,
+} from './job-types.js';
 
 /** Reports ct-fhir wrote itself (the AI summary) are never fed back into extraction. */
 export function isOwnReport(report: DiagnosticReport): boolean {
@@ -51,16 +59,27 @@ export function isClassifiable(study: ImagingStudy): boolean {
   return study.status === 'available' && (study.identifier ?? []).some((i) => i.system === 'urn:dicom:uid' && i.value);
 }
 
-/** The classification job an ImagingStudy change triggers (pure): when it becomes classifiable or its series change. */
+/** A study withdrawn by the PACS or the order system (ImagingStudy.status entered-in-error or cancelled). */
+export function isWithdrawnStudy(study: ImagingStudy): boolean {
+  return study.status === 'entered-in-error' || study.status === 'cancelled';
+}
+
+/**
+ * The job an ImagingStudy change triggers (pure): classification when it becomes classifiable or its series change;
+ * retraction of its AI outputs when it is withdrawn or deleted.
+ */
 export function imagingTriggers(change: ResourceChange): { type: string; payload: FocusPayload; dedupeKey: string }[] {
-  if (change.resourceType !== 'ImagingStudy' || change.kind === 'delete') return [];
-  const study = change.resource as ImagingStudy;
-  if (!isClassifiable(study)) return [];
+  if (change.resourceType !== 'ImagingStudy') return [];
+  const focus = `ImagingStudy/${change.id}`;
   const before = change.previous as ImagingStudy | undefined;
+  const retract = [{ type: IMAGING_RETRACT, payload: { focus }, dedupeKey: `${IMAGING_RETRACT}:${focus}` }];
+  if (change.kind === 'delete') return before && !isWithdrawnStudy(before) ? retract : [];
+  const study = change.resource as ImagingStudy;
+  if (isWithdrawnStudy(study)) return before && !isWithdrawnStudy(before) ? retract : [];
+  if (!isClassifiable(study)) return [];
   const relevant = (s: ImagingStudy): string =>
     canonicalJson([s.status, s.identifier, s.series?.map((x) => [x.uid, x.numberOfInstances]), s.endpoint]);
   if (before && isClassifiable(before) && relevant(before) === relevant(study)) return [];
-  const focus = `ImagingStudy/${change.id}`;
   return [{ type: IMAGING_CLASSIFY, payload: { focus }, dedupeKey: `${IMAGING_CLASSIFY}:${focus}` }];
 }
 

@@ -12,16 +12,16 @@ import { createPhantom, parseFindings, phantomIdentity, writePhantom } from '../
 import { sqliteDatabase } from '../../support/databases.js';
 import { fhirFetch, startTestServer, type TestServer } from '../../support/server.js';
 
-async function waitForTask(server: TestServer, focus: string, count = 1): Promise<Task> {
+async function waitForTask(server: TestServer, focus: string, count = 1, code = 'imaging.classify'): Promise<Task> {
   for (let i = 0; i < 600; i++) {
-    const tasks = (
-      ((await fhirFetch(server, `Task?focus=${focus}&code=imaging.classify`)).body as Bundle).entry ?? []
-    ).map((e) => e.resource as Task);
+    const tasks = (((await fhirFetch(server, `Task?focus=${focus}&code=${code}`)).body as Bundle).entry ?? []).map(
+      (e) => e.resource as Task,
+    );
     const done = tasks.filter((t) => ['completed', 'failed'].includes(t.status));
     if (done.length >= count && done.length === tasks.length) return done[0]!;
     await new Promise((r) => setTimeout(r, 100));
   }
-  assert.fail(`no finished classification Task for ${focus}`);
+  assert.fail(`no finished ${code} Task for ${focus}`);
 }
 
 describe('CT classification through FHIR (sqlite)', () => {
@@ -123,6 +123,59 @@ describe('CT classification through FHIR (sqlite)', () => {
       (await fhirFetch(server, `Observation?part-of=ImagingStudy/${s.id}&_summary=count`)).body as Bundle
     ).total;
     assert.equal(afterCount, before);
+  });
+
+  it('withdrawing the study withdraws its AI outputs; making it available again classifies it again', async () => {
+    const s = (((await fhirFetch(server, `ImagingStudy?patient=${patient.id}`)).body as Bundle).entry ?? [])[0]!
+      .resource as ImagingStudy;
+    const aiOutputs = async (): Promise<{ obs: Observation[]; reports: DiagnosticReport[]; triage: Task[] }> => ({
+      obs: (
+        ((await fhirFetch(server, `Observation?part-of=ImagingStudy/${s.id}&_count=200`)).body as Bundle).entry ?? []
+      ).map((e) => e.resource as Observation),
+      reports: (((await fhirFetch(server, `DiagnosticReport?patient=${patient.id}`)).body as Bundle).entry ?? []).map(
+        (e) => e.resource as DiagnosticReport,
+      ),
+      triage: (
+        ((await fhirFetch(server, `Task?code=triage&focus=ImagingStudy/${s.id}`)).body as Bundle).entry ?? []
+      ).map((e) => e.resource as Task),
+    });
+    const before = await aiOutputs();
+    assert.ok(before.obs.length > 0 && before.obs.every((o) => o.status === 'preliminary'));
+    assert.equal(before.triage.length, 1, "the phantom's pneumothorax raised a triage Task");
+    assert.equal(before.reports.length, 1);
+    // The PACS reports the study filed under the wrong patient.
+    const withdrawn = { ...s, status: 'entered-in-error' as const };
+    assert.equal((await fhirFetch(server, `ImagingStudy/${s.id}`, { method: 'PUT', body: withdrawn })).status, 200);
+    const retracted = await waitForTask(server, `ImagingStudy/${s.id}`, 1, 'imaging.retract');
+    assert.equal(retracted.status, 'completed', retracted.statusReason?.text);
+    const gone = await aiOutputs();
+    assert.equal(gone.obs.length, before.obs.length);
+    assert.ok(
+      gone.obs.every((o) => o.status === 'entered-in-error'),
+      'no AI finding stays live',
+    );
+    assert.ok(
+      gone.reports.every((r) => r.status === 'entered-in-error'),
+      'the AI summary is withdrawn',
+    );
+    for (const t of gone.triage) {
+      assert.equal(t.status, 'cancelled');
+      assert.equal(t.statusReason?.coding?.[0]?.code, 'study-withdrawn');
+    }
+    const worklist = (await fhirFetch(server, `Task?code=triage&status=requested&focus=ImagingStudy/${s.id}`))
+      .body as Bundle;
+    assert.equal(worklist.entry?.length ?? 0, 0, 'off the worklist');
+
+    // Refiled correctly: available again, classified again, the same resources live again.
+    await fhirFetch(server, `ImagingStudy/${s.id}`, { method: 'PUT', body: { ...s, status: 'available' } });
+    await waitForTask(server, `ImagingStudy/${s.id}`, 3);
+    const back = await aiOutputs();
+    assert.equal(back.obs.length, before.obs.length);
+    assert.ok(back.obs.every((o) => o.status === 'preliminary'));
+    assert.deepEqual(
+      back.triage.map((t) => [t.id, t.status]),
+      before.triage.map((t) => [t.id, 'requested']),
+    );
   });
 
   it('fails clearly, writing nothing, when the study has no usable CT series', async () => {

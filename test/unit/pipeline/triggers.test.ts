@@ -1,9 +1,9 @@
 // Which resource changes enqueue report jobs.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { DiagnosticReport, Observation } from 'fhir/r4.js';
+import type { DiagnosticReport, ImagingStudy, Observation } from 'fhir/r4.js';
 import { WORKFLOW_SYSTEM } from '../../../src/findings/codes.js';
-import { comparisonTriggers, reportTriggers } from '../../../src/pipeline/triggers.js';
+import { comparisonTriggers, imagingTriggers, reportTriggers } from '../../../src/pipeline/triggers.js';
 import { CANONICAL_BASE } from '../../../src/terminology/systems.js';
 
 const dr = (extra: Partial<DiagnosticReport> = {}): DiagnosticReport => ({
@@ -177,5 +177,31 @@ describe('report triggers', () => {
     const other = finding({ method: { coding: [{ system: 'http://loinc.org', code: 'x' }] } });
     assert.deepEqual(change(other), [], 'an Observation that is neither AI nor report finding');
     assert.deepEqual(change(finding({ partOf: [{ reference: 'Procedure/p1' }] })), [], 'no study');
+  });
+
+  it('classifies an available study and retracts its AI outputs when it is withdrawn or deleted', () => {
+    const study = (status: ImagingStudy['status']): ImagingStudy => ({
+      resourceType: 'ImagingStudy',
+      id: 's1',
+      status,
+      identifier: [{ system: 'urn:dicom:uid', value: 'urn:oid:1.2.3' }],
+      subject: { reference: 'Patient/p1' },
+    });
+    const types = (resource: ImagingStudy | undefined, previous?: ImagingStudy) =>
+      imagingTriggers({
+        kind: resource ? (previous ? 'update' : 'create') : 'delete',
+        resourceType: 'ImagingStudy',
+        id: 's1',
+        versionId: '2',
+        resource,
+        previous,
+      }).map((j) => j.type);
+    assert.deepEqual(types(study('available')), ['imaging.classify']);
+    assert.deepEqual(types(study('entered-in-error'), study('available')), ['imaging.retract']);
+    assert.deepEqual(types(study('cancelled'), study('registered')), ['imaging.retract']);
+    assert.deepEqual(types(undefined, study('available')), ['imaging.retract']);
+    assert.deepEqual(types(study('cancelled'), study('entered-in-error')), [], 'already withdrawn');
+    assert.deepEqual(types(study('entered-in-error')), [], 'created withdrawn: nothing to withdraw');
+    assert.deepEqual(types(study('available'), study('entered-in-error')), ['imaging.classify'], 'refiled');
   });
 });

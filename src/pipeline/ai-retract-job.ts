@@ -1,0 +1,66 @@
+// imaging.retract: a study withdrawn by the PACS or the order system (ImagingStudy.status entered-in-error or
+// cancelled, e.g. images filed under the wrong patient) takes its AI outputs with it: the AI Observations and summary
+// reports become entered-in-error and an unstarted triage Task is cancelled, so no worklist keeps a critical flag
+// for images that are not the patient's. The Observations' change then re-runs the comparison, which cancels the
+// study's discrepancies. Report-derived findings belong to the report and stay as they are.
+import type { Bundle, BundleEntry, DiagnosticReport, ImagingStudy, Observation, Task } from 'fhir/r4.js';
+import type { FhirContext } from '../fhir/context.js';
+import { readIfPresent } from '../fhir/repository.js';
+import { aiFindingModel, aiReportIdentifier } from '../findings/ai-findings.js';
+import { replace } from '../findings/bundle-entries.js';
+import { findingCodes } from '../findings/codes.js';
+import { cancelTriage, triageIdentifier } from '../findings/triage.js';
+import { AI_METHOD } from '../findings/types.js';
+import type { JobHandler, JobResult } from '../jobs/types.js';
+import type { Terminology } from '../terminology/load.js';
+import { type FocusPayload } from './job-types.js';
+import { focusId, searchAll, searchObservations, tokenOf, writeFindings } from './fhir-io.js';
+import { isWithdrawnStudy } from './triggers.js';
+
+export interface AiRetractDeps {
+  ctx: FhirContext;
+  terminology: Terminology;
+}
+
+function withdrawn(r: Observation | DiagnosticReport): BundleEntry {
+  const next: Observation | DiagnosticReport = { ...r, status: 'entered-in-error' };
+  return replace(next);
+}
+
+/** Withdraws the AI outputs of a study that is withdrawn or deleted now; a study available again is left alone. */
+export async function retractAiOutputs(deps: AiRetractDeps, id: string): Promise<JobResult> {
+  const codes = findingCodes(deps.terminology);
+  const study = await readIfPresent<ImagingStudy>(deps.ctx.repo, 'ImagingStudy', id);
+  // Available again since: the classification that change queued rewrites the findings.
+  if (study && !isWithdrawnStudy(study)) return { summary: `ImagingStudy/${id} is ${study.status}; nothing retracted` };
+  const findings = (await searchObservations(deps.ctx, { 'part-of': `ImagingStudy/${id}`, method: AI_METHOD })).filter(
+    (o) => o.status !== 'entered-in-error',
+  );
+  const models = new Set(findings.map((o) => aiFindingModel(o, codes)).filter((m): m is string => !!m));
+  const reports: DiagnosticReport[] = [];
+  for (const model of models) {
+    const found = await searchAll<DiagnosticReport>(deps.ctx, 'DiagnosticReport', {
+      identifier: tokenOf(aiReportIdentifier(codes, id, model)),
+    });
+    reports.push(...found.filter((r) => r.status !== 'entered-in-error'));
+  }
+  const [triage] = await searchAll<Task>(deps.ctx, 'Task', { identifier: tokenOf(triageIdentifier(codes, id)) });
+  const cancelled = cancelTriage(triage, 'study-withdrawn', codes, new Date().toISOString());
+  const entries = [...findings.map(withdrawn), ...reports.map(withdrawn), ...(cancelled ? [cancelled] : [])];
+  const summary =
+    `ImagingStudy/${id} ${study ? study.status : 'deleted'}: ${findings.length} AI findings and ` +
+    `${reports.length} AI reports entered-in-error${cancelled ? ', triage Task cancelled' : ''}`;
+  if (entries.length === 0) return { summary };
+  const bundle: Bundle = { resourceType: 'Bundle', type: 'transaction', entry: entries };
+  const response = await writeFindings(deps.ctx, bundle, 'AI retraction');
+  const output = (response.entry ?? [])
+    .map((e) => e.resource)
+    .filter((r) => r !== undefined)
+    .map((r) => ({ reference: `${r.resourceType}/${r.id}` }));
+  return { output, summary };
+}
+
+/** The imaging.retract job handler. */
+export function aiRetractHandler(deps: AiRetractDeps): JobHandler<FocusPayload> {
+  return (job) => retractAiOutputs(deps, focusId(job, 'ImagingStudy'));
+}
