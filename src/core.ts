@@ -107,7 +107,7 @@ export async function openCore(config: Config, logger: Logger, parts: CoreParts 
       onFindings,
     }),
     [FINDINGS_COMPARE]: compareHandler({ ctx, terminology }),
-    [IMAGING_RETRACT]: aiRetractHandler({ ctx, terminology }),
+    [IMAGING_RETRACT]: aiRetractHandler({ ctx, terminology, onFindings }),
     ...(outbound ? { [HL7_ORU_OUT]: oruOutHandler({ ctx, outbound, logger }) } : {}),
     ...parts.handlers,
   };

@@ -20,8 +20,11 @@ export interface OutboundFinding {
   present: boolean;
   /** AI findings: model probability 0..1, sent as NM. */
   probability?: number;
-  /** P for preliminary (AI, unreviewed), F for final. */
-  status: 'P' | 'F';
+  /**
+   * OBX-11 (HL7 table 0085): P preliminary (AI, unreviewed), F final, C corrected (an amended or corrected report),
+   * D deleted (a finding withdrawn since it was sent: superseded, or its report or study withdrawn).
+   */
+  status: 'P' | 'F' | 'C' | 'D';
 }
 
 export interface FindingsMessageInput {
@@ -37,7 +40,7 @@ export interface FindingsMessageInput {
   placerOrderNumber?: string;
   fillerOrderNumber?: string;
   procedure?: CodedValue & { system?: string };
-  /** OBR-25: P while any finding is preliminary, F when all are final, C for a correction. */
+  /** OBR-25: P while any finding is preliminary, C when any is corrected or deleted, else F. */
   resultStatus?: 'P' | 'F' | 'C';
   findings: OutboundFinding[];
 }
@@ -62,12 +65,17 @@ function row(fields: (string | undefined)[]): string {
     .replace(/\|+$/, '');
 }
 
+function resultStatusOf(findings: readonly OutboundFinding[]): 'P' | 'F' | 'C' {
+  if (findings.some((f) => f.status === 'P')) return 'P';
+  return findings.some((f) => f.status === 'C' || f.status === 'D') ? 'C' : 'F';
+}
+
 /** Builds the ORU^R01 (v2.5.1) text with `\r` segment terminators. */
 export function buildOruR01(input: FindingsMessageInput): string {
   if (!input.accession) throw new Error('buildOruR01: accession is required');
   if (!/^[0-9]+(\.[0-9]+)*$/.test(input.studyInstanceUid)) throw new Error('buildOruR01: bad study instance UID');
   const now = hl7Timestamp(input.now);
-  const status = input.resultStatus ?? (input.findings.some((f) => f.status === 'P') ? 'P' : 'F');
+  const status = input.resultStatus ?? resultStatusOf(input.findings);
   const proc = input.procedure ?? { code: '24627-2', display: 'CT Chest', system: 'LN' };
   const segs: string[] = [
     row([

@@ -17,6 +17,7 @@ import type { JobHandler, JobResult } from '../jobs/types.js';
 import { PermanentJobError } from '../jobs/types.js';
 import type { Logger } from '../log.js';
 import { CT_ABNORMALITY, SNOMED } from '../terminology/systems.js';
+import { AI_METHOD } from '../findings/types.js';
 import type { FocusPayload } from './job-types.js';
 import { searchObservations } from './fhir-io.js';
 
@@ -36,6 +37,15 @@ async function readRef<T>(ctx: FhirContext, ref: Reference | undefined, type: st
   return m ? ctx.repo.read<T & { resourceType: string }>(type, m[1]!) : undefined;
 }
 
+/** Observation.status -> OBX-11 (HL7 table 0085); final and anything else -> F. */
+const OBX_STATUS: Partial<Record<Observation['status'], OutboundFinding['status']>> = {
+  registered: 'P',
+  preliminary: 'P',
+  amended: 'C',
+  corrected: 'C',
+  'entered-in-error': 'D',
+};
+
 /** OBX content of one Observation: own code, SNOMED alternate, SNOMED body site, present/absent, probability. */
 export function outboundFinding(o: Observation): OutboundFinding | undefined {
   const own = o.code.coding?.find((c) => c.system === CT_ABNORMALITY);
@@ -46,7 +56,7 @@ export function outboundFinding(o: Observation): OutboundFinding | undefined {
   const f: OutboundFinding = {
     code: { code: own.code, display: own.display ?? own.code },
     present: interp === 'POS' || interp === 'IND',
-    status: o.status === 'preliminary' ? 'P' : 'F',
+    status: OBX_STATUS[o.status] ?? 'F',
   };
   if (snomed?.code) f.snomed = { code: snomed.code, display: snomed.display ?? snomed.code };
   if (site?.code) f.bodySite = { code: site.code, display: site.display ?? site.code };
@@ -65,7 +75,7 @@ async function studyOf(ctx: FhirContext, focus: string): Promise<{ study: Imagin
   }
   if (type === 'ImagingStudy' && id) {
     const study = await ctx.repo.read<ImagingStudy>('ImagingStudy', id);
-    return { study, findings: await searchObservations(ctx, { 'part-of': focus, status: 'preliminary' }) };
+    return { study, findings: await searchObservations(ctx, { 'part-of': focus, method: AI_METHOD }) };
   }
   throw new PermanentJobError(`payload.focus must be DiagnosticReport/<id> or ImagingStudy/<id>, got ${focus}`);
 }
@@ -82,10 +92,8 @@ async function oruMessage(ctx: FhirContext, focus: string): Promise<{ message: s
   const patient = await readRef<Patient>(ctx, study.subject, 'Patient');
   const pid = patient?.identifier?.[0];
   if (!pid?.value) throw new PermanentJobError(`the study's patient has no identifier for PID-3`);
-  const outbound = findings
-    .filter((o) => o.status !== 'entered-in-error')
-    .map(outboundFinding)
-    .filter((f) => f !== undefined);
+  // Withdrawn findings go too, as OBX-11 D, so the RIS drops what it was sent before.
+  const outbound = findings.map(outboundFinding).filter((f) => f !== undefined);
   const name = patient?.name?.[0];
   const message = buildOruR01({
     patient: {

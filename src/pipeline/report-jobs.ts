@@ -41,12 +41,18 @@ function outputs(response: Bundle): OutputReference[] {
     .map((o) => ({ reference: `Observation/${o.id}` }));
 }
 
-/** Marks every finding derived from a report entered-in-error (the report was deleted or withdrawn). */
-async function retractFindings(deps: ReportJobDeps, id: string, why: string): Promise<JobResult> {
+/**
+ * Marks every finding derived from a report entered-in-error (the report, when given, is withdrawn; else deleted).
+ * A withdrawn report's study gets the withdrawal sent on (the RIS was sent these findings); a deleted one's
+ * study can no longer be named, so nothing is sent.
+ */
+async function retractFindings(deps: ReportJobDeps, id: string, report?: DiagnosticReport): Promise<JobResult> {
   const codes = findingCodes(deps.terminology);
   const existing = await existingFindings(deps.ctx, id, codes.identifierSystem('finding'));
   const response = await writeFindings(deps.ctx, retractFindingsBundle(existing), 'findings');
   const output = outputs(response);
+  if (output.length > 0 && report?.imagingStudy?.length) await deps.onFindings?.(`DiagnosticReport/${id}`);
+  const why = report ? report.status : 'deleted';
   return { output, summary: `${output.length} findings of DiagnosticReport/${id} (${why}) marked entered-in-error` };
 }
 
@@ -60,7 +66,7 @@ export function extractHandler(deps: ReportJobDeps): JobHandler<FocusPayload> {
     const id = focusId(job, 'DiagnosticReport');
     const report = await readIfPresent<DiagnosticReport>(deps.ctx.repo, 'DiagnosticReport', id);
     if (!report) return { summary: `DiagnosticReport/${id} no longer exists; nothing extracted` };
-    if (isWithdrawn(report)) return retractFindings(deps, id, report.status);
+    if (isWithdrawn(report)) return retractFindings(deps, id, report);
     const text = await reportText(report, deps.ctx.repo);
     const findings = text.trim() ? extractFindings(text, deps.terminology.vocabulary) : [];
     const existing = await existingFindings(deps.ctx, id, codes.identifierSystem('finding'));
@@ -92,7 +98,7 @@ export function retractHandler(deps: ReportJobDeps): JobHandler<FocusPayload> {
     // Restored since (no longer withdrawn): the extraction its new version queued writes its findings.
     if (report && !isWithdrawn(report))
       return { summary: `DiagnosticReport/${id} is ${report.status}; nothing retracted` };
-    return retractFindings(deps, id, report ? report.status : 'deleted');
+    return retractFindings(deps, id, report);
   };
 }
 

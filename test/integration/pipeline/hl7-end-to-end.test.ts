@@ -1,6 +1,7 @@
 // The whole loop on both databases: the RIS (real node-hl7-client) sends an ORU^R01 over MLLP -> AA after commit ->
 // DiagnosticReport -> extraction job -> coded Observations searchable over FHIR -> ORU^R01 with the findings to the
-// downstream RIS listener (HL7_OUTBOUND), acknowledged AA.
+// downstream RIS listener (HL7_OUTBOUND), acknowledged AA; the RIS then cancels the report, and the findings it was
+// sent come back withdrawn (OBX-11 D).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Bundle, Observation } from 'fhir/r4.js';
@@ -92,6 +93,46 @@ for (const { kind, make } of databaseKinds) {
         if (completed === 0) await new Promise((r) => setTimeout(r, 50));
       }
       assert.ok(completed >= 1, 'the hl7.oru-out Task is completed');
+
+      // The RIS cancels the report (OBR-25 X, no report text): the findings are withdrawn here and downstream.
+      const cancel = ORU.replaceAll('{n}', n)
+        .replace(`E2E-${n}|P|2.5.1`, `E2E-${n}-X|P|2.5.1`)
+        .replace('||CT|F', '||CT|X')
+        .split('\r')
+        .filter((seg) => !/^OBX\|[12]\|/.test(seg))
+        .join('\r');
+      const before = received.length;
+      const client2 = new Client({ host: '127.0.0.1' });
+      try {
+        const ack2 = await new Promise<Message>((resolve) => {
+          const conn = client2.createConnection({ port: server.mllpPort!, waitAck: false }, (res) =>
+            resolve(res.getMessage()),
+          );
+          void conn.sendMessage(new Message({ text: cancel }));
+        });
+        assert.equal(ack2.get('MSA.1').toString(), 'AA');
+      } finally {
+        client2.closeAll();
+      }
+      let withdrawn: string | undefined;
+      for (let i = 0; i < 300 && !withdrawn; i++) {
+        withdrawn = received.slice(before).find((t) => t.includes(`ACC-E2E-${n}`));
+        if (!withdrawn) await new Promise((r) => setTimeout(r, 50));
+      }
+      assert.ok(withdrawn, 'the withdrawal reached the downstream listener');
+      const segments = withdrawn.split(/\r\n?|\n/);
+      assert.equal(segments.find((seg) => seg.startsWith('OBR|'))?.split('|')[25], 'C');
+      const lines = segments.filter((seg) => seg.startsWith('OBX|'));
+      assert.ok(lines.length >= obx.length, lines.join('\n'));
+      assert.ok(
+        lines.every((seg) => seg.split('|')[11] === 'D'),
+        lines.join('\n'),
+      );
+      const effusion = `Observation?code=${CT_ABNORMALITY}|pleural_effusion&patient.identifier=MRN-E2E-${n}`;
+      const all = ((await fhirFetch(server, effusion)).body as Bundle).entry ?? [];
+      assert.ok(all.length > 0);
+      const live = ((await fhirFetch(server, `${effusion}&status:not=entered-in-error`)).body as Bundle).entry ?? [];
+      assert.equal(live.length, 0);
     });
   });
 }

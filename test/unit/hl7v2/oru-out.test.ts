@@ -46,6 +46,24 @@ describe('outbound ORU^R01 builder', () => {
     assert.equal(obx[2]!.get(3, 2), 'Nodule | mass ^ x', 'separators in text are escaped');
     assert.equal(obx[2]!.get(11), 'F');
   });
+  it('sends corrected findings as C and withdrawn ones as D, with OBR-25 C', () => {
+    const findings = (statuses: ('P' | 'F' | 'C' | 'D')[]) =>
+      Hl7Message.parse(
+        buildOruR01({
+          ...input,
+          findings: statuses.map((status, i) => ({ code: { code: `c${i}`, display: 'x' }, present: true, status })),
+        }),
+      );
+    const m = findings(['C', 'D', 'F']);
+    assert.equal(m.get('OBR-25'), 'C');
+    assert.deepEqual(
+      m.all('OBX').map((o) => o.get(11)),
+      ['C', 'D', 'F'],
+    );
+    assert.equal(findings(['F', 'F']).get('OBR-25'), 'F');
+    assert.equal(findings(['D', 'P']).get('OBR-25'), 'P', 'preliminary while any finding is');
+  });
+
   it('is readable by node-hl7-client', () => {
     const m = new Message({ text: buildOruR01(input) });
     assert.equal(m.get('MSH.10').toString(), 'OUT1');
