@@ -19,6 +19,11 @@ export interface WriteOptions {
    * concurrent writer, a deleted version), the insert is a 409.
    */
   absent?: boolean;
+  /**
+   * Checks the resource before it is written (validation), once the current version is known: not called when the
+   * update equals the current version, since nothing is written then. Throws to refuse the write.
+   */
+  check?: (resource: Resource) => void;
 }
 
 export interface CreateOptions {

@@ -177,6 +177,7 @@ export class SqlRepository implements Repository {
       if (cur && !cur.deleted && sameContent(cur.content, resource)) {
         return { resource: cur.content as T, created: false, unchanged: true };
       }
+      options.check?.(resource);
       const written = await this.write(m, resource, cur, 'PUT');
       return { resource: written, created: !cur || cur.deleted };
     });

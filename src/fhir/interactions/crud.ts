@@ -10,7 +10,6 @@ import { assertValid } from '../validation.js';
 import { assertKnownType, assertValidId, resourceBody } from './body.js';
 import { resourceResponse, versionHeaders, writeResponse } from './respond.js';
 import { findMatches } from './matches.js';
-import { sameContent } from '../same-content.js';
 
 function prepare(ctx: FhirContext, body: unknown, resourceType: string): Resource {
   const resource = resourceBody(body, resourceType);
@@ -66,6 +65,13 @@ export async function vreadInteraction(
   return resourceResponse(200, await ctx.repo.vread(resourceType, id, versionId));
 }
 
+/**
+ * The check an update runs once its current version is known (WriteOptions.check): validation when the context
+ * validates. Content equal to the current version is not written, so it is not validated again either: a client
+ * (or an ADT feed) resending an unchanged resource skips it.
+ */
+const validator = (ctx: FhirContext): WriteOptions['check'] => (ctx.validate ? assertValid : undefined);
+
 /** PUT [type]/[id] (update, update-as-create) with optional If-Match. */
 export async function updateInteraction(
   ctx: FhirContext,
@@ -78,13 +84,10 @@ export async function updateInteraction(
   assertKnownType(resourceType);
   assertValidId(id);
   const resource = resourceBody(req.body, resourceType);
-  // Content equal to the version this transaction already read is not written again (the repository keeps that
-  // version), so it is not validated again either: repeated ADT updates of an unchanged patient skip it.
-  if (ctx.validate && !(known.current && sameContent(known.current, resource))) assertValid(resource);
   if (resource.id === undefined) throw badRequest('Resource id is required for update', 'id');
   if (resource.id !== id) throw badRequest(`Resource id ${resource.id} does not match the URL id ${id}`, 'id');
   const ifMatch = req.ifMatch ? versionFromEtag(req.ifMatch) : undefined;
-  const result = await ctx.repo.update(resource, { ifMatch, ...known });
+  const result = await ctx.repo.update(resource, { ifMatch, ...known, check: validator(ctx) });
   return writeResponse(ctx, req, result.created ? 201 : 200, result.resource);
 }
 
@@ -100,9 +103,8 @@ export async function conditionalUpdateInteraction(
     const matches = await findMatches(ctx, repo, resourceType, req.query, { lock: true });
     if (matches.length > 1) throw preconditionFailed(`Conditional update matched ${matches.length} resources`);
     const match = matches[0];
-    // As in updateInteraction: content equal to the match is not written, so it is not validated again.
-    if (ctx.validate && !(match && sameContent(match, { ...resource, id: match.id }))) assertValid(resource);
     if (!match) {
+      if (ctx.validate) assertValid(resource);
       if (resource.id !== undefined) {
         assertValidId(resource.id);
         const result = await repo.update(resource);
@@ -114,7 +116,7 @@ export async function conditionalUpdateInteraction(
       throw badRequest(`Resource id ${resource.id} does not match the matched resource ${match.id}`, 'id');
     }
     const ifMatch = req.ifMatch ? versionFromEtag(req.ifMatch) : undefined;
-    const result = await repo.update({ ...resource, id: match.id }, { ifMatch, current: match });
+    const result = await repo.update({ ...resource, id: match.id }, { ifMatch, current: match, check: validator(ctx) });
     return writeResponse(ctx, req, 200, result.resource);
   });
 }

@@ -24,7 +24,7 @@ for (const { kind, make } of databaseKinds) {
     });
     after(async () => server.stop());
 
-    it('a conditional update equal to its match (transaction or REST) writes nothing and is not validated again; a changed one is', async () => {
+    it('an update equal to the current version (transaction, conditional or by id) writes nothing and is not validated again; a changed one is', async () => {
       // Stored through the repository, which does not validate: a birthDate no FHIR date can be.
       const stored = await server.repo.create<Patient>({
         resourceType: 'Patient',
@@ -51,6 +51,15 @@ for (const { kind, make } of databaseKinds) {
         body: { ...content, gender: 'male' },
       });
       assert.equal(restChanged.status, 400);
+      // And a plain update by id, through fhir-kit-client.
+      const plainSame = (await client.update({ resourceType: 'Patient', id: stored.id!, body: stored })) as Patient;
+      assert.equal(plainSame.meta?.versionId, '1');
+      const plainChanged = await fhirFetch(server, `Patient/${stored.id}`, {
+        method: 'PUT',
+        body: { ...stored, gender: 'other' },
+      });
+      assert.equal(plainChanged.status, 400);
+      assert.match(JSON.stringify(plainChanged.body), /birthDate/);
       assert.equal((await server.repo.read<Patient>('Patient', stored.id!)).meta?.versionId, '1');
     });
 
