@@ -46,8 +46,21 @@ export function reportTriggers(change: ResourceChange): { type: string; payload:
   if (isOwnReport(report)) return [];
   if (isWithdrawn(report)) return before && !isWithdrawn(before) ? retract : [];
   if (!hasReportText(report)) return [];
-  // A new version whose text, status and subject are unchanged needs no new extraction.
-  const relevant = (r: DiagnosticReport): string => canonicalJson([r.presentedForm, r.conclusion, r.status, r.subject]);
+  // A new version needs a new extraction when its text or status changed, or anything the findings copy from it
+  // (report-findings.ts): a report linked to its study or order later must link its findings too.
+  const relevant = (r: DiagnosticReport): string =>
+    canonicalJson([
+      r.presentedForm,
+      r.conclusion,
+      r.status,
+      r.subject,
+      r.imagingStudy,
+      r.basedOn,
+      r.encounter,
+      r.effectiveDateTime,
+      r.effectivePeriod,
+      r.issued,
+    ]);
   if (before && relevant(before) === relevant(report)) return [];
   return [
     { type: REPORT_EXTRACT, payload: { focus, versionId: change.versionId }, dedupeKey: `${REPORT_EXTRACT}:${focus}` },

@@ -95,7 +95,7 @@ for (const { kind, make } of databaseKinds) {
       return new Map(all.map((i) => [i.identifier![0]!.value!.split('/').pop()!, i]));
     };
 
-    it('raises one DetectedIssue per disagreement when the report comes after the AI findings', async () => {
+    it('raises one DetectedIssue per disagreement when the report comes after the AI findings, and keeps them current', async () => {
       for (const [code, positive] of [
         ['pneumothorax', true],
         ['pleural_effusion', false],
@@ -107,8 +107,14 @@ for (const { kind, make } of databaseKinds) {
         );
       }
       const text = 'FINDINGS: Small left pleural effusion. No pneumothorax. The heart is enlarged (cardiomegaly).';
-      const dr = (await fhirFetch(server, 'DiagnosticReport', { method: 'POST', body: report(text) }))
+      // The report arrives before anything names its study (an ORU without the study UID): nothing to compare yet.
+      const { imagingStudy: _study, ...unlinked } = report(text);
+      const dr = (await fhirFetch(server, 'DiagnosticReport', { method: 'POST', body: unlinked }))
         .body as DiagnosticReport;
+      await settled();
+      assert.equal((await issues()).size, 0);
+      // Linked to the study later: its findings follow, and the comparison runs.
+      await fhirFetch(server, `DiagnosticReport/${dr.id}`, { method: 'PUT', body: report(text, { id: dr.id }) });
       await settled();
       const found = await issues();
       assert.equal(found.size, 2);

@@ -61,7 +61,7 @@ describe('report triggers', () => {
     );
   });
 
-  it('re-extracts when the text or status changes but not for other edits, whatever the key order', () => {
+  it('re-extracts when the text, status or what the findings copy changes, not for other edits, whatever the key order', () => {
     const before = dr();
     const reordered = JSON.parse(
       JSON.stringify({
@@ -70,7 +70,7 @@ describe('report triggers', () => {
         resourceType: 'DiagnosticReport',
         id: 'r1',
         code: before.code,
-        issued: '2024-01-01T00:00:00Z',
+        performer: [{ display: 'Radiology' }],
       }),
     ) as DiagnosticReport;
     assert.deepEqual(
@@ -95,6 +95,19 @@ describe('report triggers', () => {
         previous: before,
       }).length,
       1,
+    );
+    // Linked to its study (or order) later: the findings must follow, so extraction runs again.
+    const linked = dr({ imagingStudy: [{ reference: 'ImagingStudy/s1' }] });
+    assert.equal(
+      reportTriggers({
+        kind: 'update',
+        resourceType: 'DiagnosticReport',
+        id: 'r1',
+        versionId: '3',
+        resource: linked,
+        previous: before,
+      })[0]?.type,
+      'report.extract',
     );
   });
 
