@@ -90,8 +90,19 @@ export function imagingTriggers(change: ResourceChange): { type: string; payload
   const study = change.resource as ImagingStudy;
   if (isWithdrawnStudy(study)) return before && !isWithdrawnStudy(before) ? retract : [];
   if (!isClassifiable(study)) return [];
+  // The pixels (series, where to fetch them) and what the AI outputs copy from the study (ai-findings.ts, triage.ts):
+  // a study refiled under the right patient must take its findings and triage Task along.
   const relevant = (s: ImagingStudy): string =>
-    canonicalJson([s.status, s.identifier, s.series?.map((x) => [x.uid, x.numberOfInstances]), s.endpoint]);
+    canonicalJson([
+      s.status,
+      s.identifier,
+      s.series?.map((x) => [x.uid, x.numberOfInstances]),
+      s.endpoint,
+      s.subject,
+      s.basedOn,
+      s.encounter,
+      s.started,
+    ]);
   if (before && isClassifiable(before) && relevant(before) === relevant(study)) return [];
   return [{ type: IMAGING_CLASSIFY, payload: { focus }, dedupeKey: `${IMAGING_CLASSIFY}:${focus}` }];
 }
@@ -106,8 +117,8 @@ function comparedStudies(obs: Observation | undefined): string[] {
 
 /**
  * The comparison a finding's change triggers (pure): one findings.compare job per study, coalesced per study, when
- * what the comparison reads (status, code, interpretation, study) changed. Whoever comes second, the model or the
- * report, the comparison runs after both are committed.
+ * what the comparison reads or copies (status, code, interpretation, patient, study) changed. Whoever comes second,
+ * the model or the report, the comparison runs after both are committed.
  */
 export function comparisonTriggers(
   change: ResourceChange,
@@ -116,7 +127,7 @@ export function comparisonTriggers(
   const now = change.resource as Observation | undefined;
   const before = change.previous as Observation | undefined;
   const relevant = (o: Observation | undefined): string =>
-    canonicalJson([o?.status, o?.code, o?.interpretation, comparedStudies(o)]);
+    canonicalJson([o?.status, o?.code, o?.interpretation, o?.subject, comparedStudies(o)]);
   if (now && before && relevant(now) === relevant(before)) return [];
   const studies = new Set([...comparedStudies(now), ...comparedStudies(before)]);
   return [...studies].map((focus) => ({

@@ -216,5 +216,9 @@ describe('report triggers', () => {
     assert.deepEqual(types(study('cancelled'), study('entered-in-error')), [], 'already withdrawn');
     assert.deepEqual(types(study('entered-in-error')), [], 'created withdrawn: nothing to withdraw');
     assert.deepEqual(types(study('available'), study('entered-in-error')), ['imaging.classify'], 'refiled');
+    const moved = { ...study('available'), subject: { reference: 'Patient/p2' } };
+    assert.deepEqual(types(moved, study('available')), ['imaging.classify'], 'filed under another patient');
+    const described = { ...study('available'), description: 'CT chest' };
+    assert.deepEqual(types(described, study('available')), [], 'nothing the findings are made from');
   });
 });
