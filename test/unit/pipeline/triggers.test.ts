@@ -1,7 +1,8 @@
 // Which resource changes enqueue report jobs.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { DiagnosticReport, ImagingStudy, Observation } from 'fhir/r4.js';
+import type { DiagnosticReport, ImagingStudy, Observation, Resource } from 'fhir/r4.js';
+import type { ResourceChange } from '../../../src/fhir/repository.js';
 import { WORKFLOW_SYSTEM } from '../../../src/findings/codes.js';
 import { comparisonTriggers, imagingTriggers, reportTriggers } from '../../../src/pipeline/triggers.js';
 import { CANONICAL_BASE } from '../../../src/terminology/systems.js';
@@ -13,6 +14,16 @@ const dr = (extra: Partial<DiagnosticReport> = {}): DiagnosticReport => ({
   code: { text: 'CT' },
   conclusion: 'Small left pleural effusion.',
   ...extra,
+});
+
+/** A change of one resource: created (no previous), updated, or deleted (no resource). */
+const changeOf = (resourceType: string, resource: Resource | undefined, previous?: Resource): ResourceChange => ({
+  kind: resource ? (previous ? 'update' : 'create') : 'delete',
+  resourceType,
+  id: 'x1',
+  versionId: '2',
+  resource,
+  previous,
 });
 
 describe('report triggers', () => {
@@ -168,14 +179,7 @@ describe('report triggers', () => {
       ...extra,
     });
     const change = (resource: Observation | undefined, previous?: Observation) =>
-      comparisonTriggers({
-        kind: resource ? (previous ? 'update' : 'create') : 'delete',
-        resourceType: 'Observation',
-        id: 'o1',
-        versionId: '2',
-        resource,
-        previous,
-      });
+      comparisonTriggers(changeOf('Observation', resource, previous));
     assert.deepEqual(change(finding()), [
       {
         type: 'findings.compare',
@@ -201,14 +205,7 @@ describe('report triggers', () => {
       subject: { reference: 'Patient/p1' },
     });
     const types = (resource: ImagingStudy | undefined, previous?: ImagingStudy) =>
-      imagingTriggers({
-        kind: resource ? (previous ? 'update' : 'create') : 'delete',
-        resourceType: 'ImagingStudy',
-        id: 's1',
-        versionId: '2',
-        resource,
-        previous,
-      }).map((j) => j.type);
+      imagingTriggers(changeOf('ImagingStudy', resource, previous)).map((j) => j.type);
     assert.deepEqual(types(study('available')), ['imaging.classify']);
     assert.deepEqual(types(study('entered-in-error'), study('available')), ['imaging.retract']);
     assert.deepEqual(types(study('cancelled'), study('registered')), ['imaging.retract']);
