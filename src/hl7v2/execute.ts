@@ -1,7 +1,7 @@
 // Executes a mapping result through the FHIR layer: the transaction Bundle (FHIR R4 http.html#transaction) and the
 // patient merges of ADT^A40, all in one repository transaction. Errors keep the HL7 location of the failing entry
 // so the ACK's ERR-2 points at the field behind it (e.g. MRG-1 for an unknown prior patient).
-import type { DiagnosticReport, Identifier, Observation, Patient, Resource } from 'fhir/r4.js';
+import type { DiagnosticReport, Identifier, ImagingStudy, Observation, Patient, Resource } from 'fhir/r4.js';
 import type { FhirContext } from '../fhir/context.js';
 import { transaction, type TransactionOptions } from '../fhir/interactions/bundle.js';
 import { findMatches } from '../fhir/interactions/matches.js';
@@ -83,6 +83,14 @@ function keepAbsent(next: Resource, current: Resource): Resource {
   return out as unknown as Resource;
 }
 
+/** A cancelled order's ImagingStudy stub: `registered` (no images yet) becomes `cancelled`; anything else stays. */
+async function cancelStub(ctx: FhirContext, query: string): Promise<void> {
+  const matches = await findMatches(ctx, ctx.repo, 'ImagingStudy', new URLSearchParams(query));
+  for (const study of matches as ImagingStudy[]) {
+    if (study.status === 'registered') await ctx.repo.update<ImagingStudy>({ ...study, status: 'cancelled' });
+  }
+}
+
 /** A report version replaced by a message, and the results the new version no longer lists. */
 interface DroppedResults {
   report: DiagnosticReport;
@@ -132,7 +140,7 @@ async function retireDropped(ctx: FhirContext, dropped: DroppedResults[]): Promi
   }
 }
 
-/** Writes one mapping result on a transaction's context: the Bundle, then the merges. */
+/** Writes one mapping result on a transaction's context: the Bundle, withdrawn results, cancelled stubs, merges. */
 async function applyResult(txCtx: FhirContext, result: MappingResult): Promise<void> {
   const dropped: DroppedResults[] = [];
   try {
@@ -144,6 +152,7 @@ async function applyResult(txCtx: FhirContext, result: MappingResult): Promise<v
     throw new ExecuteError(status, text, result.entryLocations[index], { cause: err });
   }
   await retireDropped(txCtx, dropped);
+  for (const query of result.cancelStudies) await cancelStub(txCtx, query);
   for (const op of result.merges) {
     try {
       await applyMerge(txCtx, op);

@@ -12,6 +12,8 @@ import { MappingError, locationOf, type MergeOperation } from './result.js';
 const V2_0203 = 'http://terminology.hl7.org/CodeSystem/v2-0203';
 /** DICOM Study Instance UID identifier system (FHIR R4 ImagingStudy.identifier notes). */
 export const DICOM_UID_SYSTEM = 'urn:dicom:uid';
+/** A DICOM Study Instance UID as an identifier (urn:dicom:uid | urn:oid:<uid>). */
+export const studyUidIdentifier = (uid: string): Identifier => ({ system: DICOM_UID_SYSTEM, value: `urn:oid:${uid}` });
 
 /** Shared state of one message being mapped. */
 export interface MapContext {
@@ -20,6 +22,7 @@ export interface MapContext {
   tx: TransactionBuilder;
   warnings: AckError[];
   merges: MergeOperation[];
+  cancelStudies: string[];
   /** Default assigning authority for identifiers without one: MSH-4 (facility) or MSH-3. */
   authority: string;
 }
@@ -242,7 +245,7 @@ export function imagingStudyEntry(
   subject: Reference,
   basedOn: Reference,
 ): Reference {
-  const uidId: Identifier = { system: DICOM_UID_SYSTEM, value: `urn:oid:${uid}` };
+  const uidId = studyUidIdentifier(uid);
   const study: ImagingStudy = {
     resourceType: 'ImagingStudy',
     identifier: accession ? [uidId, accession] : [uidId],

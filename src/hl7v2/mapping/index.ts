@@ -48,7 +48,15 @@ export function mapMessage(msg: Hl7Message, cfg: MappingConfig = mappingConfig()
     ]);
   }
   const tx = new TransactionBuilder();
-  const ctx: MapContext = { cfg, msg, tx, warnings: [], merges: [], authority: msg.get('MSH-4') || msg.get('MSH-3') };
+  const ctx: MapContext = {
+    cfg,
+    msg,
+    tx,
+    warnings: [],
+    merges: [],
+    cancelStudies: [],
+    authority: msg.get('MSH-4') || msg.get('MSH-3'),
+  };
   const triggers = handler(ctx) ?? [];
   return {
     messageType: key,
@@ -57,6 +65,7 @@ export function mapMessage(msg: Hl7Message, cfg: MappingConfig = mappingConfig()
     triggers,
     warnings: ctx.warnings,
     merges: ctx.merges,
+    cancelStudies: ctx.cancelStudies,
     keepOnUpdate: cfg.messages.keepOnUpdate?.[key] ?? [],
   };
 }

@@ -1,8 +1,10 @@
 // ORM^O01 and OMI^O23 -> Patient, Encounter, ServiceRequest (status from ORC-1, or ORC-5 for SC) and an ImagingStudy
-// (status registered, identifiers: study UID from IPC-3/ZDS-1, accession from IPC-1/OBR-18, modality IPC-5).
+// (status registered, identifiers: study UID from IPC-3/ZDS-1, accession from IPC-1/OBR-18, modality IPC-5); a
+// cancelled order cancels its stub while it has no images (MappingResult.cancelStudies).
 // ct-fhir rules: the v2-to-FHIR IG has no OMI/IPC/ZDS map.
 import type { ServiceRequest } from 'fhir/r4.js';
 import { ErrorCode } from '../ack.js';
+import { identifierQuery } from './bundle.js';
 import { lookup } from './datatypes.js';
 import { MappingError } from './result.js';
 import {
@@ -13,6 +15,7 @@ import {
   patientEntry,
   serviceRequestEntry,
   studyUid,
+  studyUidIdentifier,
   type MapContext,
 } from './common.js';
 
@@ -55,9 +58,13 @@ export function mapOrder(ctx: MapContext): void {
     const basedOn = serviceRequestEntry(ctx, g, ids, status, subject, encounter);
     const studyStatus = lookup(cfg.vocabularies['imaging-study-status']!, control);
     const uid = studyUid(ctx, g);
+    const accession = ids.all.find((i) => i.type?.coding?.[0]?.code === 'ACSN');
     if (studyStatus && uid) {
-      const accession = ids.all.find((i) => i.type?.coding?.[0]?.code === 'ACSN');
       imagingStudyEntry(ctx, g, uid, 'registered', accession, subject, basedOn);
+    } else if (status === 'revoked') {
+      // The order's stub is found by its study UID, or by the accession when a cancellation does not repeat the UID.
+      const key = uid ? studyUidIdentifier(uid) : accession;
+      if (key) ctx.cancelStudies.push(identifierQuery(key));
     }
   }
 }

@@ -30,6 +30,11 @@ export interface MappingResult {
   warnings: AckError[];
   /** Patient merges to apply after the Bundle, in the same database transaction (ADT^A40). */
   merges: MergeOperation[];
+  /**
+   * Searches (identifier=system|value) for the ImagingStudy stubs of cancelled orders: a stub still `registered`
+   * (no images yet) becomes `cancelled` after the Bundle, in the same transaction; a study with images is left alone.
+   */
+  cancelStudies: string[];
   /** Resource types whose matched current version keeps what this message does not carry (messages.json). */
   keepOnUpdate: string[];
 }

@@ -3,7 +3,15 @@
 // new; ORM then ORU update one ServiceRequest; ADT^A40 links patients or answers AE at MRG-1.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Bundle, DiagnosticReport, Encounter, Observation, Patient, ServiceRequest } from 'fhir/r4.js';
+import type {
+  Bundle,
+  DiagnosticReport,
+  Encounter,
+  ImagingStudy,
+  Observation,
+  Patient,
+  ServiceRequest,
+} from 'fhir/r4.js';
 import { Client, Message } from 'node-hl7-client';
 import type { Core } from '../../../src/core.js';
 import { dispatch } from '../../../src/fhir/router.js';
@@ -173,6 +181,47 @@ for (const { kind, make } of databaseKinds) {
       );
       const studies = await search(core, 'ImagingStudy', 'identifier=urn:dicom:uid|urn:oid:1.2.840.113619.2.55.3.5005');
       assert.equal(studies.length, 1, 'the ORU reuses the ImagingStudy the order registered');
+    });
+
+    it('a cancelled order cancels its study stub while it has no images, and leaves a study with images alone', async () => {
+      const order = (n: string, msh10: string): string =>
+        fixture('orm-o01-nw.hl7')
+          .replace('MSG00501', msh10)
+          .replace(/PL1005/g, `PL${n}`)
+          .replace(/FI2005/g, `FI${n}`)
+          .replace(/ACC5005/g, `ACC${n}`)
+          .replace('1.2.840.113619.2.55.3.5005', `1.2.840.113619.2.55.3.${n}`);
+      // The cancellation repeats neither the study UID nor the visit: the stub is found by the accession.
+      const cancel = (n: string, msh10: string): string =>
+        fixture('orm-o01-ca.hl7')
+          .replace('MSG00502', msh10)
+          .replace(/PL1005/g, `PL${n}`)
+          .replace(/FI2005/g, `FI${n}`)
+          .replace(/ACC5005/g, `ACC${n}`);
+      const study = async (n: string): Promise<ImagingStudy> => {
+        const found = await search<ImagingStudy>(
+          core,
+          'ImagingStudy',
+          `identifier=urn:dicom:uid|urn:oid:1.2.840.113619.2.55.3.${n}`,
+        );
+        assert.equal(found.length, 1);
+        return found[0]!;
+      };
+      assert.equal((await proc.processMessage(order('5941', 'MSGCAN01'))).code, 'AA');
+      assert.equal((await study('5941')).status, 'registered');
+      assert.equal((await proc.processMessage(cancel('5941', 'MSGCAN02'))).code, 'AA');
+      assert.equal((await study('5941')).status, 'cancelled');
+      const [revoked] = await search<ServiceRequest>(core, 'ServiceRequest', 'identifier=ACC5941');
+      assert.equal(revoked?.status, 'revoked');
+
+      // Images arrived before the cancellation: the study is the PACS's record of them and stays.
+      assert.equal((await proc.processMessage(order('5942', 'MSGCAN03'))).code, 'AA');
+      const acquired = await study('5942');
+      await core.ctx.repo.update<ImagingStudy>({ ...acquired, status: 'available' });
+      assert.equal((await proc.processMessage(cancel('5942', 'MSGCAN04'))).code, 'AA');
+      const kept = await study('5942');
+      assert.equal(kept.status, 'available');
+      assert.equal(kept.meta?.versionId, '2');
     });
 
     it('ADT^A40 with an unknown prior patient is AE with ERR at MRG-1 and writes nothing', async () => {

@@ -239,10 +239,16 @@ describe('ORM^O01 / OMI^O23 mapping', () => {
     assert.equal(is.resource.identifier?.[1]?.value, 'ACC5005');
     assert.equal(is.resource.basedOn?.[0]?.reference, sr.entry.fullUrl);
   });
-  it('ORM CA: revoked ServiceRequest and no ImagingStudy', () => {
+  it('ORM CA: revoked ServiceRequest, no ImagingStudy written, the stub to cancel named by study UID or accession', () => {
     const r = map('orm-o01-ca.hl7');
     assert.equal(one<ServiceRequest>(r.bundle, 'ServiceRequest').resource.status, 'revoked');
     assert.equal(entries(r.bundle, 'ImagingStudy').length, 0);
+    assert.deepEqual(r.cancelStudies, ['identifier=urn%3Act-fhir%3Ahl7v2%3AGENHOSP|ACC5005']);
+    const withUid = mapMessage(
+      Hl7Message.parse(`${fixture('orm-o01-ca.hl7')}\rZDS|1.2.840.113619.2.55.3.5005^RIS^Application^DICOM`),
+    );
+    assert.deepEqual(withUid.cancelStudies, ['identifier=urn%3Adicom%3Auid|urn%3Aoid%3A1.2.840.113619.2.55.3.5005']);
+    assert.deepEqual(map('orm-o01-nw.hl7').cancelStudies, []);
   });
   it('ORC-1 DC, XO and SC (with ORC-5) set the status; an unknown ORC-1 is AE 103', () => {
     const base = fixture('orm-o01-nw.hl7');
