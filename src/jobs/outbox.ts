@@ -14,10 +14,23 @@ export type JobTrigger = (change: ResourceChange) => EnqueueSpec[];
  */
 export function outboxHook(
   ...triggers: JobTrigger[]
-): (change: ResourceChange, manager: EntityManager) => Promise<void> {
-  return async (change, manager) => {
+): (change: ResourceChange, manager: EntityManager, scope: Map<string, unknown>) => Promise<void> {
+  return async (change, manager, scope) => {
+    // A Bundle of 83 findings of one study triggers one comparison: after the first, the job is already queued (or
+    // flagged to rerun) in this transaction, so the other 82 need no statements.
+    const enqueued = (scope.get(ENQUEUED) as Set<string> | undefined) ?? new Set<string>();
+    scope.set(ENQUEUED, enqueued);
     for (const trigger of triggers) {
-      for (const spec of trigger(change)) await enqueue(manager, spec);
+      for (const spec of trigger(change)) {
+        if (spec.dedupeKey) {
+          if (enqueued.has(spec.dedupeKey)) continue;
+          enqueued.add(spec.dedupeKey);
+        }
+        await enqueue(manager, spec);
+      }
     }
   };
 }
+
+/** The transaction scope's entry holding the dedupe keys enqueued so far. */
+const ENQUEUED = 'outbox.enqueued';

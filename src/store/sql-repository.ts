@@ -28,7 +28,15 @@ import { isValidId } from '../fhir/search/values.js';
 import { newResourceId } from './resource-id.js';
 
 /** Called inside the write's database transaction after each create/update/delete; throwing rolls it back. */
-export type WriteHook = (change: ResourceChange, manager: EntityManager) => Promise<void>;
+/**
+ * What write hooks may remember for the rest of one database transaction (the outbox: dedupe keys it has already
+ * enqueued). One per transaction a repository hands to a `transaction` callback (a SQLite group-commit unit gets its
+ * own, so a unit rolled back to its savepoint takes its scope with it); a write that is its own transaction gets a
+ * fresh one.
+ */
+export type TransactionScope = Map<string, unknown>;
+
+export type WriteHook = (change: ResourceChange, manager: EntityManager, scope: TransactionScope) => Promise<void>;
 
 export interface SqlRepositoryOptions {
   /** Extracts the search index rows of a resource (fhir/search/indexer.ts `indexResource`). */
@@ -65,6 +73,7 @@ export class SqlRepository implements Repository {
   private readonly dialect: Dialect;
   private readonly hooks: WriteHook[];
   private readonly now: () => number;
+  private readonly scope: TransactionScope = new Map();
 
   constructor(
     private readonly dataSource: DataSource,
@@ -323,7 +332,8 @@ export class SqlRepository implements Repository {
   }
 
   private async notify(m: EntityManager, change: ResourceChange): Promise<void> {
-    for (const hook of this.hooks) await hook(change, m);
+    const scope = this.tx ? this.scope : new Map<string, unknown>();
+    for (const hook of this.hooks) await hook(change, m, scope);
   }
 }
 

@@ -93,6 +93,49 @@ for (const { kind, make } of databaseKinds) {
       assert.equal(all[0]!.status, 'queued');
     });
 
+    it('one transaction enqueues a dedupe key once however many of its writes trigger it; the next one again', async () => {
+      const statements: string[] = [];
+      ds.subscribers.push({ afterQuery: (e: { query: string }) => void statements.push(e.query) });
+      const jobStatements = (): number => statements.filter((q) => /\b(INTO|UPDATE) job\b/.test(q)).length;
+      await repo.transaction(async (tx) => {
+        for (const text of ['First read.', 'Second read.', 'Third read.']) await tx.update(report('r6', text));
+      });
+      assert.equal(jobStatements(), 1, 'one INSERT for three triggering writes');
+      await repo.transaction(async (tx) => {
+        for (const text of ['Fourth read.', 'Fifth read.']) await tx.update(report('r6', text));
+      });
+      assert.equal(jobStatements(), 3, 'a new transaction meets the queued job: INSERT (conflict), then UPDATE');
+      ds.subscribers.pop();
+      const all = await jobs();
+      assert.equal(all.length, 1);
+      assert.equal(all[0]!.status, 'queued');
+    });
+
+    it('a transaction that fails does not keep another from enqueueing the same key (SQLite: one group commit)', async () => {
+      // While a first transaction holds the connection, the next two queue up and commit as one SQLite group, each
+      // in its own savepoint: the first of them fails after its trigger, the second must still enqueue.
+      let release: (() => void) | undefined;
+      const held = repo.transaction(async (tx) => {
+        await tx.create<Patient>({ resourceType: 'Patient' });
+        await new Promise<void>((r) => (release = r));
+      });
+      while (!release) await new Promise((r) => setImmediate(r));
+      const failing = repo.transaction(async (tx) => {
+        await tx.update(report('r7', 'Written, then rolled back.'));
+        throw new Error('this unit fails');
+      });
+      const passing = repo.transaction(async (tx) => {
+        await tx.update(report('r7', 'Written and kept.'));
+      });
+      release();
+      await held;
+      await assert.rejects(failing, /this unit fails/);
+      await passing;
+      const all = await jobs();
+      assert.equal(all.length, 1);
+      assert.deepEqual(jobToTask(all[0]!).focus, { reference: 'DiagnosticReport/r7' });
+    });
+
     it('a trigger that returns a bad job spec fails the write, which is rolled back', async () => {
       badSpec = true;
       await assert.rejects(repo.update(report('r4', 'x')), (e: unknown) => e instanceof Error);
