@@ -13,7 +13,7 @@ import { cancelTriage, triageIdentifier } from '../findings/triage.js';
 import { AI_METHOD } from '../findings/types.js';
 import type { JobHandler, JobResult } from '../jobs/types.js';
 import type { Terminology } from '../terminology/load.js';
-import { type FocusPayload } from './job-types.js';
+import type { FocusPayload } from './job-types.js';
 import { focusId, searchAll, searchObservations, tokenOf, writeFindings } from './fhir-io.js';
 import { isWithdrawnStudy } from './triggers.js';
 

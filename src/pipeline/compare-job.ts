@@ -10,7 +10,7 @@ import { AI_METHOD, REPORT_METHOD } from '../findings/types.js';
 import type { JobHandler, JobResult } from '../jobs/types.js';
 import type { Terminology } from '../terminology/load.js';
 import { CT_ABNORMALITY } from '../terminology/systems.js';
-import { FINDINGS_COMPARE, type FocusPayload } from './job-types.js';
+import type { FocusPayload } from './job-types.js';
 import { focusId, searchAll, searchObservations, writeFindings } from './fhir-io.js';
 
 export interface CompareDeps {
@@ -56,5 +56,3 @@ export function compareHandler(deps: CompareDeps): JobHandler<FocusPayload> {
     return { output, summary, data: { discrepancies: discrepancies.length } };
   };
 }
-
-export { FINDINGS_COMPARE };
