@@ -27,7 +27,7 @@ export type TriageCancelReason = keyof typeof CANCEL_REASONS;
 const NOT_STARTED = new Set<Task['status']>(['draft', 'requested', 'received', 'accepted', 'ready']);
 
 const cancelledByUs = (task: Task): boolean =>
-  task.status === 'cancelled' && !!task.statusReason?.coding?.some((c) => (c.code ?? '') in CANCEL_REASONS);
+  task.status === 'cancelled' && !!task.statusReason?.coding?.some((c) => Object.hasOwn(CANCEL_REASONS, c.code ?? ''));
 
 /** The identifier of a study's triage Task (one per study). */
 export const triageIdentifier = (codes: FindingCodes, studyId: string): Identifier => ({

@@ -15,7 +15,7 @@ import type { JobHandler, JobResult } from '../jobs/types.js';
 import type { Terminology } from '../terminology/load.js';
 import type { FocusPayload } from './job-types.js';
 import { focusId, searchAll, searchObservations, tokenOf, writeFindings } from './fhir-io.js';
-import { isWithdrawnStudy } from './triggers.js';
+import { isWithdrawn } from './triggers.js';
 
 export interface AiRetractDeps {
   ctx: FhirContext;
@@ -34,7 +34,7 @@ export async function retractAiOutputs(deps: AiRetractDeps, id: string): Promise
   const codes = findingCodes(deps.terminology);
   const study = await readIfPresent<ImagingStudy>(deps.ctx.repo, 'ImagingStudy', id);
   // Available again since: the classification that change queued rewrites the findings.
-  if (study && !isWithdrawnStudy(study)) return { summary: `ImagingStudy/${id} is ${study.status}; nothing retracted` };
+  if (study && !isWithdrawn(study)) return { summary: `ImagingStudy/${id} is ${study.status}; nothing retracted` };
   const findings = (await searchObservations(deps.ctx, { 'part-of': `ImagingStudy/${id}`, method: AI_METHOD })).filter(
     (o) => o.status !== 'entered-in-error',
   );

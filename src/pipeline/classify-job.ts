@@ -24,7 +24,7 @@ import type { Terminology } from '../terminology/load.js';
 import { IMAGING_CLASSIFY, type FocusPayload } from './job-types.js';
 import { retractAiOutputs } from './ai-retract-job.js';
 import { focusId, searchAll, tokenOf, writeFindings } from './fhir-io.js';
-import { isWithdrawnStudy } from './triggers.js';
+import { isWithdrawn } from './triggers.js';
 
 export { IMAGING_CLASSIFY };
 
@@ -54,7 +54,7 @@ export function classifyHandler(deps: ClassifyDeps): JobHandler<FocusPayload> {
   const critical: CriticalFindings = new Map([...deps.terminology.criticalFindings].map(([k, v]) => [k, v.priority]));
   return async (job): Promise<JobResult> => {
     const study = await deps.ctx.repo.read<ImagingStudy>('ImagingStudy', focusId(job, 'ImagingStudy'));
-    if (isWithdrawnStudy(study)) return { summary: `ImagingStudy/${study.id} is ${study.status}; not classified` };
+    if (isWithdrawn(study)) return { summary: `ImagingStudy/${study.id} is ${study.status}; not classified` };
     const started = performance.now();
     let findings: AiFindingInput[];
     let algorithm: { name: string; displayName: string; version: string; type: string; notes: string[] };
@@ -106,7 +106,7 @@ export function classifyHandler(deps: ClassifyDeps): JobHandler<FocusPayload> {
     const response = await writeFindings(deps.ctx, bundle, 'AI findings');
     // Withdrawn while the model ran, after its retraction looked: withdraw what was just written as well.
     const latest = await readIfPresent<ImagingStudy>(deps.ctx.repo, 'ImagingStudy', study.id!);
-    if (!latest || isWithdrawnStudy(latest)) return retractAiOutputs(deps, study.id!);
+    if (!latest || isWithdrawn(latest)) return retractAiOutputs(deps, study.id!);
     await deps.onFindings?.(`ImagingStudy/${study.id}`);
     const output = (response.entry ?? [])
       .map((e) => e.resource)

@@ -23,11 +23,11 @@ export function isOwnReport(report: DiagnosticReport): boolean {
 }
 
 /**
- * A report withdrawn by its author (R4 DiagnosticReport.status entered-in-error, or cancelled): what was derived from
- * it must be withdrawn as if it were deleted, whether or not its text is still there.
+ * A report or study withdrawn by its source (DiagnosticReport or ImagingStudy status entered-in-error or cancelled):
+ * what was derived from it is withdrawn as if it were deleted, whether or not its text or images are still there.
  */
-export function isWithdrawn(report: DiagnosticReport): boolean {
-  return report.status === 'entered-in-error' || report.status === 'cancelled';
+export function isWithdrawn(resource: DiagnosticReport | ImagingStudy): boolean {
+  return resource.status === 'entered-in-error' || resource.status === 'cancelled';
 }
 
 /** True when a report carries text the extractor can read. */
@@ -72,11 +72,6 @@ export function isClassifiable(study: ImagingStudy): boolean {
   return study.status === 'available' && (study.identifier ?? []).some((i) => i.system === 'urn:dicom:uid' && i.value);
 }
 
-/** A study withdrawn by the PACS or the order system (ImagingStudy.status entered-in-error or cancelled). */
-export function isWithdrawnStudy(study: ImagingStudy): boolean {
-  return study.status === 'entered-in-error' || study.status === 'cancelled';
-}
-
 /**
  * The job an ImagingStudy change triggers (pure): classification when it becomes classifiable or its series change;
  * retraction of its AI outputs when it is withdrawn or deleted.
@@ -86,9 +81,9 @@ export function imagingTriggers(change: ResourceChange): { type: string; payload
   const focus = `ImagingStudy/${change.id}`;
   const before = change.previous as ImagingStudy | undefined;
   const retract = [{ type: IMAGING_RETRACT, payload: { focus }, dedupeKey: `${IMAGING_RETRACT}:${focus}` }];
-  if (change.kind === 'delete') return before && !isWithdrawnStudy(before) ? retract : [];
+  if (change.kind === 'delete') return before && !isWithdrawn(before) ? retract : [];
   const study = change.resource as ImagingStudy;
-  if (isWithdrawnStudy(study)) return before && !isWithdrawnStudy(before) ? retract : [];
+  if (isWithdrawn(study)) return before && !isWithdrawn(before) ? retract : [];
   if (!isClassifiable(study)) return [];
   // The pixels (series, where to fetch them) and what the AI outputs copy from the study (ai-findings.ts, triage.ts):
   // a study refiled under the right patient must take its findings and triage Task along.
