@@ -111,30 +111,38 @@ for (const { kind, make } of databaseKinds) {
       assert.equal(all[0]!.status, 'queued');
     });
 
-    it('a transaction that fails does not keep another from enqueueing the same key (SQLite: one group commit)', async () => {
-      // While a first transaction holds the connection, the next two queue up and commit as one SQLite group, each
-      // in its own savepoint: the first of them fails after its trigger, the second must still enqueue.
-      let release: (() => void) | undefined;
-      const held = repo.transaction(async (tx) => {
-        await tx.create<Patient>({ resourceType: 'Patient' });
-        await new Promise<void>((r) => (release = r));
-      });
-      while (!release) await new Promise((r) => setImmediate(r));
-      const failing = repo.transaction(async (tx) => {
-        await tx.update(report('r7', 'Written, then rolled back.'));
-        throw new Error('this unit fails');
-      });
-      const passing = repo.transaction(async (tx) => {
-        await tx.update(report('r7', 'Written and kept.'));
-      });
-      release();
-      await held;
-      await assert.rejects(failing, /this unit fails/);
-      await passing;
-      const all = await jobs();
-      assert.equal(all.length, 1);
-      assert.deepEqual(jobToTask(all[0]!).focus, { reference: 'DiagnosticReport/r7' });
-    });
+    it(
+      'a transaction that fails does not keep another from enqueueing the same key (SQLite: one group commit)',
+      {
+        skip:
+          kind === 'postgres' &&
+          'PostgreSQL runs the two as separate concurrent transactions (the second write of r7 may meet a 409 instead)',
+      },
+      async () => {
+        // While a first transaction holds the connection, the next two queue up and commit as one SQLite group, each
+        // in its own savepoint: the first of them fails after its trigger, the second must still enqueue.
+        let release: (() => void) | undefined;
+        const held = repo.transaction(async (tx) => {
+          await tx.create<Patient>({ resourceType: 'Patient' });
+          await new Promise<void>((r) => (release = r));
+        });
+        while (!release) await new Promise((r) => setImmediate(r));
+        const failing = repo.transaction(async (tx) => {
+          await tx.update(report('r7', 'Written, then rolled back.'));
+          throw new Error('this unit fails');
+        });
+        const passing = repo.transaction(async (tx) => {
+          await tx.update(report('r7', 'Written and kept.'));
+        });
+        release();
+        await held;
+        await assert.rejects(failing, /this unit fails/);
+        await passing;
+        const all = await jobs();
+        assert.equal(all.length, 1);
+        assert.deepEqual(jobToTask(all[0]!).focus, { reference: 'DiagnosticReport/r7' });
+      },
+    );
 
     it('a trigger that returns a bad job spec fails the write, which is rolled back', async () => {
       badSpec = true;
