@@ -11,6 +11,7 @@ import type {
   ServiceRequest,
 } from 'fhir/r4.js';
 import type { FhirContext } from '../fhir/context.js';
+import { lastLiveVersion } from '../fhir/repository.js';
 import { buildOruR01, type OutboundFinding } from '../hl7v2/oru-out.js';
 import { MllpSender, outboundDisposition } from '../hl7v2/sender.js';
 import type { JobHandler, JobResult } from '../jobs/types.js';
@@ -67,7 +68,9 @@ export function outboundFinding(o: Observation): OutboundFinding | undefined {
 async function studyOf(ctx: FhirContext, focus: string): Promise<{ study: ImagingStudy; findings: Observation[] }> {
   const [type, id] = focus.split('/');
   if (type === 'DiagnosticReport' && id) {
-    const report = await ctx.repo.read<DiagnosticReport>('DiagnosticReport', id);
+    // A deleted report's last version still names the study its withdrawn findings belong to.
+    const report = await lastLiveVersion<DiagnosticReport>(ctx.repo, 'DiagnosticReport', id);
+    if (!report) throw new PermanentJobError(`${focus} does not exist`);
     const study = await readRef<ImagingStudy>(ctx, report.imagingStudy?.[0], 'ImagingStudy');
     if (!study)
       throw new PermanentJobError(`${focus} names no ImagingStudy: the RIS needs the study UID and accession`);

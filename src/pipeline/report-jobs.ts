@@ -2,7 +2,7 @@
 // transaction (findings/, pure) and run it through the FHIR transaction interaction in one database transaction.
 import type { Bundle, DiagnosticReport, Observation } from 'fhir/r4.js';
 import type { FhirContext } from '../fhir/context.js';
-import { readIfPresent } from '../fhir/repository.js';
+import { lastLiveVersion, readIfPresent } from '../fhir/repository.js';
 import { findingCodes } from '../findings/codes.js';
 import { reportFindingsBundle, retractFindingsBundle } from '../findings/report-findings.js';
 import type { JobHandler, JobResult, OutputReference } from '../jobs/types.js';
@@ -42,17 +42,20 @@ function outputs(response: Bundle): OutputReference[] {
 }
 
 /**
- * Marks every finding derived from a report entered-in-error (the report, when given, is withdrawn; else deleted).
- * A withdrawn report's study gets the withdrawal sent on (the RIS was sent these findings); a deleted one's
- * study can no longer be named, so nothing is sent.
+ * Marks every finding derived from a report entered-in-error: the report (its last version, if deleted) is withdrawn
+ * or deleted. When it names a study, the withdrawal is sent on (the RIS was sent these findings).
  */
-async function retractFindings(deps: ReportJobDeps, id: string, report?: DiagnosticReport): Promise<JobResult> {
+async function retractFindings(
+  deps: ReportJobDeps,
+  id: string,
+  report: DiagnosticReport | undefined,
+  why: string,
+): Promise<JobResult> {
   const codes = findingCodes(deps.terminology);
   const existing = await existingFindings(deps.ctx, id, codes.identifierSystem('finding'));
   const response = await writeFindings(deps.ctx, retractFindingsBundle(existing), 'findings');
   const output = outputs(response);
   if (output.length > 0 && report?.imagingStudy?.length) await deps.onFindings?.(`DiagnosticReport/${id}`);
-  const why = report ? report.status : 'deleted';
   return { output, summary: `${output.length} findings of DiagnosticReport/${id} (${why}) marked entered-in-error` };
 }
 
@@ -66,7 +69,7 @@ export function extractHandler(deps: ReportJobDeps): JobHandler<FocusPayload> {
     const id = focusId(job, 'DiagnosticReport');
     const report = await readIfPresent<DiagnosticReport>(deps.ctx.repo, 'DiagnosticReport', id);
     if (!report) return { summary: `DiagnosticReport/${id} no longer exists; nothing extracted` };
-    if (isWithdrawn(report)) return retractFindings(deps, id, report);
+    if (isWithdrawn(report)) return retractFindings(deps, id, report, report.status);
     const text = await reportText(report, deps.ctx.repo);
     const findings = text.trim() ? extractFindings(text, deps.terminology.vocabulary) : [];
     const existing = await existingFindings(deps.ctx, id, codes.identifierSystem('finding'));
@@ -98,7 +101,8 @@ export function retractHandler(deps: ReportJobDeps): JobHandler<FocusPayload> {
     // Restored since (no longer withdrawn): the extraction its new version queued writes its findings.
     if (report && !isWithdrawn(report))
       return { summary: `DiagnosticReport/${id} is ${report.status}; nothing retracted` };
-    return retractFindings(deps, id, report);
+    if (report) return retractFindings(deps, id, report, report.status);
+    return retractFindings(deps, id, await lastLiveVersion(deps.ctx.repo, 'DiagnosticReport', id), 'deleted');
   };
 }
 

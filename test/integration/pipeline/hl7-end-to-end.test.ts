@@ -1,10 +1,10 @@
 // The whole loop on both databases: the RIS (real node-hl7-client) sends an ORU^R01 over MLLP -> AA after commit ->
 // DiagnosticReport -> extraction job -> coded Observations searchable over FHIR -> ORU^R01 with the findings to the
 // downstream RIS listener (HL7_OUTBOUND), acknowledged AA; the RIS then cancels the report, and the findings it was
-// sent come back withdrawn (OBX-11 D).
+// sent come back withdrawn (OBX-11 D), as they do when a report is deleted over FHIR.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Bundle, Observation } from 'fhir/r4.js';
+import type { Bundle, DiagnosticReport, Observation } from 'fhir/r4.js';
 import { Client, Message } from 'node-hl7-client';
 import { buildAck } from '../../../src/hl7v2/ack.js';
 import { MllpListener } from '../../../src/hl7v2/listener.js';
@@ -133,6 +133,42 @@ for (const { kind, make } of databaseKinds) {
       assert.ok(all.length > 0);
       const live = ((await fhirFetch(server, `${effusion}&status:not=entered-in-error`)).body as Bundle).entry ?? [];
       assert.equal(live.length, 0);
+    });
+
+    it('a report deleted over FHIR withdraws its findings at the RIS too', async () => {
+      const n = kind === 'sqlite' ? '3' : '4';
+      const client = new Client({ host: '127.0.0.1' });
+      try {
+        const ack = await new Promise<Message>((resolve) => {
+          const conn = client.createConnection({ port: server.mllpPort!, waitAck: false }, (res) =>
+            resolve(res.getMessage()),
+          );
+          void conn.sendMessage(new Message({ text: ORU.replaceAll('{n}', n) }));
+        });
+        assert.equal(ack.get('MSA.1').toString(), 'AA');
+      } finally {
+        client.closeAll();
+      }
+      const arrived = async (from: number): Promise<string> => {
+        for (let i = 0; i < 300; i++) {
+          const text = received.slice(from).find((t) => t.includes(`ACC-E2E-${n}`));
+          if (text) return text;
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        assert.fail(`no ORU^R01 for ACC-E2E-${n} reached the downstream listener`);
+      };
+      await arrived(0);
+      const reports = await fhirFetch(server, 'DiagnosticReport?_count=100');
+      const report = ((reports.body as Bundle).entry ?? [])
+        .map((e) => e.resource as DiagnosticReport)
+        .find((r) => r.identifier?.some((i) => i.value?.endsWith(`E2E-${n}`)));
+      assert.ok(report?.id, JSON.stringify(((reports.body as Bundle).entry ?? []).map((e) => e.resource?.id)));
+      const before = received.length;
+      assert.equal((await fhirFetch(server, `DiagnosticReport/${report.id}`, { method: 'DELETE' })).status, 204);
+      const withdrawn = (await arrived(before)).split(/\r\n?|\n/);
+      assert.equal(withdrawn.find((seg) => seg.startsWith('OBR|'))?.split('|')[25], 'C');
+      const lines = withdrawn.filter((seg) => seg.startsWith('OBX|'));
+      assert.ok(lines.length > 0 && lines.every((seg) => seg.split('|')[11] === 'D'), lines.join('\n'));
     });
   });
 }
