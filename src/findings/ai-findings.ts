@@ -39,9 +39,34 @@ export const aiReportIdentifier = (codes: FindingCodes, studyId: string, model: 
 });
 
 /** The model an AI finding came from, read back from its identifier (aiFindingKey; model names have no '/'). */
-export function aiFindingModel(obs: Observation, codes: FindingCodes): string | undefined {
+export function aiFindingModel(obs: Observation, codes: Pick<FindingCodes, 'identifierSystem'>): string | undefined {
   const key = obs.identifier?.find((i) => i.system === codes.identifierSystem('finding'))?.value ?? '';
   return /^ai\/[^/]+\/([^/]+)\//.exec(key)?.[1];
+}
+
+/**
+ * A study's AI findings of its latest run only: when a site changes models (a new model name), the findings of the
+ * model that ran last (by Observation.issued), not those of every model that ever ran on the study. Findings whose
+ * model cannot be read from their identifier (another AI writing the same shape) count as one model of their own.
+ */
+export function latestAiRun(
+  findings: readonly Observation[],
+  codes: Pick<FindingCodes, 'identifierSystem'>,
+): Observation[] {
+  const byModel = new Map<string, Observation[]>();
+  for (const o of findings) {
+    const model = aiFindingModel(o, codes) ?? '';
+    byModel.set(model, [...(byModel.get(model) ?? []), o]);
+  }
+  const ranAt = (run: Observation[]): string =>
+    run.reduce((at, o) => ((o.issued ?? '') > at ? (o.issued ?? '') : at), '');
+  let latest: Observation[] = [];
+  let latestAt: string | undefined;
+  for (const run of byModel.values()) {
+    const at = ranAt(run);
+    if (latestAt === undefined || at > latestAt) [latest, latestAt] = [run, at];
+  }
+  return latest;
 }
 
 function observation(

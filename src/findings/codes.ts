@@ -9,6 +9,8 @@ import type { FindingCodes, Polarity } from './types.js';
 
 export const LATERALITY_EXTENSION = `${CANONICAL_BASE}/StructureDefinition/body-site-laterality`;
 export const WORKFLOW_SYSTEM = `${CANONICAL_BASE}/CodeSystem/ct-fhir-workflow`;
+/** The identifier system of the resources ct-fhir writes, by kind (finding, task, detected-issue). */
+export const identifierSystem = (kind: string): string => `${CANONICAL_BASE}/identifier/${kind}`;
 
 /** SNOMED CT present/absent and RadLex present/absent (../shared/reference/fhir-and-codes.md). */
 const PRESENCE: Record<Polarity, CodeableConcept> = {
@@ -49,6 +51,6 @@ export function findingCodes(t: Terminology): FindingCodes & { display(code: str
     },
     presence: (p) => structuredClone(PRESENCE[p]),
     methodSystem: WORKFLOW_SYSTEM,
-    identifierSystem: (kind) => `${CANONICAL_BASE}/identifier/${kind}`,
+    identifierSystem,
   };
 }

@@ -4,6 +4,7 @@
 import type { DetectedIssue, ImagingStudy } from 'fhir/r4.js';
 import type { FhirContext } from '../fhir/context.js';
 import { readIfPresent } from '../fhir/repository.js';
+import { latestAiRun } from '../findings/ai-findings.js';
 import { findingCodes } from '../findings/codes.js';
 import { comparedFindings, discrepancyEntries, findDiscrepancies } from '../findings/discrepancy.js';
 import { AI_METHOD, REPORT_METHOD } from '../findings/types.js';
@@ -24,9 +25,10 @@ export function compareHandler(deps: CompareDeps): JobHandler<FocusPayload> {
   return async (job): Promise<JobResult> => {
     const id = focusId(job, 'ImagingStudy');
     const study = await readIfPresent<ImagingStudy>(deps.ctx.repo, 'ImagingStudy', id);
-    const side = async (method: string) =>
-      comparedFindings(await searchObservations(deps.ctx, { 'part-of': `ImagingStudy/${id}`, method }), CT_ABNORMALITY);
-    const [ai, reported] = await Promise.all([side(AI_METHOD), side(REPORT_METHOD)]);
+    const side = (method: string) => searchObservations(deps.ctx, { 'part-of': `ImagingStudy/${id}`, method });
+    const [aiFindings, reportFindings] = await Promise.all([side(AI_METHOD), side(REPORT_METHOD)]);
+    const ai = comparedFindings(latestAiRun(aiFindings, codes), CT_ABNORMALITY);
+    const reported = comparedFindings(reportFindings, CT_ABNORMALITY);
     // Both sides are needed: with no report yet (or the report withdrawn) there is nothing to disagree with.
     const discrepancies = study && ai.length > 0 && reported.length > 0 ? findDiscrepancies(ai, reported) : [];
     const existing = await searchAll<DetectedIssue>(deps.ctx, 'DetectedIssue', {

@@ -18,6 +18,8 @@ import type { JobHandler, JobResult } from '../jobs/types.js';
 import { PermanentJobError } from '../jobs/types.js';
 import type { Logger } from '../log.js';
 import { CT_ABNORMALITY, SNOMED } from '../terminology/systems.js';
+import { latestAiRun } from '../findings/ai-findings.js';
+import { identifierSystem } from '../findings/codes.js';
 import { AI_METHOD } from '../findings/types.js';
 import type { FocusPayload } from './job-types.js';
 import { searchObservations } from './fhir-io.js';
@@ -78,7 +80,8 @@ async function studyOf(ctx: FhirContext, focus: string): Promise<{ study: Imagin
   }
   if (type === 'ImagingStudy' && id) {
     const study = await ctx.repo.read<ImagingStudy>('ImagingStudy', id);
-    return { study, findings: await searchObservations(ctx, { 'part-of': focus, method: AI_METHOD }) };
+    const findings = await searchObservations(ctx, { 'part-of': focus, method: AI_METHOD });
+    return { study, findings: latestAiRun(findings, { identifierSystem }) };
   }
   throw new PermanentJobError(`payload.focus must be DiagnosticReport/<id> or ImagingStudy/<id>, got ${focus}`);
 }

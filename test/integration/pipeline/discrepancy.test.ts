@@ -5,7 +5,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Bundle, DetectedIssue, DiagnosticReport, ImagingStudy, Observation, Patient } from 'fhir/r4.js';
-import { WORKFLOW_SYSTEM } from '../../../src/findings/codes.js';
+import { identifierSystem, WORKFLOW_SYSTEM } from '../../../src/findings/codes.js';
 import { AI_METHOD } from '../../../src/findings/types.js';
 import { CT_ABNORMALITY } from '../../../src/terminology/systems.js';
 import { databaseKinds } from '../../support/databases.js';
@@ -171,6 +171,48 @@ for (const { kind, make } of databaseKinds) {
         return [...m.values()].every((i) => i.status === 'cancelled') ? m : undefined;
       });
       assert.equal(withdrawn.size, 2);
+    });
+
+    it("compares the latest model's findings only when a site changes models", async () => {
+      const other = (
+        await fhirFetch(server, 'ImagingStudy', {
+          method: 'POST',
+          body: {
+            ...study,
+            id: undefined,
+            meta: undefined,
+            identifier: [{ system: 'urn:dicom:uid', value: 'urn:oid:1.2.9.4712' }],
+          },
+        })
+      ).body as ImagingStudy;
+      const run = (model: string, issued: string, positive: boolean): Observation => ({
+        ...ai('pneumothorax', positive),
+        identifier: [{ system: identifierSystem('finding'), value: `ai/${other.id}/${model}/pneumothorax/any` }],
+        partOf: [{ reference: `ImagingStudy/${other.id}` }],
+        issued,
+      });
+      await fhirFetch(server, 'Observation', { method: 'POST', body: run('model-a', '2024-05-01T10:00:00Z', true) });
+      const text = 'FINDINGS: No pneumothorax.';
+      await fhirFetch(server, 'DiagnosticReport', {
+        method: 'POST',
+        body: report(text, { imagingStudy: [{ reference: `ImagingStudy/${other.id}` }] }),
+      });
+      await settled();
+      const byStudy = async (): Promise<DetectedIssue[]> =>
+        ((await fhirFetch(server, `DetectedIssue?implicated=ImagingStudy/${other.id}`)).body as Bundle).entry?.map(
+          (e) => e.resource as DetectedIssue,
+        ) ?? [];
+      assert.deepEqual(
+        (await byStudy()).map((i) => i.status),
+        ['preliminary'],
+      );
+      // The site's new model (another name) runs later and agrees with the report: model-a no longer counts.
+      await fhirFetch(server, 'Observation', { method: 'POST', body: run('model-b', '2024-06-01T10:00:00Z', false) });
+      await settled();
+      assert.deepEqual(
+        (await byStudy()).map((i) => i.status),
+        ['cancelled'],
+      );
     });
   });
 }

@@ -2,7 +2,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { DetectedIssue, DiagnosticReport, ImagingStudy, Observation, Provenance, Task } from 'fhir/r4.js';
-import { aiFindingsBundle } from '../../../src/findings/ai-findings.js';
+import { aiFindingsBundle, latestAiRun } from '../../../src/findings/ai-findings.js';
 import {
   comparedFindings,
   discrepancyEntries,
@@ -142,6 +142,25 @@ describe('AI findings to FHIR', () => {
     // Cancelled by a person: a re-run does not resurrect it.
     const byPerson: Task = { ...first, status: 'cancelled', statusReason: { text: 'duplicate order' } };
     assert.equal((raise(byPerson, positives, 't6')!.resource as Task).status, 'cancelled');
+  });
+
+  it("keeps only the latest run's findings when the study was classified by more than one model", () => {
+    const finding = (model: string | undefined, issued: string): Observation => ({
+      resourceType: 'Observation',
+      status: 'preliminary',
+      code: { text: 'x' },
+      issued,
+      identifier: model ? [{ system: testCodes.identifierSystem('finding'), value: `ai/is1/${model}/x/any` }] : [],
+    });
+    const old = [finding('ctnet-phantom', '2024-05-01T10:00:00Z'), finding('ctnet-phantom', '2024-05-01T10:00:00Z')];
+    const next = [finding('ctnet-site', '2024-06-01T10:00:00Z')];
+    assert.deepEqual(latestAiRun([...old, ...next], testCodes), next);
+    assert.deepEqual(latestAiRun(old, testCodes), old, 'one model: all of it');
+    const other = [finding(undefined, '2024-07-01T10:00:00Z')];
+    assert.deepEqual(latestAiRun([...old, ...other], testCodes), other, 'another AI writing the same shape, later');
+    assert.deepEqual(latestAiRun([], testCodes), []);
+    const undated = [finding(undefined, ''), finding(undefined, '')];
+    assert.deepEqual(latestAiRun(undated, testCodes), undated, 'findings without an issued time still count');
   });
 
   it('finds both kinds of discrepancy and ignores agreements', () => {
