@@ -49,29 +49,38 @@ for (const { kind, make } of databaseKinds) {
       await downstream.close();
     });
 
-    it('acknowledges AA, writes searchable findings and sends them back as ORU^R01', async () => {
-      const n = kind === 'sqlite' ? '1' : '2';
+    /** Sends one message as the RIS does (node-hl7-client over MLLP) and resolves with the ACK. */
+    const send = async (text: string): Promise<Message> => {
       const client = new Client({ host: '127.0.0.1' });
-      let ack: Message;
       try {
-        ack = await new Promise<Message>((resolve) => {
+        return await new Promise<Message>((resolve) => {
           const conn = client.createConnection({ port: server.mllpPort!, waitAck: false }, (res) =>
             resolve(res.getMessage()),
           );
-          void conn.sendMessage(new Message({ text: ORU.replaceAll('{n}', n) }));
+          void conn.sendMessage(new Message({ text }));
         });
       } finally {
         client.closeAll();
       }
+    };
+
+    /** The first ORU^R01 for an accession that the downstream listener received after `from` messages. */
+    const arrival = async (accession: string, from = 0): Promise<string> => {
+      for (let i = 0; i < 300; i++) {
+        const text = received.slice(from).find((t) => t.includes(accession));
+        if (text) return text;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      assert.fail(`no ORU^R01 for ${accession} reached the downstream listener`);
+    };
+
+    it('acknowledges AA, writes searchable findings and sends them back as ORU^R01', async () => {
+      const n = kind === 'sqlite' ? '1' : '2';
+      const ack = await send(ORU.replaceAll('{n}', n));
       assert.equal(ack.get('MSA.1').toString(), 'AA');
       assert.equal(ack.get('MSA.2').toString(), `E2E-${n}`);
 
-      let text: string | undefined;
-      for (let i = 0; i < 300 && !text; i++) {
-        text = received.find((t) => t.includes(`ACC-E2E-${n}`));
-        if (!text) await new Promise((r) => setTimeout(r, 50));
-      }
-      assert.ok(text, 'an ORU^R01 reached the downstream listener');
+      const text = await arrival(`ACC-E2E-${n}`);
       assert.equal(Hl7Message.parse(text).get('MSH-9.1'), 'ORU');
       const obx = text.split(/\r\n?|\n/).filter((s) => s.startsWith('OBX|'));
       assert.ok(
@@ -102,24 +111,8 @@ for (const { kind, make } of databaseKinds) {
         .filter((seg) => !/^OBX\|[12]\|/.test(seg))
         .join('\r');
       const before = received.length;
-      const client2 = new Client({ host: '127.0.0.1' });
-      try {
-        const ack2 = await new Promise<Message>((resolve) => {
-          const conn = client2.createConnection({ port: server.mllpPort!, waitAck: false }, (res) =>
-            resolve(res.getMessage()),
-          );
-          void conn.sendMessage(new Message({ text: cancel }));
-        });
-        assert.equal(ack2.get('MSA.1').toString(), 'AA');
-      } finally {
-        client2.closeAll();
-      }
-      let withdrawn: string | undefined;
-      for (let i = 0; i < 300 && !withdrawn; i++) {
-        withdrawn = received.slice(before).find((t) => t.includes(`ACC-E2E-${n}`));
-        if (!withdrawn) await new Promise((r) => setTimeout(r, 50));
-      }
-      assert.ok(withdrawn, 'the withdrawal reached the downstream listener');
+      assert.equal((await send(cancel)).get('MSA.1').toString(), 'AA');
+      const withdrawn = await arrival(`ACC-E2E-${n}`, before);
       const segments = withdrawn.split(/\r\n?|\n/);
       assert.equal(segments.find((seg) => seg.startsWith('OBR|'))?.split('|')[25], 'C');
       const lines = segments.filter((seg) => seg.startsWith('OBX|'));
@@ -137,27 +130,8 @@ for (const { kind, make } of databaseKinds) {
 
     it('a report deleted over FHIR withdraws its findings at the RIS too', async () => {
       const n = kind === 'sqlite' ? '3' : '4';
-      const client = new Client({ host: '127.0.0.1' });
-      try {
-        const ack = await new Promise<Message>((resolve) => {
-          const conn = client.createConnection({ port: server.mllpPort!, waitAck: false }, (res) =>
-            resolve(res.getMessage()),
-          );
-          void conn.sendMessage(new Message({ text: ORU.replaceAll('{n}', n) }));
-        });
-        assert.equal(ack.get('MSA.1').toString(), 'AA');
-      } finally {
-        client.closeAll();
-      }
-      const arrived = async (from: number): Promise<string> => {
-        for (let i = 0; i < 300; i++) {
-          const text = received.slice(from).find((t) => t.includes(`ACC-E2E-${n}`));
-          if (text) return text;
-          await new Promise((r) => setTimeout(r, 50));
-        }
-        assert.fail(`no ORU^R01 for ACC-E2E-${n} reached the downstream listener`);
-      };
-      await arrived(0);
+      assert.equal((await send(ORU.replaceAll('{n}', n))).get('MSA.1').toString(), 'AA');
+      await arrival(`ACC-E2E-${n}`);
       const reports = await fhirFetch(server, 'DiagnosticReport?_count=100');
       const report = ((reports.body as Bundle).entry ?? [])
         .map((e) => e.resource as DiagnosticReport)
@@ -165,7 +139,7 @@ for (const { kind, make } of databaseKinds) {
       assert.ok(report?.id, JSON.stringify(((reports.body as Bundle).entry ?? []).map((e) => e.resource?.id)));
       const before = received.length;
       assert.equal((await fhirFetch(server, `DiagnosticReport/${report.id}`, { method: 'DELETE' })).status, 204);
-      const withdrawn = (await arrived(before)).split(/\r\n?|\n/);
+      const withdrawn = (await arrival(`ACC-E2E-${n}`, before)).split(/\r\n?|\n/);
       assert.equal(withdrawn.find((seg) => seg.startsWith('OBR|'))?.split('|')[25], 'C');
       const lines = withdrawn.filter((seg) => seg.startsWith('OBX|'));
       assert.ok(lines.length > 0 && lines.every((seg) => seg.split('|')[11] === 'D'), lines.join('\n'));
