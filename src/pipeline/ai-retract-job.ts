@@ -20,7 +20,7 @@ import { isWithdrawn } from './triggers.js';
 export interface AiRetractDeps {
   ctx: FhirContext;
   terminology: Terminology;
-  /** Called after AI findings of a (withdrawn, not deleted) study were withdrawn, to send that on to the RIS. */
+  /** Called after AI findings of a withdrawn or deleted study were withdrawn, to send that on to the RIS. */
   onFindings?: (focus: string) => Promise<void>;
 }
 
@@ -55,7 +55,7 @@ export async function retractAiOutputs(deps: AiRetractDeps, id: string): Promise
   if (entries.length === 0) return { summary };
   const bundle: Bundle = { resourceType: 'Bundle', type: 'transaction', entry: entries };
   const response = await writeFindings(deps.ctx, bundle, 'AI retraction');
-  if (study && findings.length > 0) await deps.onFindings?.(`ImagingStudy/${id}`);
+  if (findings.length > 0) await deps.onFindings?.(`ImagingStudy/${id}`);
   const output = (response.entry ?? [])
     .map((e) => e.resource)
     .filter((r) => r !== undefined)

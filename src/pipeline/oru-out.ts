@@ -79,7 +79,9 @@ async function studyOf(ctx: FhirContext, focus: string): Promise<{ study: Imagin
     return { study, findings: await searchObservations(ctx, { 'derived-from': focus }) };
   }
   if (type === 'ImagingStudy' && id) {
-    const study = await ctx.repo.read<ImagingStudy>('ImagingStudy', id);
+    // A deleted study's last version still names its accession, UID and patient.
+    const study = await lastLiveVersion<ImagingStudy>(ctx.repo, 'ImagingStudy', id);
+    if (!study) throw new PermanentJobError(`${focus} does not exist`);
     const findings = await searchObservations(ctx, { 'part-of': focus, method: AI_METHOD });
     return { study, findings: latestAiRun(findings, { identifierSystem }) };
   }

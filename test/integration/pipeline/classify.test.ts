@@ -1,6 +1,7 @@
 // The image path end to end (SQLite): a phantom CT series in a file:// Endpoint -> ImagingStudy available -> outbox
 // job -> volume -> demo model -> preliminary AI Observations, summary DiagnosticReport, Provenance, and a triage Task;
-// $classify re-queues; a study whose folder has no CT series fails with the reason on its Task, writing nothing.
+// $classify re-queues; withdrawing or deleting the study withdraws its AI outputs, at the RIS too; a study whose
+// folder has no CT series fails with the reason on its Task, writing nothing.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -9,6 +10,9 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Bundle, DiagnosticReport, Endpoint, ImagingStudy, Observation, Patient, Task } from 'fhir/r4.js';
 import { createPhantom, parseFindings, phantomIdentity, writePhantom } from '../../../src/imaging/phantom/index.js';
+import { buildAck } from '../../../src/hl7v2/ack.js';
+import { MllpListener } from '../../../src/hl7v2/listener.js';
+import { Hl7Message } from '../../../src/hl7v2/message.js';
 import { sqliteDatabase } from '../../support/databases.js';
 import { fhirFetch, startTestServer, type TestServer } from '../../support/server.js';
 
@@ -29,6 +33,8 @@ describe('CT classification through FHIR (sqlite)', () => {
   let dir: string;
   let patient: Patient;
   let uid: string;
+  let ris: MllpListener;
+  const received: string[] = [];
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'ct-fhir-classify-'));
     const geometry = { nx: 96, ny: 96, nz: 48, dx: 3.5, dy: 3.5, dz: 7 };
@@ -40,18 +46,42 @@ describe('CT classification through FHIR (sqlite)', () => {
     const id = phantomIdentity(4242);
     uid = id.studyInstanceUid;
     await writePhantom(phantom, id, join(dir, 'study'));
-    server = await startTestServer(sqliteDatabase(), { WORKERS: '1' });
+    // The RIS downstream: every ORU^R01 the findings produce is recorded and acknowledged.
+    ris = new MllpListener({
+      port: 0,
+      handle: async (text) => {
+        received.push(text);
+        return buildAck(Hl7Message.parse(text), 'AA');
+      },
+    });
+    const { port } = await ris.start();
+    server = await startTestServer(sqliteDatabase(), { WORKERS: '1', HL7_OUTBOUND: `127.0.0.1:${port}` });
     patient = (
       await fhirFetch(server, 'Patient', {
         method: 'POST',
-        body: { resourceType: 'Patient', name: [{ family: 'Phantom' }] },
+        body: {
+          resourceType: 'Patient',
+          identifier: [{ system: 'urn:mrn', value: 'MRN-CLS' }],
+          name: [{ family: 'Phantom' }],
+        },
       })
     ).body as Patient;
   });
   after(async () => {
     await server.stop();
+    await ris.close();
     rmSync(dir, { recursive: true, force: true });
   });
+
+  /** The OBX lines of the first ORU^R01 for the study's accession that reached the RIS after `from` messages. */
+  async function toRis(from: number): Promise<string[]> {
+    for (let i = 0; i < 300; i++) {
+      const text = received.slice(from).find((t) => t.includes('ACC-CLS-'));
+      if (text) return text.split(/\r\n?|\n/).filter((seg) => seg.startsWith('OBX|'));
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.fail('no ORU^R01 reached the RIS');
+  }
 
   async function study(folder: string, studyUid: string): Promise<ImagingStudy> {
     const endpoint: Endpoint = {
@@ -68,7 +98,14 @@ describe('CT classification through FHIR (sqlite)', () => {
     const body: ImagingStudy = {
       resourceType: 'ImagingStudy',
       status: 'available',
-      identifier: [{ system: 'urn:dicom:uid', value: `urn:oid:${studyUid}` }],
+      identifier: [
+        { system: 'urn:dicom:uid', value: `urn:oid:${studyUid}` },
+        {
+          type: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0203', code: 'ACSN' }] },
+          system: 'urn:accession',
+          value: `ACC-CLS-${studyUid.slice(-6)}`,
+        },
+      ],
       subject: { reference: `Patient/${patient.id}` },
       endpoint: [{ reference: `Endpoint/${ep.id}` }],
     };
@@ -176,6 +213,26 @@ describe('CT classification through FHIR (sqlite)', () => {
       back.triage.map((t) => [t.id, t.status]),
       before.triage.map((t) => [t.id, 'requested']),
     );
+  });
+
+  it('deleting the study withdraws its AI findings here and at the RIS (OBX-11 D)', async () => {
+    const s = (((await fhirFetch(server, `ImagingStudy?patient=${patient.id}`)).body as Bundle).entry ?? [])[0]!
+      .resource as ImagingStudy;
+    const sent = await toRis(0);
+    assert.ok(sent.length > 0 && sent.some((seg) => seg.split('|')[11] === 'P'), 'the AI findings went out as P');
+    // Whatever the earlier tests queued (deliveries of re-runs) has gone out before the deletion.
+    for (let i = 0; i < 300; i++) {
+      const pending = await server.queue.jobs("SELECT * FROM job WHERE status IN ('queued', 'running')");
+      if (pending.length === 0) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const before = received.length;
+    assert.equal((await fhirFetch(server, `ImagingStudy/${s.id}`, { method: 'DELETE' })).status, 204);
+    const withdrawn = await toRis(before);
+    assert.ok(withdrawn.length > 0 && withdrawn.every((seg) => seg.split('|')[11] === 'D'), withdrawn.join('\n'));
+    const live = (await fhirFetch(server, `Observation?part-of=ImagingStudy/${s.id}&status:not=entered-in-error`))
+      .body as Bundle;
+    assert.equal(live.entry?.length ?? 0, 0);
   });
 
   it('fails clearly, writing nothing, when the study has no usable CT series', async () => {
