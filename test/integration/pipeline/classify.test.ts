@@ -10,10 +10,8 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Bundle, DiagnosticReport, Endpoint, ImagingStudy, Observation, Patient, Task } from 'fhir/r4.js';
 import { createPhantom, parseFindings, phantomIdentity, writePhantom } from '../../../src/imaging/phantom/index.js';
-import { buildAck } from '../../../src/hl7v2/ack.js';
-import { MllpListener } from '../../../src/hl7v2/listener.js';
-import { Hl7Message } from '../../../src/hl7v2/message.js';
 import { sqliteDatabase } from '../../support/databases.js';
+import { obxOf, startRis, type RecordingRis } from '../../support/ris.js';
 import { fhirFetch, startTestServer, type TestServer } from '../../support/server.js';
 
 async function waitForTask(server: TestServer, focus: string, count = 1, code = 'imaging.classify'): Promise<Task> {
@@ -33,8 +31,7 @@ describe('CT classification through FHIR (sqlite)', () => {
   let dir: string;
   let patient: Patient;
   let uid: string;
-  let ris: MllpListener;
-  const received: string[] = [];
+  let ris: RecordingRis;
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'ct-fhir-classify-'));
     const geometry = { nx: 96, ny: 96, nz: 48, dx: 3.5, dy: 3.5, dz: 7 };
@@ -47,15 +44,8 @@ describe('CT classification through FHIR (sqlite)', () => {
     uid = id.studyInstanceUid;
     await writePhantom(phantom, id, join(dir, 'study'));
     // The RIS downstream: every ORU^R01 the findings produce is recorded and acknowledged.
-    ris = new MllpListener({
-      port: 0,
-      handle: async (text) => {
-        received.push(text);
-        return buildAck(Hl7Message.parse(text), 'AA');
-      },
-    });
-    const { port } = await ris.start();
-    server = await startTestServer(sqliteDatabase(), { WORKERS: '1', HL7_OUTBOUND: `127.0.0.1:${port}` });
+    ris = await startRis();
+    server = await startTestServer(sqliteDatabase(), { WORKERS: '1', HL7_OUTBOUND: `127.0.0.1:${ris.port}` });
     patient = (
       await fhirFetch(server, 'Patient', {
         method: 'POST',
@@ -72,16 +62,6 @@ describe('CT classification through FHIR (sqlite)', () => {
     await ris.close();
     rmSync(dir, { recursive: true, force: true });
   });
-
-  /** The OBX lines of the first ORU^R01 for the study's accession that reached the RIS after `from` messages. */
-  async function toRis(from: number): Promise<string[]> {
-    for (let i = 0; i < 300; i++) {
-      const text = received.slice(from).find((t) => t.includes('ACC-CLS-'));
-      if (text) return text.split(/\r\n?|\n/).filter((seg) => seg.startsWith('OBX|'));
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    assert.fail('no ORU^R01 reached the RIS');
-  }
 
   async function study(folder: string, studyUid: string): Promise<ImagingStudy> {
     const endpoint: Endpoint = {
@@ -218,7 +198,7 @@ describe('CT classification through FHIR (sqlite)', () => {
   it('deleting the study withdraws its AI findings here and at the RIS (OBX-11 D)', async () => {
     const s = (((await fhirFetch(server, `ImagingStudy?patient=${patient.id}`)).body as Bundle).entry ?? [])[0]!
       .resource as ImagingStudy;
-    const sent = await toRis(0);
+    const sent = obxOf(await ris.arrival('ACC-CLS-'));
     assert.ok(sent.length > 0 && sent.some((seg) => seg.split('|')[11] === 'P'), 'the AI findings went out as P');
     // Whatever the earlier tests queued (deliveries of re-runs) has gone out before the deletion.
     for (let i = 0; i < 300; i++) {
@@ -226,9 +206,9 @@ describe('CT classification through FHIR (sqlite)', () => {
       if (pending.length === 0) break;
       await new Promise((r) => setTimeout(r, 50));
     }
-    const before = received.length;
+    const before = ris.received.length;
     assert.equal((await fhirFetch(server, `ImagingStudy/${s.id}`, { method: 'DELETE' })).status, 204);
-    const withdrawn = await toRis(before);
+    const withdrawn = obxOf(await ris.arrival('ACC-CLS-', before));
     assert.ok(withdrawn.length > 0 && withdrawn.every((seg) => seg.split('|')[11] === 'D'), withdrawn.join('\n'));
     const live = (await fhirFetch(server, `Observation?part-of=ImagingStudy/${s.id}&status:not=entered-in-error`))
       .body as Bundle;

@@ -6,12 +6,11 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Bundle, DiagnosticReport, Observation } from 'fhir/r4.js';
 import { Client, Message } from 'node-hl7-client';
-import { buildAck } from '../../../src/hl7v2/ack.js';
-import { MllpListener } from '../../../src/hl7v2/listener.js';
 import { Hl7Message } from '../../../src/hl7v2/message.js';
 import { CT_ABNORMALITY } from '../../../src/terminology/systems.js';
 import { databaseKinds } from '../../support/databases.js';
 import { freePort } from '../../support/ports.js';
+import { startRis, type RecordingRis } from '../../support/ris.js';
 import { fhirFetch, startTestServer, type TestServer } from '../../support/server.js';
 
 const ORU = [
@@ -27,21 +26,13 @@ const ORU = [
 for (const { kind, make } of databaseKinds) {
   describe(`HL7 v2 in, FHIR findings, ORU^R01 out (${kind})`, () => {
     let server: TestServer;
-    let downstream: MllpListener;
-    const received: string[] = [];
+    let downstream: RecordingRis;
     before(async () => {
-      downstream = new MllpListener({
-        port: 0,
-        handle: async (text) => {
-          received.push(text);
-          return buildAck(Hl7Message.parse(text), 'AA');
-        },
-      });
-      const { port } = await downstream.start();
+      downstream = await startRis();
       server = await startTestServer(await make(), {
         WORKERS: '1',
         MLLP_PORT: String(await freePort()),
-        HL7_OUTBOUND: `127.0.0.1:${port}`,
+        HL7_OUTBOUND: `127.0.0.1:${downstream.port}`,
       });
     });
     after(async () => {
@@ -64,23 +55,13 @@ for (const { kind, make } of databaseKinds) {
       }
     };
 
-    /** The first ORU^R01 for an accession that the downstream listener received after `from` messages. */
-    const arrival = async (accession: string, from = 0): Promise<string> => {
-      for (let i = 0; i < 300; i++) {
-        const text = received.slice(from).find((t) => t.includes(accession));
-        if (text) return text;
-        await new Promise((r) => setTimeout(r, 50));
-      }
-      assert.fail(`no ORU^R01 for ${accession} reached the downstream listener`);
-    };
-
     it('acknowledges AA, writes searchable findings and sends them back as ORU^R01', async () => {
       const n = kind === 'sqlite' ? '1' : '2';
       const ack = await send(ORU.replaceAll('{n}', n));
       assert.equal(ack.get('MSA.1').toString(), 'AA');
       assert.equal(ack.get('MSA.2').toString(), `E2E-${n}`);
 
-      const text = await arrival(`ACC-E2E-${n}`);
+      const text = await downstream.arrival(`ACC-E2E-${n}`);
       assert.equal(Hl7Message.parse(text).get('MSH-9.1'), 'ORU');
       const obx = text.split(/\r\n?|\n/).filter((s) => s.startsWith('OBX|'));
       assert.ok(
@@ -110,9 +91,9 @@ for (const { kind, make } of databaseKinds) {
         .split('\r')
         .filter((seg) => !/^OBX\|[12]\|/.test(seg))
         .join('\r');
-      const before = received.length;
+      const before = downstream.received.length;
       assert.equal((await send(cancel)).get('MSA.1').toString(), 'AA');
-      const withdrawn = await arrival(`ACC-E2E-${n}`, before);
+      const withdrawn = await downstream.arrival(`ACC-E2E-${n}`, before);
       const segments = withdrawn.split(/\r\n?|\n/);
       assert.equal(segments.find((seg) => seg.startsWith('OBR|'))?.split('|')[25], 'C');
       const lines = segments.filter((seg) => seg.startsWith('OBX|'));
@@ -131,15 +112,15 @@ for (const { kind, make } of databaseKinds) {
     it('a report deleted over FHIR withdraws its findings at the RIS too', async () => {
       const n = kind === 'sqlite' ? '3' : '4';
       assert.equal((await send(ORU.replaceAll('{n}', n))).get('MSA.1').toString(), 'AA');
-      await arrival(`ACC-E2E-${n}`);
+      await downstream.arrival(`ACC-E2E-${n}`);
       const reports = await fhirFetch(server, 'DiagnosticReport?_count=100');
       const report = ((reports.body as Bundle).entry ?? [])
         .map((e) => e.resource as DiagnosticReport)
         .find((r) => r.identifier?.some((i) => i.value?.endsWith(`E2E-${n}`)));
       assert.ok(report?.id, JSON.stringify(((reports.body as Bundle).entry ?? []).map((e) => e.resource?.id)));
-      const before = received.length;
+      const before = downstream.received.length;
       assert.equal((await fhirFetch(server, `DiagnosticReport/${report.id}`, { method: 'DELETE' })).status, 204);
-      const withdrawn = (await arrival(`ACC-E2E-${n}`, before)).split(/\r\n?|\n/);
+      const withdrawn = (await downstream.arrival(`ACC-E2E-${n}`, before)).split(/\r\n?|\n/);
       assert.equal(withdrawn.find((seg) => seg.startsWith('OBR|'))?.split('|')[25], 'C');
       const lines = withdrawn.filter((seg) => seg.startsWith('OBX|'));
       assert.ok(lines.length > 0 && lines.every((seg) => seg.split('|')[11] === 'D'), lines.join('\n'));
