@@ -121,11 +121,13 @@ export function comparisonTriggers(
   if (change.resourceType !== 'Observation') return [];
   const now = change.resource as Observation | undefined;
   const before = change.previous as Observation | undefined;
-  const relevant = (o: Observation | undefined): string =>
-    canonicalJson([o?.status, o?.code, o?.interpretation, o?.subject, comparedStudies(o)]);
-  if (now && before && relevant(now) === relevant(before)) return [];
-  const studies = new Set([...comparedStudies(now), ...comparedStudies(before)]);
-  return [...studies].map((focus) => ({
+  const [studiesNow, studiesBefore] = [comparedStudies(now), comparedStudies(before)];
+  // Most Observations are neither kind of finding: nothing to compare, and no need to serialise them.
+  if (studiesNow.length === 0 && studiesBefore.length === 0) return [];
+  const relevant = (o: Observation | undefined, studies: string[]): string =>
+    canonicalJson([o?.status, o?.code, o?.interpretation, o?.subject, studies]);
+  if (now && before && relevant(now, studiesNow) === relevant(before, studiesBefore)) return [];
+  return [...new Set([...studiesNow, ...studiesBefore])].map((focus) => ({
     type: FINDINGS_COMPARE,
     payload: { focus },
     dedupeKey: `${FINDINGS_COMPARE}:${focus}`,
