@@ -132,19 +132,21 @@ export async function readIfPresent<T extends Resource>(
 }
 
 /**
- * The current version, or for a deleted resource the last version before its deletion (from history); undefined for
- * an unknown resource. What a follow-up of a deletion needs to know of the resource it followed.
+ * The current version (`deleted` false), or for a deleted resource the last version before its deletion, from
+ * history (`deleted` true); undefined for an unknown resource. What a follow-up of a deletion needs to know of the
+ * resource it followed.
  */
 export async function lastLiveVersion<T extends Resource>(
   repo: Repository,
   resourceType: string,
   id: string,
-): Promise<T | undefined> {
+): Promise<{ resource: T; deleted: boolean } | undefined> {
   const current = await readIfPresent<T>(repo, resourceType, id);
-  if (current) return current;
+  if (current) return { resource: current, deleted: false };
   const history = await repo.history({ resourceType, id, count: 2, offset: 0 }).catch((err: unknown) => {
     if (err instanceof OperationOutcomeError && err.status === 404) return undefined;
     throw err;
   });
-  return history?.entries.find((e) => !e.deleted)?.resource as T | undefined;
+  const last = history?.entries.find((e) => !e.deleted)?.resource as T | undefined;
+  return last && { resource: last, deleted: true };
 }

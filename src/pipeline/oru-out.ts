@@ -71,7 +71,7 @@ async function studyOf(ctx: FhirContext, focus: string): Promise<{ study: Imagin
   const [type, id] = focus.split('/');
   if (type === 'DiagnosticReport' && id) {
     // A deleted report's last version still names the study its withdrawn findings belong to.
-    const report = await lastLiveVersion<DiagnosticReport>(ctx.repo, 'DiagnosticReport', id);
+    const report = (await lastLiveVersion<DiagnosticReport>(ctx.repo, 'DiagnosticReport', id))?.resource;
     if (!report) throw new PermanentJobError(`${focus} does not exist`);
     const study = await readRef<ImagingStudy>(ctx, report.imagingStudy?.[0], 'ImagingStudy');
     if (!study)
@@ -80,7 +80,7 @@ async function studyOf(ctx: FhirContext, focus: string): Promise<{ study: Imagin
   }
   if (type === 'ImagingStudy' && id) {
     // A deleted study's last version still names its accession, UID and patient.
-    const study = await lastLiveVersion<ImagingStudy>(ctx.repo, 'ImagingStudy', id);
+    const study = (await lastLiveVersion<ImagingStudy>(ctx.repo, 'ImagingStudy', id))?.resource;
     if (!study) throw new PermanentJobError(`${focus} does not exist`);
     const findings = await searchObservations(ctx, { 'part-of': focus, method: AI_METHOD });
     return { study, findings: latestAiRun(findings, { identifierSystem }) };

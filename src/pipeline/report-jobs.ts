@@ -97,12 +97,12 @@ export function extractHandler(deps: ReportJobDeps): JobHandler<FocusPayload> {
 export function retractHandler(deps: ReportJobDeps): JobHandler<FocusPayload> {
   return async (job): Promise<JobResult> => {
     const id = focusId(job, 'DiagnosticReport');
-    const report = await readIfPresent<DiagnosticReport>(deps.ctx.repo, 'DiagnosticReport', id);
+    const found = await lastLiveVersion<DiagnosticReport>(deps.ctx.repo, 'DiagnosticReport', id);
+    const current = found && !found.deleted ? found.resource : undefined;
     // Restored since (no longer withdrawn): the extraction its new version queued writes its findings.
-    if (report && !isWithdrawn(report))
-      return { summary: `DiagnosticReport/${id} is ${report.status}; nothing retracted` };
-    if (report) return retractFindings(deps, id, report, report.status);
-    return retractFindings(deps, id, await lastLiveVersion(deps.ctx.repo, 'DiagnosticReport', id), 'deleted');
+    if (current && !isWithdrawn(current))
+      return { summary: `DiagnosticReport/${id} is ${current.status}; nothing retracted` };
+    return retractFindings(deps, id, found?.resource, current ? current.status : 'deleted');
   };
 }
 
