@@ -3,6 +3,7 @@
 // FHIR R4 transaction: http://hl7.org/fhir/R4/http.html#trules
 import { createHash } from 'node:crypto';
 import type { BundleEntry, Identifier, Resource } from 'fhir/r4.js';
+import { identifierQuery } from '../fhir/identifier-token.js';
 
 /** A stable urn:uuid for a key (UUID-shaped SHA-1 digest), so the same input always gives the same bundle. */
 export function stableUrn(key: string): string {
@@ -13,11 +14,6 @@ export function stableUrn(key: string): string {
 /** A stable resource id for a key (FHIR id syntax, 40 hex characters). */
 export function stableId(key: string): string {
   return createHash('sha1').update(key).digest('hex');
-}
-
-/** The search that finds a resource by its identifier. */
-export function identifierQuery(identifier: Identifier): string {
-  return `identifier=${encodeURIComponent(`${identifier.system}|${identifier.value}`)}`;
 }
 
 /** POST with If-None-Exist on the first identifier: created once, reused afterwards. */

@@ -3,6 +3,7 @@
 // so the ACK's ERR-2 points at the field behind it (e.g. MRG-1 for an unknown prior patient).
 import type { DiagnosticReport, Identifier, ImagingStudy, Observation, Patient, Resource } from 'fhir/r4.js';
 import type { FhirContext } from '../fhir/context.js';
+import { identifierToken } from '../fhir/identifier-token.js';
 import { transaction, type TransactionOptions } from '../fhir/interactions/bundle.js';
 import { findMatches } from '../fhir/interactions/matches.js';
 import { notFound, OperationOutcomeError } from '../fhir/outcomes.js';
@@ -66,8 +67,6 @@ function keepMergeState(next: Patient, current: Patient): Patient {
   return out;
 }
 
-const identifierKey = (i: Identifier): string => `${i.system ?? ''}|${i.value ?? ''}`;
-
 /** The current version's top-level elements the incoming one lacks, and the union of both identifier lists. */
 function keepAbsent(next: Resource, current: Resource): Resource {
   const out: Record<string, unknown> = { ...next };
@@ -77,7 +76,7 @@ function keepAbsent(next: Resource, current: Resource): Resource {
   }
   const ids = [...((next as { identifier?: Identifier[] }).identifier ?? [])];
   for (const id of (current as { identifier?: Identifier[] }).identifier ?? []) {
-    if (!ids.some((i) => identifierKey(i) === identifierKey(id))) ids.push(id);
+    if (!ids.some((i) => identifierToken(i) === identifierToken(id))) ids.push(id);
   }
   if (ids.length) out.identifier = ids;
   return out as unknown as Resource;

@@ -14,7 +14,8 @@ import { AI_METHOD } from '../findings/types.js';
 import type { JobHandler, JobResult } from '../jobs/types.js';
 import type { Terminology } from '../terminology/load.js';
 import type { FocusPayload } from './job-types.js';
-import { focusId, searchAll, searchObservations, tokenOf, writeFindings } from './fhir-io.js';
+import { focusId, searchAll, searchObservations, writeFindings } from './fhir-io.js';
+import { identifierToken } from '../fhir/identifier-token.js';
 import { isWithdrawn } from './triggers.js';
 
 export interface AiRetractDeps {
@@ -42,11 +43,13 @@ export async function retractAiOutputs(deps: AiRetractDeps, id: string): Promise
   const reports: DiagnosticReport[] = [];
   for (const model of models) {
     const found = await searchAll<DiagnosticReport>(deps.ctx, 'DiagnosticReport', {
-      identifier: tokenOf(aiReportIdentifier(codes, id, model)),
+      identifier: identifierToken(aiReportIdentifier(codes, id, model)),
     });
     reports.push(...found.filter((r) => r.status !== 'entered-in-error'));
   }
-  const [triage] = await searchAll<Task>(deps.ctx, 'Task', { identifier: tokenOf(triageIdentifier(codes, id)) });
+  const [triage] = await searchAll<Task>(deps.ctx, 'Task', {
+    identifier: identifierToken(triageIdentifier(codes, id)),
+  });
   const cancelled = cancelTriage(triage, 'study-withdrawn', codes, new Date().toISOString());
   const entries = [...findings.map(withdrawn), ...reports.map(withdrawn), ...(cancelled ? [cancelled] : [])];
   const summary =

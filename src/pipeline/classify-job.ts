@@ -23,7 +23,8 @@ import { PermanentJobError } from '../jobs/types.js';
 import type { Terminology } from '../terminology/load.js';
 import { IMAGING_CLASSIFY, type FocusPayload } from './job-types.js';
 import { retractAiOutputs } from './ai-retract-job.js';
-import { focusId, searchAll, tokenOf, writeFindings } from './fhir-io.js';
+import { focusId, searchAll, writeFindings } from './fhir-io.js';
+import { identifierToken } from '../fhir/identifier-token.js';
 import { isWithdrawn } from './triggers.js';
 
 export { IMAGING_CLASSIFY };
@@ -99,7 +100,7 @@ export function classifyHandler(deps: ClassifyDeps): JobHandler<FocusPayload> {
     });
     const positives = findings.filter((f) => f.positive);
     const [raised] = await searchAll<Task>(deps.ctx, 'Task', {
-      identifier: tokenOf(triageIdentifier(codes, study.id!)),
+      identifier: identifierToken(triageIdentifier(codes, study.id!)),
     });
     const triage = triageEntry(study, positives, critical, codes, codes.display, now, raised);
     if (triage) bundle.entry!.push(triage);

@@ -1,6 +1,6 @@
 // What every pipeline job does with the FHIR layer: read its focus id from the payload, search (Observations mostly), and
 // write a findings Bundle as one transaction, where a rejection by the server fails the job for good.
-import type { Bundle, Identifier, Observation, Resource } from 'fhir/r4.js';
+import type { Bundle, Observation, Resource } from 'fhir/r4.js';
 import type { FhirContext } from '../fhir/context.js';
 import { transaction } from '../fhir/interactions/bundle.js';
 import { OperationOutcomeError } from '../fhir/outcomes.js';
@@ -35,9 +35,6 @@ export async function searchAll<T extends Resource>(
   });
   return (await ctx.repo.search<T>(request)).resources;
 }
-
-/** An identifier as a token search value (system|value). */
-export const tokenOf = (identifier: Identifier): string => `${identifier.system ?? ''}|${identifier.value ?? ''}`;
 
 /** Observations matching `query` (see searchAll). */
 export const searchObservations = (ctx: FhirContext, query: Record<string, string>): Promise<Observation[]> =>

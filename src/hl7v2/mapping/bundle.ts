@@ -2,14 +2,8 @@
 // (PUT Type?identifier=...) and conditional create (POST + ifNoneExist), with urn:uuid fullUrls
 // so entries reference each other before ids exist. The repository executes it; nothing here writes.
 import { randomUUID } from 'node:crypto';
-import type { Bundle, BundleEntry, Identifier, Reference, Resource } from 'fhir/r4.js';
+import type { Bundle, BundleEntry, Reference, Resource } from 'fhir/r4.js';
 import type { ErrorLocation } from '../ack.js';
-
-/** Search query matching one identifier (token search system|value, FHIR R4 search.html#token). */
-export function identifierQuery(id: Identifier): string {
-  const esc = (s: string): string => encodeURIComponent(s.replace(/[\\|,$]/g, (c) => `\\${c}`));
-  return `identifier=${id.system ? `${esc(id.system)}|` : ''}${esc(id.value ?? '')}`;
-}
 
 /** Accumulates transaction entries and, for each, the HL7 location to report if the repository rejects it. */
 export class TransactionBuilder {

@@ -6,7 +6,8 @@ import { ErrorCode, type AckError, type ErrorLocation } from '../ack.js';
 import type { MappingConfig } from './config.js';
 import { applySegmentMap, type MappedElements } from './interpreter.js';
 import { authoritySystem, ei, lookup } from './datatypes.js';
-import { identifierQuery, type TransactionBuilder } from './bundle.js';
+import { identifierQuery } from '../../fhir/identifier-token.js';
+import type { TransactionBuilder } from './bundle.js';
 import { MappingError, locationOf, type MergeOperation } from './result.js';
 
 const V2_0203 = 'http://terminology.hl7.org/CodeSystem/v2-0203';

@@ -4,7 +4,7 @@
 // ct-fhir rules: the v2-to-FHIR IG has no OMI/IPC/ZDS map.
 import type { ServiceRequest } from 'fhir/r4.js';
 import { ErrorCode } from '../ack.js';
-import { identifierQuery } from './bundle.js';
+import { identifierQuery } from '../../fhir/identifier-token.js';
 import { lookup } from './datatypes.js';
 import { MappingError } from './result.js';
 import {

@@ -4,7 +4,7 @@ import type { Attachment, DiagnosticReport, Observation, Reference, ServiceReque
 import type { Segment } from '../message.js';
 import { ErrorCode } from '../ack.js';
 import { cwe, lookup, rp } from './datatypes.js';
-import { identifierQuery } from './bundle.js';
+import { identifierQuery } from '../../fhir/identifier-token.js';
 import { MappingError, type Trigger } from './result.js';
 import {
   encounterEntry,
