@@ -8,6 +8,7 @@ import type {
   Observation,
   Patient,
   Reference,
+  Resource,
   ServiceRequest,
 } from 'fhir/r4.js';
 import type { FhirContext } from '../fhir/context.js';
@@ -35,9 +36,15 @@ export interface OruOutDeps {
 
 const isAccession = (i: Identifier): boolean => i.type?.coding?.some((c) => c.code === 'ACSN') ?? false;
 
-async function readRef<T>(ctx: FhirContext, ref: Reference | undefined, type: string): Promise<T | undefined> {
+/** The referenced resource, or its last version when it was deleted: a withdrawal still needs the accession, study UID
+ * and patient identifier of what it withdraws. */
+async function readRef<T extends Resource>(
+  ctx: FhirContext,
+  ref: Reference | undefined,
+  type: string,
+): Promise<T | undefined> {
   const m = ref?.reference ? new RegExp(`^${type}/([A-Za-z0-9\\-.]{1,64})$`).exec(ref.reference) : null;
-  return m ? ctx.repo.read<T & { resourceType: string }>(type, m[1]!) : undefined;
+  return m ? (await lastLiveVersion<T>(ctx.repo, type, m[1]!))?.resource : undefined;
 }
 
 /** Observation.status -> OBX-11 (HL7 table 0085); final and anything else -> F. */

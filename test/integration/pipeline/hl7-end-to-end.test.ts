@@ -109,21 +109,38 @@ for (const { kind, make } of databaseKinds) {
       assert.equal(live.length, 0);
     });
 
-    it('a report deleted over FHIR withdraws its findings at the RIS too', async () => {
-      const n = kind === 'sqlite' ? '3' : '4';
-      assert.equal((await send(ORU.replaceAll('{n}', n))).get('MSA.1').toString(), 'AA');
-      await downstream.arrival(`ACC-E2E-${n}`);
-      const reports = await fhirFetch(server, 'DiagnosticReport?_count=100');
-      const report = ((reports.body as Bundle).entry ?? [])
-        .map((e) => e.resource as DiagnosticReport)
-        .find((r) => r.identifier?.some((i) => i.value?.endsWith(`E2E-${n}`)));
-      assert.ok(report?.id, JSON.stringify(((reports.body as Bundle).entry ?? []).map((e) => e.resource?.id)));
-      const before = downstream.received.length;
-      assert.equal((await fhirFetch(server, `DiagnosticReport/${report.id}`, { method: 'DELETE' })).status, 204);
-      const withdrawn = (await downstream.arrival(`ACC-E2E-${n}`, before)).split(/\r\n?|\n/);
-      assert.equal(withdrawn.find((seg) => seg.startsWith('OBR|'))?.split('|')[25], 'C');
-      const lines = withdrawn.filter((seg) => seg.startsWith('OBX|'));
-      assert.ok(lines.length > 0 && lines.every((seg) => seg.split('|')[11] === 'D'), lines.join('\n'));
-    });
+    // The second case deletes the study first: the report's withdrawal still needs the study's accession and UID.
+    for (const [n, studyFirst] of kind === 'sqlite'
+      ? ([
+          ['3', false],
+          ['5', true],
+        ] as const)
+      : ([
+          ['4', false],
+          ['6', true],
+        ] as const)) {
+      it(`a report deleted over FHIR withdraws its findings at the RIS too${studyFirst ? ', after its study was deleted' : ''}`, async () => {
+        assert.equal((await send(ORU.replaceAll('{n}', n))).get('MSA.1').toString(), 'AA');
+        await downstream.arrival(`ACC-E2E-${n}`);
+        const reports = await fhirFetch(server, 'DiagnosticReport?_count=100');
+        const report = ((reports.body as Bundle).entry ?? [])
+          .map((e) => e.resource as DiagnosticReport)
+          .find((r) => r.identifier?.some((i) => i.value?.endsWith(`E2E-${n}`)));
+        assert.ok(report?.id, JSON.stringify(((reports.body as Bundle).entry ?? []).map((e) => e.resource?.id)));
+        if (studyFirst) {
+          const study = report.imagingStudy?.[0]?.reference;
+          assert.ok(study);
+          assert.equal((await fhirFetch(server, study, { method: 'DELETE' })).status, 204);
+        }
+        const before = downstream.received.length;
+        assert.equal((await fhirFetch(server, `DiagnosticReport/${report.id}`, { method: 'DELETE' })).status, 204);
+        // the report's withdrawal is the message that carries its finding (a deleted study sends its own, empty one)
+        const withdrawn = (await downstream.arrival('pleural_effusion', before)).split(/\r\n?|\n/);
+        assert.ok(withdrawn.some((seg) => seg.startsWith('OBR|') && seg.includes(`ACC-E2E-${n}`)));
+        assert.equal(withdrawn.find((seg) => seg.startsWith('OBR|'))?.split('|')[25], 'C');
+        const lines = withdrawn.filter((seg) => seg.startsWith('OBX|'));
+        assert.ok(lines.length > 0 && lines.every((seg) => seg.split('|')[11] === 'D'), lines.join('\n'));
+      });
+    }
   });
 }
