@@ -1,7 +1,7 @@
 // The image path end to end (SQLite): a phantom CT series in a file:// Endpoint -> ImagingStudy available -> outbox
 // job -> volume -> demo model -> preliminary AI Observations, summary DiagnosticReport, Provenance, and a triage Task;
-// $classify re-queues; withdrawing or deleting the study withdraws its AI outputs, at the RIS too; a study whose
-// folder has no CT series fails with the reason on its Task, writing nothing.
+// $classify re-queues; withdrawing or deleting the study withdraws its AI outputs (also when it is withdrawn while the
+// model runs), at the RIS too; a study whose folder has no CT series fails with the reason on its Task, writing nothing.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -193,6 +193,47 @@ describe('CT classification through FHIR (sqlite)', () => {
       back.triage.map((t) => [t.id, t.status]),
       before.triage.map((t) => [t.id, 'requested']),
     );
+  });
+
+  it('a study withdrawn while the model runs: the run withdraws what it wrote', async () => {
+    const s = (((await fhirFetch(server, `ImagingStudy?patient=${patient.id}`)).body as Bundle).entry ?? [])[0]!
+      .resource as ImagingStudy;
+    // The PACS withdraws the study after the job has read it, while the model runs: whatever the retraction job it
+    // queues finds, the findings this run writes come after, so only the run's own check can withdraw them.
+    const models = server.models;
+    const use = models.use.bind(models);
+    models.use = async (job) => {
+      models.use = use;
+      const put = await fhirFetch(server, `ImagingStudy/${s.id}`, {
+        method: 'PUT',
+        body: { ...s, status: 'entered-in-error' },
+      });
+      assert.equal(put.status, 200);
+      return use(job);
+    };
+    const res = await fhirFetch(server, `ImagingStudy/${s.id}/$classify`, {
+      method: 'POST',
+      body: { resourceType: 'Parameters' },
+    });
+    assert.equal(res.status, 202);
+    const tasks = async (): Promise<Task[]> =>
+      (
+        (
+          (await fhirFetch(server, `Task?focus=ImagingStudy/${s.id}&code=imaging.classify&_sort=-_lastUpdated`))
+            .body as Bundle
+        ).entry ?? []
+      ).map((e) => e.resource as Task);
+    await waitForTask(server, `ImagingStudy/${s.id}`, 4);
+    const run = (await tasks()).find((t) => /entered-in-error/.test(t.note?.[0]?.text ?? ''));
+    assert.ok(run, JSON.stringify((await tasks()).map((t) => t.note?.[0]?.text)));
+    assert.equal(run.status, 'completed');
+    await waitForTask(server, `ImagingStudy/${s.id}`, 2, 'imaging.retract');
+    const live = (await fhirFetch(server, `Observation?part-of=ImagingStudy/${s.id}&status:not=entered-in-error`))
+      .body as Bundle;
+    assert.equal(live.entry?.length ?? 0, 0, 'no AI finding of the withdrawn study stays live');
+    // Refiled: classified again, for the deletion below.
+    await fhirFetch(server, `ImagingStudy/${s.id}`, { method: 'PUT', body: { ...s, status: 'available' } });
+    await waitForTask(server, `ImagingStudy/${s.id}`, 5);
   });
 
   it('deleting the study withdraws its AI findings here and at the RIS (OBX-11 D)', async () => {
