@@ -11,7 +11,7 @@
 // builds as many as it can); meta.json lists the seeds actually used.
 // Writes <out>/<split>-volumes.npy (float16 [N, z, y, x]), <out>/<split>-labels.npy (uint8 [N, L]) and
 // <out>/<split>-meta.json. With --keep-dicom the series stay under <root>/<seed>/ with <root>/labels.csv (for eval-model).
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -36,18 +36,26 @@ interface Recipe {
   seeds: Record<string, [number, number]>;
 }
 
-/** .npy v1.0 header + data (https://numpy.org/doc/stable/reference/generated/numpy.lib.format.html). */
-function npy(descr: string, shape: number[], data: Uint8Array): Buffer {
+/**
+ * .npy v1.0 header (https://numpy.org/doc/stable/reference/generated/numpy.lib.format.html), padded with spaces to
+ * `length` bytes when given (a multiple of 64), else to the next multiple of 64.
+ */
+function npyHeader(descr: string, shape: number[], length?: number): Buffer {
   let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': (${shape.join(', ')}${shape.length === 1 ? ',' : ''}), }`;
-  const total = 10 + header.length + 1;
-  header += ' '.repeat((64 - (total % 64)) % 64) + '\n';
+  const unpadded = 10 + header.length + 1;
+  const total = length ?? Math.ceil(unpadded / 64) * 64;
+  if (unpadded > total) throw new Error(`npy header for shape ${shape.join(' x ')} does not fit ${total} bytes`);
+  header += ' '.repeat(total - unpadded) + '\n';
   const pre = Buffer.alloc(10);
   pre.write('\x93NUMPY', 0, 'latin1');
   pre[6] = 1;
   pre[7] = 0;
   pre.writeUInt16LE(header.length, 8);
-  return Buffer.concat([pre, Buffer.from(header, 'latin1'), data]);
+  return Buffer.concat([pre, Buffer.from(header, 'latin1')]);
 }
+
+/** Room for the volumes' header, written last at offset 0 when the count is known (any 32-bit shape fits). */
+const VOLUME_HEADER_BYTES = 128;
 
 /** IEEE half precision, round to nearest (values here lie in [-1, 1]). */
 function toHalf(src: Float32Array): Uint16Array {
@@ -97,12 +105,15 @@ async function main(): Promise<void> {
   const [nz, ny, nx] = preprocessing.shape;
   const voxels = nz * ny * nx;
   const L = recipe.labels.length;
-  const volumes = new Uint16Array(count * voxels);
+  // Volumes stream to their file as they are made (a shard of thousands is tens of GB, more than one typed array
+  // may hold); the header, which holds the count, is written over the reserved room at the end.
+  await mkdir(values.out, { recursive: true });
+  const volumeFile = await open(join(values.out, `${split}-volumes.npy`), 'w');
+  await volumeFile.write(npyHeader('<f2', [0, nz, ny, nx], VOLUME_HEADER_BYTES));
   const labels = new Uint8Array(count * L);
   const agree = recipe.labels.map(() => ({ tp: 0, fp: 0, fn: 0 }));
   const seeds: number[] = [];
   const skipped: { seed: number; reason: string }[] = [];
-  await mkdir(values.out, { recursive: true });
   const keep = values['keep-dicom'];
   const csv: string[] = [['study', ...recipe.labels].join(',')];
   const started = Date.now();
@@ -127,7 +138,9 @@ async function main(): Promise<void> {
     const input = await seriesInput(dir, preprocessing);
     if (!keep) await rm(dir, { recursive: true, force: true });
     const m = seeds.length;
-    volumes.set(toHalf(input.data), m * voxels);
+    if (input.data.length !== voxels) throw new Error(`seed ${seed}: ${input.data.length} voxels, expected ${voxels}`);
+    const half = toHalf(input.data);
+    await volumeFile.write(new Uint8Array(half.buffer, half.byteOffset, half.byteLength));
     const vector = toVector(extractFindings(written.report, terminology.vocabulary), recipe.labels);
     labels.set(vector, m * L);
     recipe.labels.forEach((code, i) => {
@@ -147,9 +160,10 @@ async function main(): Promise<void> {
   process.stderr.write('\n');
   const out = values.out;
   const kept = seeds.length;
-  const volumeBytes = new Uint8Array(volumes.buffer, 0, kept * voxels * 2);
-  await writeFile(join(out, `${split}-volumes.npy`), npy('<f2', [kept, nz, ny, nx], volumeBytes));
-  await writeFile(join(out, `${split}-labels.npy`), npy('|u1', [kept, L], labels.subarray(0, kept * L)));
+  await volumeFile.write(npyHeader('<f2', [kept, nz, ny, nx], VOLUME_HEADER_BYTES), 0, VOLUME_HEADER_BYTES, 0);
+  await volumeFile.close();
+  const labelBytes = labels.subarray(0, kept * L);
+  await writeFile(join(out, `${split}-labels.npy`), Buffer.concat([npyHeader('|u1', [kept, L]), labelBytes]));
   const prevalence = recipe.labels.map((_, i) => {
     let p = 0;
     for (let n = 0; n < kept; n++) p += labels[n * L + i]!;
