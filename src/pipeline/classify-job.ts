@@ -54,7 +54,10 @@ export function classifyHandler(deps: ClassifyDeps): JobHandler<FocusPayload> {
   const codes = findingCodes(deps.terminology);
   const critical: CriticalFindings = new Map([...deps.terminology.criticalFindings].map(([k, v]) => [k, v.priority]));
   return async (job): Promise<JobResult> => {
-    const study = await deps.ctx.repo.read<ImagingStudy>('ImagingStudy', focusId(job, 'ImagingStudy'));
+    const id = focusId(job, 'ImagingStudy');
+    // Deleted since it was queued: nothing to classify (the deletion queued the retraction), and no failure to retry.
+    const study = await readIfPresent<ImagingStudy>(deps.ctx.repo, 'ImagingStudy', id);
+    if (!study) return { summary: `ImagingStudy/${id} is deleted; not classified` };
     if (isWithdrawn(study)) return { summary: `ImagingStudy/${study.id} is ${study.status}; not classified` };
     const started = performance.now();
     let findings: AiFindingInput[];

@@ -32,6 +32,8 @@ describe('CT classification through FHIR (sqlite)', () => {
   let patient: Patient;
   let uid: string;
   let ris: RecordingRis;
+  /** The study the deletion test deletes. */
+  let deleted: string;
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'ct-fhir-classify-'));
     const geometry = { nx: 96, ny: 96, nz: 48, dx: 3.5, dy: 3.5, dz: 7 };
@@ -249,11 +251,26 @@ describe('CT classification through FHIR (sqlite)', () => {
     }
     const before = ris.received.length;
     assert.equal((await fhirFetch(server, `ImagingStudy/${s.id}`, { method: 'DELETE' })).status, 204);
+    deleted = s.id!;
     const withdrawn = obxOf(await ris.arrival('ACC-CLS-', before));
     assert.ok(withdrawn.length > 0 && withdrawn.every((seg) => seg.split('|')[11] === 'D'), withdrawn.join('\n'));
     const live = (await fhirFetch(server, `Observation?part-of=ImagingStudy/${s.id}&status:not=entered-in-error`))
       .body as Bundle;
     assert.equal(live.entry?.length ?? 0, 0);
+  });
+
+  it('a classification queued for a study deleted since completes without classifying, not retried', async () => {
+    const focus = `ImagingStudy/${deleted}`;
+    const done = (((await fhirFetch(server, `Task?focus=${focus}&code=imaging.classify`)).body as Bundle).entry ?? [])
+      .length;
+    await server.queue.enqueue({ type: 'imaging.classify', payload: { focus } });
+    const task = await waitForTask(server, focus, done + 1);
+    const latest = ((
+      (await fhirFetch(server, `Task?focus=${focus}&code=imaging.classify&_sort=-_lastUpdated`)).body as Bundle
+    ).entry ?? [])[0]?.resource as Task;
+    assert.equal(task.status, 'completed');
+    assert.equal(latest.status, 'completed', latest.statusReason?.text);
+    assert.match(latest.note?.[0]?.text ?? '', /deleted; not classified/);
   });
 
   it('fails clearly, writing nothing, when the study has no usable CT series', async () => {
