@@ -61,7 +61,7 @@ async function retractFindings(
 
 /**
  * report.extract: findings of the report's current version; re-running changes nothing. A report withdrawn since the
- * job was queued (entered-in-error, cancelled) gets its findings retracted instead.
+ * job was queued (entered-in-error, cancelled), or withdrawn or deleted while it ran, gets its findings retracted.
  */
 export function extractHandler(deps: ReportJobDeps): JobHandler<FocusPayload> {
   const codes = findingCodes(deps.terminology);
@@ -82,6 +82,9 @@ export function extractHandler(deps: ReportJobDeps): JobHandler<FocusPayload> {
       algorithm: EXTRACTOR_ALGORITHM,
     });
     const response = await writeFindings(deps.ctx, bundle, 'findings');
+    // Withdrawn or deleted while this ran, after its retraction looked: withdraw what was just written as well.
+    const latest = await readIfPresent<DiagnosticReport>(deps.ctx.repo, 'DiagnosticReport', id);
+    if (!latest || isWithdrawn(latest)) return retractFindings(deps, id, report, latest?.status ?? 'deleted');
     const output = outputs(response);
     if (output.length > 0 && report.imagingStudy?.length) await deps.onFindings?.(`DiagnosticReport/${id}`);
     const present = findings.filter((f) => f.polarity === 'present').length;

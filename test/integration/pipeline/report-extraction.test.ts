@@ -156,6 +156,49 @@ for (const { kind, make } of databaseKinds) {
       assert.ok(obs.length > 0 && obs.every((o) => o.status === 'entered-in-error'));
     });
 
+    it('a report withdrawn while its extraction runs: the run withdraws what it wrote', async () => {
+      // The report's text is a Binary: the withdrawal lands while the job reads it, after the job read the report.
+      const text = (
+        await fhirFetch(server, 'Binary', {
+          method: 'POST',
+          body: { resourceType: 'Binary', contentType: 'text/plain', data: b64(REPORT) },
+        })
+      ).body as { id: string };
+      // Stored without text first (nothing to extract), so its id is known before the extraction can start.
+      const { presentedForm: _none, ...bare } = report(patient.id!, REPORT);
+      const dr = (await fhirFetch(server, 'DiagnosticReport', { method: 'POST', body: bare })).body as DiagnosticReport;
+      const repo = server.repo;
+      const read = repo.read.bind(repo);
+      repo.read = (async (type: string, id: string) => {
+        if (type === 'Binary' && id === text.id) {
+          repo.read = read;
+          const put = await fhirFetch(server, `DiagnosticReport/${dr.id}`, {
+            method: 'PUT',
+            body: { ...dr, status: 'entered-in-error' },
+          });
+          assert.equal(put.status, 200);
+        }
+        return read(type, id);
+      }) as typeof repo.read;
+      const withText = { ...dr, presentedForm: [{ contentType: 'text/plain', url: `Binary/${text.id}` }] };
+      const put = await fhirFetch(server, `DiagnosticReport/${dr.id}`, { method: 'PUT', body: withText });
+      assert.equal(put.status, 200);
+      await waitForTask(server, dr.id!, 2);
+      const extract = (
+        ((await fhirFetch(server, `Task?focus=DiagnosticReport/${dr.id}&code=${REPORT_EXTRACT}`)).body as Bundle)
+          .entry ?? []
+      ).map((e) => e.resource as Task);
+      assert.equal(extract.length, 1);
+      assert.equal(extract[0]!.status, 'completed');
+      assert.match(extract[0]!.note?.[0]?.text ?? '', /entered-in-error/, 'the extraction withdrew its own findings');
+      const obs = await findings(server, dr.id!);
+      assert.ok(obs.length > 0);
+      assert.ok(
+        obs.every((o) => o.status === 'entered-in-error'),
+        obs.map((o) => `${codeOf(o)} ${o.status}`).join(', '),
+      );
+    });
+
     it('retracts the findings of a report marked entered-in-error, and writes them again when it is restored', async () => {
       const dr = (await fhirFetch(server, 'DiagnosticReport', { method: 'POST', body: report(patient.id!, REPORT) }))
         .body as DiagnosticReport;
