@@ -3,7 +3,7 @@
 // reports become entered-in-error and an unstarted triage Task is cancelled, so no worklist keeps a critical flag
 // for images that are not the patient's. The Observations' change then re-runs the comparison, which cancels the
 // study's discrepancies. Report-derived findings belong to the report and stay as they are.
-import type { Bundle, BundleEntry, DiagnosticReport, ImagingStudy, Observation, Task } from 'fhir/r4.js';
+import type { BundleEntry, DiagnosticReport, ImagingStudy, Observation, Task } from 'fhir/r4.js';
 import type { FhirContext } from '../fhir/context.js';
 import { readIfPresent } from '../fhir/repository.js';
 import { aiFindingModel, aiReportIdentifier } from '../findings/ai-findings.js';
@@ -36,9 +36,8 @@ export async function retractAiOutputs(deps: AiRetractDeps, id: string): Promise
   const study = await readIfPresent<ImagingStudy>(deps.ctx.repo, 'ImagingStudy', id);
   // Available again since: the classification that change queued rewrites the findings.
   if (study && !isWithdrawn(study)) return { summary: `ImagingStudy/${id} is ${study.status}; nothing retracted` };
-  const findings = (await searchObservations(deps.ctx, { 'part-of': `ImagingStudy/${id}`, method: AI_METHOD })).filter(
-    (o) => o.status !== 'entered-in-error',
-  );
+  const all = await searchObservations(deps.ctx, { 'part-of': `ImagingStudy/${id}`, method: AI_METHOD });
+  const findings = all.filter((o) => o.status !== 'entered-in-error');
   const models = new Set(findings.map((o) => aiFindingModel(o, codes)).filter((m): m is string => !!m));
   const reports: DiagnosticReport[] = [];
   for (const model of models) {
@@ -55,11 +54,14 @@ export async function retractAiOutputs(deps: AiRetractDeps, id: string): Promise
   const summary =
     `ImagingStudy/${id} ${study ? study.status : 'deleted'}: ${findings.length} AI findings and ` +
     `${reports.length} AI reports entered-in-error${cancelled ? ', triage Task cancelled' : ''}`;
-  if (entries.length === 0) return { summary };
-  const bundle: Bundle = { resourceType: 'Bundle', type: 'transaction', entry: entries };
-  const response = await writeFindings(deps.ctx, bundle, 'AI retraction');
-  if (findings.length > 0) await deps.onFindings?.(`ImagingStudy/${id}`);
-  const output = (response.entry ?? [])
+  const response =
+    entries.length > 0
+      ? await writeFindings(deps.ctx, { resourceType: 'Bundle', type: 'transaction', entry: entries }, 'AI retraction')
+      : undefined;
+  // Sent whenever the study had AI findings, not only when this run withdrew them: a retry after the commit finds
+  // nothing left to withdraw but must still queue the delivery the first run may not have reached.
+  if (all.length > 0) await deps.onFindings?.(`ImagingStudy/${id}`);
+  const output = (response?.entry ?? [])
     .map((e) => e.resource)
     .filter((r) => r !== undefined)
     .map((r) => ({ reference: `${r.resourceType}/${r.id}` }));

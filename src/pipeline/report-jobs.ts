@@ -55,7 +55,9 @@ async function retractFindings(
   const existing = await existingFindings(deps.ctx, id, codes.identifierSystem('finding'));
   const response = await writeFindings(deps.ctx, retractFindingsBundle(existing), 'findings');
   const output = outputs(response);
-  if (output.length > 0 && report?.imagingStudy?.length) await deps.onFindings?.(`DiagnosticReport/${id}`);
+  // Sent whenever there were findings, not only when this run withdrew them: a retry after the commit finds nothing
+  // left to withdraw but must still queue the delivery the first run may not have reached.
+  if (existing.length > 0 && report?.imagingStudy?.length) await deps.onFindings?.(`DiagnosticReport/${id}`);
   return { output, summary: `${output.length} findings of DiagnosticReport/${id} (${why}) marked entered-in-error` };
 }
 
