@@ -112,8 +112,9 @@ function comparedStudies(obs: Observation | undefined): string[] {
 
 /**
  * The comparison a finding's change triggers (pure): one findings.compare job per study, coalesced per study, when
- * what the comparison reads or copies (status, code, interpretation, patient, study) changed. Whoever comes second,
- * the model or the report, the comparison runs after both are committed.
+ * what the comparison reads or copies (status, code, interpretation, patient, study) changed, or when it was issued
+ * (a model run again: the comparison takes the latest run, so going back to an earlier model with unchanged results
+ * must compare again). Whoever comes second, the model or the report, the comparison runs after both are committed.
  */
 export function comparisonTriggers(
   change: ResourceChange,
@@ -125,7 +126,7 @@ export function comparisonTriggers(
   // Most Observations are neither kind of finding: nothing to compare, and no need to serialise them.
   if (studiesNow.length === 0 && studiesBefore.length === 0) return [];
   const relevant = (o: Observation | undefined, studies: string[]): string =>
-    canonicalJson([o?.status, o?.code, o?.interpretation, o?.subject, studies]);
+    canonicalJson([o?.status, o?.code, o?.interpretation, o?.subject, o?.issued, studies]);
   if (now && before && relevant(now, studiesNow) === relevant(before, studiesBefore)) return [];
   return [...new Set([...studiesNow, ...studiesBefore])].map((focus) => ({
     type: FINDINGS_COMPARE,

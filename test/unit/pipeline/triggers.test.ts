@@ -191,6 +191,9 @@ describe('report triggers', () => {
     assert.equal(change(finding({ status: 'entered-in-error' }), finding()).length, 1);
     assert.equal(change(undefined, finding()).length, 1, 'a deleted finding');
     assert.deepEqual(change(finding({ valueQuantity: { value: 0.91 } }), finding()), [], 'not what is compared');
+    // A model run again (e.g. back to an earlier model) with unchanged results: which run is latest changed.
+    const ran = (issued: string) => finding({ issued });
+    assert.equal(change(ran('2026-02-01T00:00:00Z'), ran('2026-01-01T00:00:00Z')).length, 1, 'a new run (issued)');
     const other = finding({ method: { coding: [{ system: 'http://loinc.org', code: 'x' }] } });
     assert.deepEqual(change(other), [], 'an Observation that is neither AI nor report finding');
     assert.deepEqual(change(finding({ partOf: [{ reference: 'Procedure/p1' }] })), [], 'no study');
