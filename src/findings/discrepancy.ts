@@ -50,8 +50,11 @@ export function findDiscrepancies(ai: readonly ComparedFinding[], report: readon
   return out;
 }
 
-/** DetectedIssue statuses the comparison sets itself; any other is a reviewer's and is kept. */
-const OWN_STATUSES = new Set<DetectedIssue['status']>(['preliminary', 'cancelled', 'entered-in-error']);
+/**
+ * DetectedIssue statuses the comparison sets itself; any other is a reviewer's and is kept while the same discrepancy
+ * holds, `entered-in-error` (dismissed as a false alarm) included.
+ */
+const OWN_STATUSES = new Set<DetectedIssue['status']>(['preliminary', 'cancelled']);
 
 export interface DiscrepancyInput {
   studyId: string;
@@ -80,7 +83,9 @@ export function discrepancyEntries(input: DiscrepancyInput): BundleEntry[] {
     const key = `discrepancy/${studyId}/${d.abnormality}`;
     wanted.add(key);
     const before = existing.get(key);
-    const reopened = !before || before.status === 'cancelled' || before.status === 'entered-in-error';
+    // New for review: none before, one the comparison had cancelled, or the sides flipped (another discrepancy).
+    const sameKind = before?.code?.coding?.some((c) => c.system === codes.methodSystem && c.code === d.kind);
+    const reopened = !before || before.status === 'cancelled' || !sameKind;
     const issue: DetectedIssue = {
       resourceType: 'DetectedIssue',
       identifier: [{ system, value: key }],

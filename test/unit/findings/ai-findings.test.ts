@@ -225,6 +225,40 @@ describe('AI findings to FHIR', () => {
     assert.equal(reopened.mitigation, undefined);
   });
 
+  it("keeps a reviewer's dismissal (entered-in-error) while the same discrepancy holds; a flipped one is new", () => {
+    const aiPositive = findDiscrepancies(
+      [{ abnormality: 'nodule', positive: true, observation: { reference: 'Observation/a1' } }],
+      [{ abnormality: 'nodule', positive: false, observation: { reference: 'Observation/r1' } }],
+    );
+    const [first] = entriesFor(aiPositive, []).map((e) => ({ ...(e.resource as DetectedIssue), id: 'd2' }));
+    const dismissed: DetectedIssue = {
+      ...first!,
+      status: 'entered-in-error',
+      author: { reference: 'Practitioner/rad1' },
+      mitigation: [{ action: { text: 'False positive: vessel' } }],
+    };
+    // The model runs again with the same result: the dismissal stands.
+    const [again] = entriesFor(aiPositive, [dismissed], '2024-06-01T00:00:00Z');
+    const kept = again!.resource as DetectedIssue;
+    assert.equal(kept.status, 'entered-in-error');
+    assert.deepEqual(kept.mitigation, dismissed.mitigation);
+    assert.equal(kept.identifiedDateTime, first!.identifiedDateTime);
+    // Both sides change before one comparison: now the report has it and the model does not. A new discrepancy,
+    // for review again, whatever was decided about the old one.
+    const flipped = findDiscrepancies(
+      [{ abnormality: 'nodule', positive: false, observation: { reference: 'Observation/a1' } }],
+      [{ abnormality: 'nodule', positive: true, observation: { reference: 'Observation/r1' } }],
+    );
+    for (const before of [dismissed, { ...dismissed, status: 'final' as const }]) {
+      const issue = entriesFor(flipped, [before], '2024-07-01T00:00:00Z')[0]!.resource as DetectedIssue;
+      assert.equal(issue.status, 'preliminary', before.status);
+      assert.equal(issue.code?.coding?.[0]?.code, 'report-positive-ai-negative');
+      assert.equal(issue.identifiedDateTime, '2024-07-01T00:00:00Z');
+      assert.equal(issue.mitigation, undefined);
+      assert.equal(issue.author, undefined);
+    }
+  });
+
   it('reads Observations back as compared findings (uncertain counts as positive, withdrawn ones are left out)', () => {
     const obs: Observation[] = [
       {
