@@ -227,12 +227,19 @@ function wanted(condition: string, success: boolean): boolean {
  * The ACKs to write back on the connection for a processing outcome. Original mode: one AA/AE/AR. Enhanced mode
  * (HL7 v2.5.1 2.9.3): an accept ACK (CA/CR) when MSH-15 asks for it, then the application ACK (AA/AE/AR) when
  * MSH-16 asks for it; both go back on the same connection because processing has already committed.
+ * `accepted`: the message is in safe storage. By default an AR is a commit reject (CR: type, version or processing id
+ * not acceptable); a temporary failure after the raw store committed is accepted (CA) and rejected by the application
+ * (AR), so a sender that asked for application ACKs only (NE/AL) still hears of it.
  */
-export function responseAcks(src: AckSource, code: 'AA' | 'AE' | 'AR', options: AckOptions = {}): string[] {
+export function responseAcks(
+  src: AckSource,
+  code: 'AA' | 'AE' | 'AR',
+  options: AckOptions = {},
+  accepted = code !== 'AR',
+): string[] {
   if (!isEnhancedMode(src)) return [buildAck(src, code, options)];
   const out: string[] = [];
-  // The message was received and stored (accepted) unless it was rejected outright.
-  const accept: AckCode = code === 'AR' ? 'CR' : 'CA';
+  const accept: AckCode = accepted ? 'CA' : 'CR';
   if (wanted(src.acceptAckType, accept === 'CA')) out.push(buildAck(src, accept, accept === 'CR' ? options : {}));
   if (accept === 'CA' && wanted(src.appAckType, code === 'AA')) out.push(buildAck(src, code, options));
   return out;

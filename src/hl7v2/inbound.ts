@@ -133,15 +133,16 @@ export function createInboundProcessor(options: InboundOptions = {}) {
       ? (result, messageId, finish) => options.executeBatch!([{ result, messageId }], finish)
       : undefined);
 
-  /** Marks a message failed (AE/AR with ERR) and builds its ACK(s). */
+  /** Marks a message failed (AE/AR with ERR) and builds its ACK(s); `accepted` as for responseAcks. */
   async function fail(
     msg: Hl7Message,
     messageId: string | undefined,
     code: 'AE' | 'AR',
     errors: AckError[],
     reason: string,
+    accepted?: boolean,
   ): Promise<ProcessOutcome> {
-    const acks = responseAcks(ackSource(msg), code, { errors });
+    const acks = responseAcks(ackSource(msg), code, { errors }, accepted);
     if (messageId) await options.store!.markError(messageId, reason, acks.join('\n'));
     // Logged by code and location only: repository messages can quote identifiers (patient data).
     const e = errors[0];
@@ -180,7 +181,8 @@ export function createInboundProcessor(options: InboundOptions = {}) {
         const { code, errors } = executorErrors(err, result);
         const status = typeof err === 'object' && err !== null && 'status' in err ? err.status : undefined;
         log.warn('hl7 executor failed', { messageId, status, ...errorFields(err) });
-        return fail(msg, messageId, code, errors, errors[0]!.text);
+        // Stored raw before it ran: accepted, whatever the application answers.
+        return fail(msg, messageId, code, errors, errors[0]!.text, messageId !== undefined);
       }
     }
     await marker?.unlessDone();
@@ -195,11 +197,12 @@ export function createInboundProcessor(options: InboundOptions = {}) {
   /** Answers a message whose key was stored before: the original ACK, a re-run, or AR while it is in progress. */
   async function answerStored(msg: Hl7Message, row: Hl7MessageRow): Promise<ProcessOutcome> {
     if (row.status !== 'received') {
-      // Enhanced mode with NE/NE stores no ACK at all: the duplicate gets none either.
+      // The stored application ACK decides. Enhanced mode may have stored none (NE) or only an accept ACK: then a
+      // processed message is answered as before (NE/NE: with nothing), and a failed one runs again like an AR (a
+      // temporary failure then succeeds, a permanent one fails the same way and writes nothing).
       const acks = row.ack ? row.ack.split('\n') : [];
-      const last = acks.at(-1);
-      const stored = last ? Hl7Message.parse(last).get('MSA-1').replace(/^C/, 'A') : '';
-      const code = (stored || (row.status === 'processed' ? 'AA' : 'AE')) as ProcessOutcome['code'];
+      const app = acks.map((a) => Hl7Message.parse(a).get('MSA-1')).findLast((c) => c.startsWith('A'));
+      const code = (app || (row.status === 'processed' ? 'AA' : 'AR')) as ProcessOutcome['code'];
       // AR invites a resend (HL7 v2.5.1 table 0008): process it again rather than repeat the rejection.
       if (code === 'AR') return apply(msg, row.id);
       log.info('hl7 duplicate answered with the original ACK', { messageId: row.id, controlId: msg.controlId });

@@ -181,6 +181,29 @@ for (const { kind, make } of databaseKinds) {
       assert.equal((await store.get(stuck.id))?.status, 'processed');
       assert.ok(executed.includes(`ADT^A01:${stuck.id}`));
     });
+    it('enhanced mode: a temporary failure is accepted and rejected by the application, and a resend processes it', async () => {
+      for (const [n, modes, expected] of [
+        ['1', 'NE|AL', ['AR']],
+        ['2', 'AL|NE', ['CA']],
+        ['3', 'NE|NE', []],
+      ] as const) {
+        const text = fixture('adt-a08.hl7').replace('MSG00702', `MSG0071${n}`).replace('|P|2.3', `|P|2.3|||${modes}`);
+        const p = proc();
+        failNext = Object.assign(new Error('database down'), { status: 503 });
+        const first = await p.processMessage(text);
+        assert.deepEqual(
+          first.acks.map((a) => msa(a)[0]),
+          expected,
+          modes,
+        );
+        assert.equal((await store.get(first.messageId!))?.status, 'error');
+        const runs = executed.length;
+        const resent = await p.processMessage(text);
+        assert.equal(executed.length, runs + 1, `${modes}: the resend runs the message`);
+        assert.equal((await store.get(first.messageId!))?.status, 'processed', modes);
+        assert.equal(resent.code, 'AA');
+      }
+    });
     it('answers a duplicate of an enhanced-mode NE/NE message with no ACK, without processing it again', async () => {
       const text = fixture('adt-a08.hl7').replace('MSG00702', 'MSG00703').replace('|P|2.3', '|P|2.3|||NE|NE');
       const p = proc();

@@ -90,6 +90,15 @@ describe('ACK builder', () => {
     );
     assert.deepEqual(responseAcks({ ...src, acceptAckType: 'NE', appAckType: 'NE' }, 'AA'), []);
   });
+  it('in enhanced mode accepts a message the application rejected after storing it (CA, then AR)', () => {
+    const src = ackSource(parse(fixture('adt-a01.hl7')));
+    const codes = (acceptAckType: string, appAckType: string, accepted?: boolean): string[] =>
+      responseAcks({ ...src, acceptAckType, appAckType }, 'AR', {}, accepted).map((a) => parse(a).get('MSA-1'));
+    assert.deepEqual(codes('AL', 'AL', true), ['CA', 'AR']);
+    assert.deepEqual(codes('NE', 'AL', true), ['AR'], 'a sender asking for application ACKs only still hears of it');
+    assert.deepEqual(codes('NE', 'AL'), [], 'not stored: a commit reject, which NE does not want');
+    assert.deepEqual(codes('AL', 'AL'), ['CR']);
+  });
   it('in original mode sends exactly one AA/AE/AR', () => {
     const src = ackSource(parse(fixture('adt-a01.hl7')));
     assert.deepEqual(
