@@ -45,7 +45,8 @@ export function reportTriggers(change: ResourceChange): { type: string; payload:
   const before = change.previous as DiagnosticReport | undefined;
   if (isOwnReport(report)) return [];
   if (isWithdrawn(report)) return before && !isWithdrawn(before) ? retract : [];
-  if (!hasReportText(report)) return [];
+  // A version without text extracts nothing, but after one with text it must supersede that text's findings.
+  if (!hasReportText(report) && !(before && hasReportText(before))) return [];
   // A new version needs a new extraction when its text or status changed, or anything the findings copy from it
   // (report-findings.ts): a report linked to its study or order later must link its findings too.
   const relevant = (r: DiagnosticReport): string =>

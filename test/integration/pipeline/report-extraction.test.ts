@@ -156,6 +156,25 @@ for (const { kind, make } of databaseKinds) {
       assert.ok(obs.length > 0 && obs.every((o) => o.status === 'entered-in-error'));
     });
 
+    it('supersedes all its findings when an amendment removes the report text', async () => {
+      const dr = (await fhirFetch(server, 'DiagnosticReport', { method: 'POST', body: report(patient.id!, REPORT) }))
+        .body as DiagnosticReport;
+      await waitForTask(server, dr.id!);
+      assert.ok((await findings(server, dr.id!)).some((o) => o.status !== 'entered-in-error'));
+      const { presentedForm: _text, ...emptied } = dr;
+      const put = await fhirFetch(server, `DiagnosticReport/${dr.id}`, {
+        method: 'PUT',
+        body: { ...emptied, status: 'amended' },
+      });
+      assert.equal(put.status, 200);
+      await waitForTask(server, dr.id!, 2);
+      const obs = await findings(server, dr.id!);
+      assert.ok(
+        obs.length > 0 && obs.every((o) => o.status === 'entered-in-error'),
+        obs.map((o) => `${codeOf(o)} ${o.status}`).join(', '),
+      );
+    });
+
     it('a report withdrawn while its extraction runs: the run withdraws what it wrote', async () => {
       // The report's text is a Binary: the withdrawal lands while the job reads it, after the job read the report.
       const text = (

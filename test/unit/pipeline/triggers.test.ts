@@ -65,6 +65,19 @@ describe('report triggers', () => {
       }),
       [],
     );
+    // An amendment that removes the text: extraction of nothing supersedes the earlier findings.
+    const emptied = reportTriggers({
+      kind: 'update',
+      resourceType: 'DiagnosticReport',
+      id: 'r1',
+      versionId: '2',
+      resource: dr({ conclusion: undefined }),
+      previous: dr(),
+    });
+    assert.deepEqual(
+      emptied.map((j) => j.type),
+      ['report.extract'],
+    );
     const own = dr({ identifier: [{ system: `${CANONICAL_BASE}/identifier/finding`, value: 'ai-report/x' }] });
     assert.deepEqual(
       reportTriggers({ kind: 'create', resourceType: 'DiagnosticReport', id: 'r1', versionId: '1', resource: own }),
