@@ -102,7 +102,10 @@ export class Hl7Message {
     readonly segments: Segment[],
   ) {}
 
-  /** Parses one message; segments may end in \r, \n or \r\n (HL7 v2.5.1 2.5.4 requires \r; others read leniently). */
+  /**
+   * Parses one message; segments may end in \r, \n or \r\n (HL7 v2.5.1 2.5.4 requires \r; others read leniently).
+   * A second MSH is an Hl7ParseError: several messages in one frame need a batch.
+   */
   static parse(text: string): Hl7Message {
     const lines = text.split(/\r\n|\r|\n/).filter((l) => l.trim() !== '');
     if (lines.length === 0) throw new Hl7ParseError('empty message');
@@ -118,6 +121,11 @@ export class Hl7Message {
     const segments = lines.map((l) => new Segment(l, sep));
     for (const s of segments) {
       if (!/^[A-Z][A-Z0-9]{2}$/.test(s.name)) throw new Hl7ParseError(`invalid segment name "${s.name.slice(0, 8)}"`);
+    }
+    // Two messages in one frame need an FHS/BHS batch (splitBatch); read as one, the second's segments would take the
+    // first's patient.
+    if (segments.some((s, i) => i > 0 && s.name === 'MSH')) {
+      throw new Hl7ParseError('a second MSH segment in one message (several messages need an FHS/BHS batch)');
     }
     return new Hl7Message(lines.join('\r'), sep, segments);
   }

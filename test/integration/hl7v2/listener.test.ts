@@ -204,6 +204,15 @@ describe('MLLP listener', () => {
     c.close();
   });
 
+  it('rejects two messages in one frame without a batch header: AR, ERR code 100, MSA-2 from the first MSH-10', async () => {
+    const c = await RawClient.connect(port);
+    c.send(`${oru('TWO1')}\r${oru('TWO2').replace(/MRN123/g, 'MRN124')}`);
+    const [ack] = await c.next();
+    assert.deepEqual(msa(ack!), ['AR', 'TWO1']);
+    assert.match(Hl7Message.parse(ack!).segment('ERR')!.rawField(1), /\b100\b/);
+    c.close();
+  });
+
   it('answers AE with ERR at PID-3 for a message without a patient identifier', async () => {
     const c = await RawClient.connect(port);
     c.send(fixture('oru-r01-no-pid3.hl7'));

@@ -88,6 +88,18 @@ describe('HL7 v2 message parsing', () => {
     assert.throws(() => Hl7Message.parse(''), /empty/);
     assert.throws(() => Hl7Message.parse('MSH|^~\\&|A\rbad segment'), /segment name/);
   });
+  it('rejects a second MSH in one message: two messages in a frame need an FHS/BHS batch', () => {
+    const two = `${oru}\r${fixture('adt-a08.hl7')}`;
+    assert.throws(
+      () => Hl7Message.parse(two),
+      (e: unknown) => e instanceof Hl7ParseError && /second MSH/.test(e.message),
+    );
+    const batch = splitBatch(`BHS|^~\\&|RIS\r${two}\rBTS|2`);
+    assert.deepEqual(
+      batch.messages.map((m) => Hl7Message.parse(m).controlId),
+      ['MSG00251', 'MSG00702'],
+    );
+  });
   it('splits an FHS/BHS batch into its messages and leaves a single message alone', () => {
     const a = fixture('adt-a08.hl7');
     const b = fixture('adt-a01.hl7');
