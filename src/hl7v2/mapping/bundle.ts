@@ -1,33 +1,54 @@
 // Builds the FHIR transaction Bundle a message maps to (FHIR R4 http.html#transaction): conditional update
 // (PUT Type?identifier=...) and conditional create (POST + ifNoneExist), with urn:uuid fullUrls
 // so entries reference each other before ids exist. The repository executes it; nothing here writes.
+//
+// One entry per condition: the repository matches each entry's condition against the database only, so two entries
+// with one condition (two order groups with one accession or study UID) would create two resources, and every later
+// message for that key would then be AE (conditional update matched 2). A repeated condition therefore reuses the
+// first entry and its fullUrl. A conditional create is satisfied by that entry as it is. A conditional update
+// changes it in place, as a second message with that key would replace the resource: the later resource's elements
+// win, except that lists keep the items of both (deduplicated), so a report keeps both groups' results, studies and
+// texts, and an order both groups' identifiers.
 import { randomUUID } from 'node:crypto';
-import type { Bundle, BundleEntry, Reference, Resource } from 'fhir/r4.js';
+import type { Bundle, BundleEntry, BundleEntryRequest, Reference, Resource } from 'fhir/r4.js';
 import type { ErrorLocation } from '../ack.js';
 
 /** Accumulates transaction entries and, for each, the HL7 location to report if the repository rejects it. */
 export class TransactionBuilder {
   private readonly entries: BundleEntry[] = [];
   readonly locations: (ErrorLocation | undefined)[] = [];
+  /** The entry written for each condition (`Type?query`). */
+  private readonly byCondition = new Map<string, BundleEntry>();
 
   /** Conditional update: creates or replaces the resource matched by `query`; returns a reference to it. */
   upsert(resource: Resource, query: string, location?: ErrorLocation): Reference {
-    const fullUrl = `urn:uuid:${randomUUID()}`;
-    this.entries.push({ fullUrl, resource, request: { method: 'PUT', url: `${resource.resourceType}?${query}` } });
-    this.locations.push(location);
-    return { reference: fullUrl };
+    const url = `${resource.resourceType}?${query}`;
+    const earlier = this.byCondition.get(url);
+    if (!earlier) return this.add(url, resource, { method: 'PUT', url }, location);
+    earlier.resource = mergeRepeated(earlier.resource!, resource);
+    earlier.request = { method: 'PUT', url };
+    return { reference: earlier.fullUrl! };
   }
 
   /** Conditional create: creates the resource unless `query` matches one; returns a reference to either. */
   createIfNone(resource: Resource, query: string, location?: ErrorLocation): Reference {
-    const fullUrl = `urn:uuid:${randomUUID()}`;
-    this.entries.push({
-      fullUrl,
-      resource,
-      request: { method: 'POST', url: resource.resourceType, ifNoneExist: query },
-    });
+    const url = `${resource.resourceType}?${query}`;
+    const earlier = this.byCondition.get(url);
+    if (earlier) return { reference: earlier.fullUrl! };
+    return this.add(url, resource, { method: 'POST', url: resource.resourceType, ifNoneExist: query }, location);
+  }
+
+  private add(
+    condition: string,
+    resource: Resource,
+    request: BundleEntryRequest,
+    location: ErrorLocation | undefined,
+  ): Reference {
+    const entry: BundleEntry = { fullUrl: `urn:uuid:${randomUUID()}`, resource, request };
+    this.entries.push(entry);
     this.locations.push(location);
-    return { reference: fullUrl };
+    this.byCondition.set(condition, entry);
+    return { reference: entry.fullUrl! };
   }
 
   get size(): number {
@@ -37,4 +58,19 @@ export class TransactionBuilder {
   build(): Bundle {
     return { resourceType: 'Bundle', type: 'transaction', entry: [...this.entries] };
   }
+}
+
+/** The later resource over the earlier one, lists joined without repeats (see the file comment). */
+function mergeRepeated(earlier: Resource, later: Resource): Resource {
+  const merged: Record<string, unknown> = { ...earlier, ...later };
+  for (const [key, value] of Object.entries(earlier)) {
+    const next: unknown = (later as unknown as Record<string, unknown>)[key];
+    if (Array.isArray(value) && Array.isArray(next)) merged[key] = union(value, next);
+  }
+  return merged as unknown as Resource;
+}
+
+function union(a: unknown[], b: unknown[]): unknown[] {
+  const seen = new Set(a.map((x) => JSON.stringify(x)));
+  return [...a, ...b.filter((x) => !seen.has(JSON.stringify(x)))];
 }

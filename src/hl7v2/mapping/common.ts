@@ -142,24 +142,35 @@ export interface OrderGroup {
   ipc?: Segment;
 }
 
-/** Splits segments into order groups at each OBR (an ORC just before an OBR belongs to it). */
+/**
+ * Splits segments into order groups at each OBR. An ORC belongs to the OBR it precedes (HL7 order), except in a
+ * message whose order segments start with an OBR and end with an ORC: there every ORC follows its OBR (some senders'
+ * ORM) and belongs to the OBR before it. Either way each ORC joins at most one group.
+ */
 export function orderGroups(msg: Hl7Message): OrderGroup[] {
   const groups: OrderGroup[] = [];
-  let orc: Segment | undefined;
+  const afterObr = orcFollowsObr(msg);
+  let pending: Segment | undefined; // an ORC waiting for the OBR it precedes
   let current: OrderGroup | undefined;
   for (const s of msg.segments) {
     if (s.name === 'ORC') {
-      orc = s;
-      if (current && !current.orc) current.orc = s; // ORC after OBR in some senders' ORM
+      if (!afterObr) pending = s;
+      else if (current && !current.orc) current.orc = s;
     } else if (s.name === 'OBR') {
-      current = { obr: s, orc, sequence: groups.length + 1, obx: [] };
-      orc = undefined;
+      current = { obr: s, orc: pending, sequence: groups.length + 1, obx: [] };
+      pending = undefined;
       groups.push(current);
     } else if (current && s.name === 'OBX') current.obx.push(s);
     else if (current && s.name === 'ZDS') current.zds = s;
     else if (current && s.name === 'IPC') current.ipc ??= s;
   }
   return groups;
+}
+
+/** Whether the ORCs follow their OBRs: the first order segment is an OBR and the last an ORC (none is left over). */
+function orcFollowsObr(msg: Hl7Message): boolean {
+  const order = msg.segments.filter((s) => s.name === 'ORC' || s.name === 'OBR');
+  return order[0]?.name === 'OBR' && order.at(-1)?.name === 'ORC';
 }
 
 /** Order identifiers: placer (ORC-2/OBR-2), filler (ORC-3/OBR-3), accession (IPC-1/OBR-18), OBR-19, OBR-20. */

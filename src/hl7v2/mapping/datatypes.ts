@@ -1,6 +1,6 @@
 // HL7 v2 data types -> FHIR data types, after the v2-to-FHIR IG data type maps (CX[Identifier], XPN[HumanName],
 // XAD[Address], XTN[ContactPoint], CWE[CodeableConcept], EI[Identifier], XCN[Reference], DTM[dateTime],
-// RP[Attachment]).
+// RP[Attachment], NM[decimal], SN[Quantity|Range|Ratio]).
 import type {
   Address,
   Attachment,
@@ -9,6 +9,9 @@ import type {
   ContactPoint,
   HumanName,
   Identifier,
+  Quantity,
+  Range,
+  Ratio,
   Reference,
 } from 'fhir/r4.js';
 import type { Rep } from '../message.js';
@@ -57,8 +60,8 @@ export function ei(cfg: MappingConfig, r: Rep, fallbackNamespace = ''): Identifi
   return system ? { system, value } : { value };
 }
 
-/** XPN -> HumanName (family^given^middle^suffix^prefix, XPN-7 name type). */
-export function xpn(r: Rep): HumanName | undefined {
+/** XPN -> HumanName (family^given^middle^suffix^prefix, XPN-7 name type by the name-use vocabulary). */
+export function xpn(cfg: MappingConfig, r: Rep): HumanName | undefined {
   const family = r.c(1);
   const given = [r.c(2), r.c(3)].filter(Boolean);
   if (!family && given.length === 0) return undefined;
@@ -67,15 +70,8 @@ export function xpn(r: Rep): HumanName | undefined {
   if (given.length) name.given = given;
   if (r.c(4)) name.suffix = [r.c(4)];
   if (r.c(5)) name.prefix = [r.c(5)];
-  const use: Record<string, HumanName['use']> = {
-    L: 'official',
-    D: 'usual',
-    M: 'maiden',
-    N: 'nickname',
-    A: 'anonymous',
-  };
-  const u = use[r.c(7)];
-  if (u) name.use = u;
+  const use = r.c(7) ? lookup(cfg.vocabularies['name-use']!, r.c(7)) : undefined;
+  if (use) name.use = use as HumanName['use'];
   return name;
 }
 
@@ -122,6 +118,39 @@ export function cwe(cfg: MappingConfig, r: Rep): CodeableConcept | undefined {
   if (coding.length) cc.coding = coding;
   if (text) cc.text = text;
   return cc;
+}
+
+/** NM -> number: an optional sign, digits and an optional decimal point (HL7 v2.5.1 2A.49); else none. */
+export function nm(value: string): number | undefined {
+  const v = value.trim();
+  return /^[+-]?(\d+\.?\d*|\.\d+)$/.test(v) ? Number(v) : undefined;
+}
+
+/** An SN value as one of Observation.value[x]. */
+export type SnValue = { valueQuantity: Quantity } | { valueRange: Range } | { valueRatio: Ratio };
+
+/**
+ * SN -> Quantity, Range or Ratio after the v2-to-FHIR IG SN maps: SN.3 names a Range or Ratio of SN.2 and SN.4
+ * (vocabulary sn-separator); without SN.3 a Quantity of SN.2 with SN.1 as its comparator (sn-comparator; "=" is
+ * none). `unit` (from OBX-6) goes on each quantity but a ratio's. None when the parts do not read, a comparator
+ * with a range or ratio included (FHIR has no place for it).
+ */
+export function sn(cfg: MappingConfig, r: Rep, unit: Quantity = {}): SnValue | undefined {
+  const num1 = nm(r.c(2));
+  const comparatorText = r.c(1).trim() === '=' ? '' : r.c(1).trim();
+  const comparator = comparatorText ? lookup(cfg.vocabularies['sn-comparator']!, comparatorText) : undefined;
+  if (num1 === undefined || (comparatorText && !comparator)) return undefined;
+  if (!r.c(3).trim()) {
+    const quantity: Quantity = { value: num1, ...unit };
+    if (comparator) quantity.comparator = comparator as Quantity['comparator'];
+    return { valueQuantity: quantity };
+  }
+  const num2 = nm(r.c(4));
+  const kind = lookup(cfg.vocabularies['sn-separator']!, r.c(3));
+  if (num2 === undefined || comparator) return undefined;
+  if (kind === 'Range') return { valueRange: { low: { value: num1, ...unit }, high: { value: num2, ...unit } } };
+  if (kind === 'Ratio') return { valueRatio: { numerator: { value: num1 }, denominator: { value: num2 } } };
+  return undefined;
 }
 
 /** XCN -> Reference with identifier (XCN-1, authority XCN-9) and display; no Practitioner resource is created. */

@@ -26,7 +26,7 @@ type Converter = (cfg: MappingConfig, rep: Rep, rule: Rule) => unknown;
 const CONVERTERS: Record<string, Converter> = {
   CX: (cfg, rep) => dt.cx(cfg, rep),
   EI: (cfg, rep) => dt.ei(cfg, rep),
-  XPN: (_cfg, rep) => dt.xpn(rep),
+  XPN: (cfg, rep) => dt.xpn(cfg, rep),
   XAD: (_cfg, rep) => dt.xad(rep),
   XTN: (_cfg, rep) => dt.xtn(rep),
   CWE: (cfg, rep) => dt.cwe(cfg, rep),

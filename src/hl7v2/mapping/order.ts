@@ -1,6 +1,7 @@
 // ORM^O01 and OMI^O23 -> Patient, Encounter, ServiceRequest (status from ORC-1, or ORC-5 for SC) and an ImagingStudy
-// (status registered, identifiers: study UID from IPC-3/ZDS-1, accession from IPC-1/OBR-18, modality IPC-5); a
-// cancelled order cancels its stub while it has no images (MappingResult.cancelStudies).
+// (status registered, identifiers: study UID from IPC-3/ZDS-1, accession from IPC-1/OBR-18, modality IPC-5); an
+// order that ends revoked (ORC-1 CA, or SC with ORC-5 CA) cancels its stub while it has no images
+// (MappingResult.cancelStudies).
 // ct-fhir rules: the v2-to-FHIR IG has no OMI/IPC/ZDS map.
 import type { ServiceRequest } from 'fhir/r4.js';
 import { ErrorCode } from '../ack.js';
@@ -56,12 +57,13 @@ export function mapOrder(ctx: MapContext): void {
     }
     const ids = orderIdentifiers(ctx, g);
     const basedOn = serviceRequestEntry(ctx, g, ids, status, subject, encounter);
-    const studyStatus = lookup(cfg.vocabularies['imaging-study-status']!, control);
+    // The stub follows the status the order ends in (SC takes ORC-5), so an SC/CA cancels it like ORC-1 CA.
+    const stub = lookup(cfg.vocabularies['imaging-study-status']!, status);
     const uid = studyUid(ctx, g);
     const accession = ids.all.find((i) => i.type?.coding?.[0]?.code === 'ACSN');
-    if (studyStatus && uid) {
+    if (stub === 'registered' && uid) {
       imagingStudyEntry(ctx, g, uid, 'registered', accession, subject, basedOn);
-    } else if (status === 'revoked') {
+    } else if (stub === 'cancelled') {
       // The order's stub is found by its study UID, or by the accession when a cancellation does not repeat the UID.
       const key = uid ? studyUidIdentifier(uid) : accession;
       if (key) ctx.cancelStudies.push(identifierQuery(key));

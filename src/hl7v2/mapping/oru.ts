@@ -1,9 +1,9 @@
 // ORU^R01 (v2.3-v2.8) -> Patient, Encounter, ServiceRequest, DiagnosticReport (+ coded/numeric Observations and
 // an ImagingStudy stub), after the v2-to-FHIR IG message map ORU_R01 with ct-fhir rules for the report text.
-import type { Attachment, DiagnosticReport, Observation, Reference, ServiceRequest } from 'fhir/r4.js';
+import type { Attachment, DiagnosticReport, Observation, Quantity, Reference, ServiceRequest } from 'fhir/r4.js';
 import type { Segment } from '../message.js';
 import { ErrorCode } from '../ack.js';
-import { cwe, lookup, rp } from './datatypes.js';
+import { cwe, lookup, nm, rp, sn } from './datatypes.js';
 import { identifierQuery } from '../../fhir/identifier-token.js';
 import { MappingError, type Trigger } from './result.js';
 import {
@@ -62,6 +62,29 @@ export function isObxObservationOf(report: DiagnosticReport, obs: Observation): 
   return (obs.identifier ?? []).some((i) => i.system !== undefined && systems.has(i.system));
 }
 
+/** OBX-6 as the unit of a quantity (UCUM code, its name or the code as unit); none when OBX-6 is empty. */
+function unitOf(obx: Segment): Quantity {
+  const unit = obx.rep(6);
+  if (!unit.c(1)) return {};
+  return { unit: unit.c(2) || unit.c(1), code: unit.c(1), system: 'http://unitsofmeasure.org' };
+}
+
+/**
+ * OBX-5 as Observation.value[x] by OBX-2 (NM, SN, CE/CWE/CNE); undefined when OBX-5 does not read. An empty OBX-5
+ * gives no value rather than 0: the Observation keeps its code and status (FHIR obs-6 allows that).
+ */
+function obxValue(ctx: MapContext, obx: Segment, type: string): Partial<Observation> | undefined {
+  if (obx.rawField(5).trim() === '') return {};
+  const v = obx.rep(5);
+  if (type === 'NM') {
+    const value = nm(v.c(1));
+    return value === undefined ? undefined : { valueQuantity: { value, ...unitOf(obx) } };
+  }
+  if (type === 'SN') return sn(ctx.cfg, v, unitOf(obx));
+  const concept = cwe(ctx.cfg, v);
+  return concept && { valueCodeableConcept: concept };
+}
+
 /** A coded or numeric OBX -> Observation keyed by report key + OBX-1/OBX-4. */
 function observationEntry(
   ctx: MapContext,
@@ -80,23 +103,9 @@ function observationEntry(
     ...mapped,
     subject,
   };
-  const v = obx.rep(5);
-  if (type === 'NM' || type === 'SN') {
-    const num = Number(type === 'SN' ? v.c(2) : v.c(1));
-    if (!Number.isFinite(num)) return undefined;
-    obs.valueQuantity = { value: num };
-    const unit = obx.rep(6);
-    if (unit.c(1))
-      Object.assign(obs.valueQuantity, {
-        unit: unit.c(2) || unit.c(1),
-        code: unit.c(1),
-        system: 'http://unitsofmeasure.org',
-      });
-  } else if (type === 'CE' || type === 'CWE' || type === 'CNE') {
-    const value = cwe(ctx.cfg, v);
-    if (!value) return undefined;
-    obs.valueCodeableConcept = value;
-  } else return undefined;
+  const value = obxValue(ctx, obx, type);
+  if (!value) return undefined;
+  Object.assign(obs, value);
   const id = { system: obxSystem(key.system), value: `${key.value}.${obx.get(1) || '0'}.${obx.get(4) || '0'}` };
   obs.identifier = [id];
   return ctx.tx.upsert(obs, identifierQuery(id), { segment: 'OBX', sequence: Number(obx.get(1)) || 1 });
@@ -137,6 +146,7 @@ export function mapOru(ctx: MapContext): Trigger[] {
     ]);
   }
   const triggers: Trigger[] = [];
+  const reportKeys = new Set<string>();
   for (const g of groups) {
     const mapped = mapSegments(ctx, 'obr-diagnostic-report', { OBR: g.obr }, g.sequence) as Partial<DiagnosticReport>;
     if (!mapped.code) {
@@ -174,12 +184,18 @@ export function mapOru(ctx: MapContext): Trigger[] {
       const accession = ids.all.find((i) => i.type?.coding?.[0]?.code === 'ACSN');
       report.imagingStudy = [imagingStudyEntry(ctx, g, uid, 'available', accession, subject, basedOn)];
     }
+    // A group repeating an earlier group's key merges into its report (TransactionBuilder); OBX-1 restarts at each
+    // OBR, so its Observations are told apart by the OBR rather than replace the earlier group's.
+    const reportKey = identifierQuery(ids.key);
+    const obxKey = reportKeys.has(reportKey) ? { ...ids.key, value: `${ids.key.value}-OBR${g.sequence}` } : ids.key;
+    reportKeys.add(reportKey);
     const results = g.obx
-      .map((obx) => observationEntry(ctx, obx, ids.key, subject, status))
+      .map((obx) => observationEntry(ctx, obx, obxKey, subject, status))
       .filter((r): r is Reference => r !== undefined);
     if (results.length) report.result = results;
-    const ref = ctx.tx.upsert(report, identifierQuery(ids.key), { segment: 'OBR', sequence: g.sequence, field: 3 });
-    if ((status === 'final' || status === 'corrected' || status === 'amended') && text.trim()) {
+    const ref = ctx.tx.upsert(report, reportKey, { segment: 'OBR', sequence: g.sequence, field: 3 });
+    const labelled = triggers.some((t) => t.fullUrl === ref.reference);
+    if ((status === 'final' || status === 'corrected' || status === 'amended') && text.trim() && !labelled) {
       triggers.push({ kind: 'report-labels', fullUrl: ref.reference! });
     }
   }

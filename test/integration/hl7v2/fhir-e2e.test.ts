@@ -183,6 +183,33 @@ for (const { kind, make } of databaseKinds) {
       assert.equal(studies.length, 1, 'the ORU reuses the ImagingStudy the order registered');
     });
 
+    it('an ORU with two OBR groups sharing an accession and study UID applies, and a later ORU for it is AA', async () => {
+      const base = fixture('oru-r01-v251.hl7')
+        .replace('|AL|NE', '') // original mode: one ACK
+        .replace(/MRN456/g, 'MRN951')
+        .replace('SSN999', 'SSN951')
+        .replace(/ACC5002/g, 'ACC5951')
+        .replace(/1\.2\.840\.113619\.2\.55\.3\.1111\.2222/g, '1.2.840.113619.2.55.3.5951');
+      const obr = base.split('\r').find((l) => l.startsWith('OBR|'))!;
+      const twoGroups = [
+        base.replace('MSG00251', 'MSG05951'),
+        'ORC|RE|PL5952^RIS|FI5952^PACS||CM',
+        obr.replace('OBR|1|PL1002^RIS|FI2002^PACS', 'OBR|2|PL5952^RIS|FI5952^PACS'),
+        'OBX|4|NM|21889-1^Size^LN|3|12|mm^millimeter^UCUM|||||F',
+        'OBX|5|ST|110180^Study Instance UID^DCM||1.2.840.113619.2.55.3.5951||||||F',
+      ].join('\r');
+      assert.equal((await proc.processMessage(twoGroups)).code, 'AA');
+      const count = async (type: string, query: string): Promise<number> => (await search(core, type, query)).length;
+      assert.equal(await count('ServiceRequest', 'identifier=ACC5951'), 1);
+      assert.equal(await count('ImagingStudy', 'identifier=urn:dicom:uid|urn:oid:1.2.840.113619.2.55.3.5951'), 1);
+      const [report] = await search<DiagnosticReport>(core, 'DiagnosticReport', 'identifier=ACC5951');
+      assert.equal(report?.result?.length, 3, "both groups' Observations");
+      assert.equal(await count('DiagnosticReport', 'identifier=ACC5951'), 1);
+      const later = await proc.processMessage(base.replace('MSG00251', 'MSG05952'));
+      assert.equal(later.code, 'AA', later.acks[0]);
+      assert.equal(await count('DiagnosticReport', 'identifier=ACC5951'), 1);
+    });
+
     it('a cancelled order cancels its study stub while it has no images, and leaves a study with images alone', async () => {
       const order = (n: string, msh10: string): string =>
         fixture('orm-o01-nw.hl7')

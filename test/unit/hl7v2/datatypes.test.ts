@@ -46,13 +46,17 @@ describe('v2 data types to FHIR', () => {
       ],
     });
     assert.deepEqual(cwe(cfg, rep('^free text only')), { text: 'free text only' });
-    assert.deepEqual(xpn(rep('O\\T\\BRIEN^SEAN^P^JR^DR^^L')), {
+    assert.deepEqual(xpn(cfg, rep('O\\T\\BRIEN^SEAN^P^JR^DR^^L')), {
       family: 'O&BRIEN',
       given: ['SEAN', 'P'],
       suffix: ['JR'],
       prefix: ['DR'],
       use: 'official',
     });
+    // XPN-7 by table 0200: S (pseudonym) is anonymous; A (assigned/alias) has no FHIR name use.
+    assert.equal(xpn(cfg, rep('DOE^JOHN^^^^^S'))?.use, 'anonymous');
+    assert.equal(xpn(cfg, rep('SMITH^JO^^^^^A'))?.use, undefined);
+    assert.equal(xpn(cfg, rep('JONES^ANN^^^^^M'))?.use, 'maiden');
   });
   it('reports unknown codes of optional fields as warnings and of required fields as errors', () => {
     const pid = new Segment('PID|1||1^^^H||X^Y||19600101|Z', DEFAULT_SEPARATORS);

@@ -175,6 +175,102 @@ describe('ORU^R01 mapping', () => {
     const [obs] = entries(r.bundle, 'Observation').map((e) => e.resource as Observation);
     assert.equal(obs!.status, 'preliminary', 'OBX-11 "Wet Read" read as preliminary');
   });
+  it("ORC before its OBR: a group without ORC does not take the next group's ORC", () => {
+    const text = [
+      fixture('oru-r01-v27-minimal.hl7'),
+      'ORC|RE|PL2004|FI2004||CM',
+      'OBR|2|PL2004|FI2004|24627-2^CT Chest^LN|||20240317083000|||||||||||||||||CT|F',
+    ].join('\r');
+    const r = mapMessage(Hl7Message.parse(text));
+    assert.deepEqual(
+      entries(r.bundle, 'ServiceRequest').map((e) => [
+        e.request?.url.split('|')[1],
+        (e.resource as ServiceRequest).status,
+      ]),
+      [
+        ['FI2003', 'active'],
+        ['FI2004', 'completed'],
+      ],
+    );
+  });
+  it("two OBR groups with one accession and study UID: one ServiceRequest, DiagnosticReport and ImagingStudy with both groups' results", () => {
+    const first = fixture('oru-r01-v251.hl7');
+    const second = [
+      'ORC|RE|PL1003^RIS|FI2003^PACS||CM',
+      first
+        .split('\r')
+        .find((l) => l.startsWith('OBR|'))!
+        .replace('OBR|1|PL1002^RIS|FI2002^PACS', 'OBR|2|PL1003^RIS|FI2003^PACS'),
+      'OBX|4|NM|21889-1^Size^LN|3|12|mm^millimeter^UCUM|||||F',
+      'OBX|5|ST|110180^Study Instance UID^DCM||1.2.840.113619.2.55.3.1111.2222||||||F',
+    ];
+    const r = mapMessage(Hl7Message.parse([first, ...second].join('\r')));
+    const sr = one<ServiceRequest>(r.bundle, 'ServiceRequest');
+    assert.deepEqual(
+      sr.resource.identifier?.map((i) => i.value),
+      ['PL1002', 'FI2002', 'ACC5002', 'PL1003', 'FI2003'],
+    );
+    const is = one<ImagingStudy>(r.bundle, 'ImagingStudy');
+    const dr = one<DiagnosticReport>(r.bundle, 'DiagnosticReport');
+    assert.deepEqual(dr.resource.basedOn, [{ reference: sr.entry.fullUrl }]);
+    assert.deepEqual(dr.resource.imagingStudy, [{ reference: is.entry.fullUrl }]);
+    assert.match(reportText(dr.resource), /8 mm nodule/, "the first group's text stays: the second has none");
+    const obs = entries(r.bundle, 'Observation');
+    assert.deepEqual(
+      obs.map((e) => [
+        (e.resource as Observation).identifier?.[0]?.value,
+        (e.resource as Observation).valueQuantity?.value,
+      ]),
+      [
+        ['ACC5002.3.3', undefined],
+        ['ACC5002.4.3', 8],
+        ['ACC5002-OBR2.4.3', 12],
+      ],
+    );
+    assert.deepEqual(
+      dr.resource.result?.map((ref) => ref.reference),
+      obs.map((e) => e.fullUrl),
+    );
+    assert.deepEqual(r.triggers, [{ kind: 'report-labels', fullUrl: dr.entry.fullUrl }]);
+  });
+  it('numeric OBX: an empty NM has no value; SN maps comparator to Quantity, "-" to Range and ":" to Ratio', () => {
+    const text = [
+      fixture('oru-r01-v27-minimal.hl7'),
+      'OBX|3|NM|21889-1^Size^LN|1||mm^millimeter^UCUM|||||F',
+      'OBX|4|SN|21889-1^Size^LN|2|<^5|mm^millimeter^UCUM|||||F',
+      'OBX|5|SN|21889-1^Size^LN|3|>=^3.5|mm^millimeter^UCUM|||||F',
+      'OBX|6|SN|21889-1^Size^LN|4|=^7|mm^millimeter^UCUM|||||F',
+      'OBX|7|SN|21889-1^Size^LN|5|^10^-^20|mm^millimeter^UCUM|||||F',
+      'OBX|8|SN|21889-1^Size^LN|6|^1^:^2||||||F',
+    ].join('\r');
+    const obs = entries(mapMessage(Hl7Message.parse(text)).bundle, 'Observation')
+      .map((e) => e.resource as Observation)
+      .slice(1);
+    const mm = { unit: 'millimeter', code: 'mm', system: 'http://unitsofmeasure.org' };
+    const values = obs.map(({ valueQuantity, valueRange, valueRatio }) => ({ valueQuantity, valueRange, valueRatio }));
+    assert.deepEqual(values, [
+      { valueQuantity: undefined, valueRange: undefined, valueRatio: undefined },
+      { valueQuantity: { value: 5, ...mm, comparator: '<' }, valueRange: undefined, valueRatio: undefined },
+      { valueQuantity: { value: 3.5, ...mm, comparator: '>=' }, valueRange: undefined, valueRatio: undefined },
+      { valueQuantity: { value: 7, ...mm }, valueRange: undefined, valueRatio: undefined },
+      {
+        valueQuantity: undefined,
+        valueRange: { low: { value: 10, ...mm }, high: { value: 20, ...mm } },
+        valueRatio: undefined,
+      },
+      {
+        valueQuantity: undefined,
+        valueRange: undefined,
+        valueRatio: { numerator: { value: 1 }, denominator: { value: 2 } },
+      },
+    ]);
+    for (const o of obs) {
+      assert.deepEqual(
+        checkResource(o).outcome.issue.filter((i) => i.severity === 'error'),
+        [],
+      );
+    }
+  });
   it('an unknown OBX-11 on a coded OBX is a warning (ERR severity W) and the report status is used', () => {
     const text = fixture('oru-r01-v27-minimal.hl7').replace(
       'Pleural effusion^SCT||||||Wet Read',
@@ -264,6 +360,35 @@ describe('ORM^O01 / OMI^O23 mapping', () => {
       () => mapMessage(Hl7Message.parse(base.replace('ORC|NW', 'ORC|ZZ'))),
       (e: unknown) => e instanceof MappingError && e.errors[0]!.code === '103',
     );
+  });
+  it('ORC-1 SC with ORC-5 CA or DC revokes the order and cancels its study stub, like ORC-1 CA', () => {
+    for (const orc5 of ['CA', 'DC']) {
+      const text = fixture('orm-o01-nw.hl7').replace('ORC|NW|PL1005|FI2005||SC', `ORC|SC|PL1005|FI2005||${orc5}`);
+      const r = mapMessage(Hl7Message.parse(text));
+      assert.equal(one<ServiceRequest>(r.bundle, 'ServiceRequest').resource.status, 'revoked');
+      assert.equal(entries(r.bundle, 'ImagingStudy').length, 0, `SC/${orc5} writes no registered stub`);
+      assert.deepEqual(r.cancelStudies, ['identifier=urn%3Adicom%3Auid|urn%3Aoid%3A1.2.840.113619.2.55.3.5005']);
+    }
+  });
+  it('ORC after its OBR: each ORC belongs to the OBR before it, so the second order is cancelled under its own key', () => {
+    const text = [
+      'MSH|^~\\&|RIS|GENHOSP|CTFHIR|CTF|20240318080000||ORM^O01|MSG00510|P|2.3.1',
+      'PID|1||MRN123^^^GENHOSP^MR||DOE^JANE',
+      `OBR|1|PLA|FIA|24627-2^CT Chest^LN${'|'.repeat(14)}ACCA||||||CT`,
+      'ORC|NW|PLA|FIA||SC',
+      `OBR|2|PLB|FIB|24627-2^CT Chest^LN${'|'.repeat(14)}ACCB||||||CT`,
+      'ORC|CA|PLB|FIB||CA',
+    ].join('\r');
+    const r = mapMessage(Hl7Message.parse(text));
+    const orders = entries(r.bundle, 'ServiceRequest').map((e) => [
+      e.request?.url.split('|')[1],
+      (e.resource as ServiceRequest).status,
+    ]);
+    assert.deepEqual(orders, [
+      ['ACCA', 'active'],
+      ['ACCB', 'revoked'],
+    ]);
+    assert.deepEqual(r.cancelStudies, ['identifier=urn%3Act-fhir%3Ahl7v2%3AGENHOSP|ACCB']);
   });
   it('OMI^O23: accession IPC-1, study UID IPC-3, modality IPC-5', () => {
     const r = map('omi-o23.hl7');
