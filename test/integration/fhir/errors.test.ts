@@ -68,6 +68,14 @@ for (const { kind, make } of databaseKinds) {
         match: /birthDate/,
       },
       {
+        name: 'a code outside its required value set',
+        path: 'Observation',
+        method: 'POST',
+        body: { resourceType: 'Observation', status: 'bogus', code: { text: 'x' } },
+        status: 400,
+        match: /"expression":\["Observation.status"\]/,
+      },
+      {
         name: 'unknown element',
         path: 'Patient',
         method: 'POST',
