@@ -203,6 +203,9 @@ async function runPlanned(
   const txCtx: FhirContext = { ...ctx, repo };
   if (p.existing) return writeResponse(txCtx, p.req, 200, p.existing);
   if (p.newId) {
+    if (typeof p.req.body !== 'object' || p.req.body === null) {
+      throw badRequest(`Bundle entry ${p.index}: a POST needs a resource`, `Bundle.entry[${p.index}].resource`);
+    }
     const { id: _clientId, ...resource } = p.req.body as Resource;
     const type = p.req.path;
     if ((resource as Resource).resourceType !== type) {

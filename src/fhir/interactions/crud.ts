@@ -2,8 +2,8 @@
 // delete, conditional delete. FHIR R4 http.html#create, #read, #vread, #update, #delete, #cond-update.
 import type { Resource } from 'fhir/r4.js';
 import type { FhirContext } from '../context.js';
-import { badRequest, preconditionFailed } from '../outcomes.js';
-import type { WriteOptions } from '../repository.js';
+import { badRequest, conflict, preconditionFailed } from '../outcomes.js';
+import { readIfPresent, type WriteOptions } from '../repository.js';
 import type { FhirRequest, FhirResponse } from '../request.js';
 import { versionFromEtag } from '../request.js';
 import { assertValid } from '../validation.js';
@@ -107,6 +107,10 @@ export async function conditionalUpdateInteraction(
       if (ctx.validate) assertValid(resource);
       if (resource.id !== undefined) {
         assertValidId(resource.id);
+        // http.html#cond-update: no match and an id that exists is a 409, never a silent overwrite of that resource.
+        if (await readIfPresent(repo, resourceType, resource.id)) {
+          throw conflict(`No ${resourceType} matches the condition, but ${resourceType}/${resource.id} exists`);
+        }
         const result = await repo.update(resource);
         return writeResponse(ctx, req, 201, result.resource);
       }

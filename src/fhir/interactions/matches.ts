@@ -2,13 +2,18 @@
 // http://hl7.org/fhir/R4/http.html#cond-update: unknown parameters must fail, so parsing is strict here.
 import type { Resource } from 'fhir/r4.js';
 import type { FhirContext } from '../context.js';
+import { badRequest } from '../outcomes.js';
 import type { Repository } from '../repository.js';
 import { formatSearchRequest } from '../search/format.js';
 import { parseSearchRequest } from '../search/parse.js';
 import type { SearchRequest } from '../search/types.js';
 
+/** The condition as a search; 400 without criteria (`PUT Patient`, `?_sort=name`), which would match every resource. */
 function parseCondition(ctx: FhirContext, resourceType: string, query: URLSearchParams): SearchRequest {
   const request = parseSearchRequest(resourceType, query, { strict: true, defaultCount: 2, maxCount: ctx.maxCount });
+  if (request.filters.length === 0) {
+    throw badRequest(`A conditional ${resourceType} interaction needs search criteria; it would match every resource`);
+  }
   return { ...request, count: 2, offset: 0, total: 'none', include: [], revinclude: [] };
 }
 

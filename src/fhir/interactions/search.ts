@@ -33,8 +33,13 @@ export async function searchBundle(ctx: FhirContext, request: SearchRequest): Pr
   if (result.total !== undefined) bundle.total = result.total;
   if (countOnly) return bundle;
   bundle.link = [link(ctx, 'self', request, request.offset)];
-  if (result.hasMore) bundle.link.push(link(ctx, 'next', request, request.offset + request.count));
-  if (request.offset > 0) bundle.link.push(link(ctx, 'previous', request, Math.max(0, request.offset - request.count)));
+  // _count=0 asks for the total only: a next or previous page of 0 would be this page again, and a client following
+  // it would never stop.
+  if (request.count > 0) {
+    if (result.hasMore) bundle.link.push(link(ctx, 'next', request, request.offset + request.count));
+    if (request.offset > 0)
+      bundle.link.push(link(ctx, 'previous', request, Math.max(0, request.offset - request.count)));
+  }
   bundle.entry = [
     ...result.resources.map((r) => entry(ctx, r, 'match', request)),
     ...result.included.map((r) => entry(ctx, r, 'include', request)),

@@ -166,6 +166,17 @@ for (const { kind, make } of databaseKinds) {
         client.update({ resourceType: 'Patient', searchParams: { identifier: 'urn:x|dup' }, body: patient('Twin') }),
         412,
       );
+      // No match, and the body names a resource that exists: 409 (http.html#cond-update), the resource untouched.
+      await rejectsWith(
+        client.update({
+          resourceType: 'Patient',
+          searchParams: { identifier: 'urn:oid:1.2.3|NoSuchPatient' },
+          body: { ...patient('Other'), id: first.id },
+        }),
+        409,
+      );
+      const unchanged = (await client.read({ resourceType: 'Patient', id: first.id! })) as Patient;
+      assert.equal(unchanged.meta?.versionId, '2');
     });
 
     it('honours Prefer: return=minimal and return=OperationOutcome', async () => {

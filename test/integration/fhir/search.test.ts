@@ -159,6 +159,16 @@ for (const { kind, make } of databaseKinds) {
       }
       assert.equal(seen.length, 25);
       assert.equal(new Set(seen).size, 25);
+      // _count=0 asks for the total only: no next (or previous) link that would be the same empty page again.
+      for (const offset of [undefined, '10']) {
+        const q = { patient: pat.id!, category: 'vital-signs', _count: '0', _total: 'accurate' };
+        const totalOnly = await search('Observation', offset ? { ...q, _offset: offset } : q);
+        assert.equal(totalOnly.total, 25);
+        assert.deepEqual(
+          (totalOnly.link ?? []).map((l) => l.relation),
+          ['self'],
+        );
+      }
     });
 
     it('includes Provenance with _revinclude=Provenance:target', async () => {
