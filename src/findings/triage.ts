@@ -49,7 +49,17 @@ export function cancelTriage(
     statusReason: { coding: [{ system: codes.methodSystem, code: reason }], text: CANCEL_REASONS[reason] },
     lastModified: now,
   };
-  return replace(cancelled);
+  return readAt(replace(cancelled), existing);
+}
+
+/**
+ * The entry made conditional on the version it was computed from (If-Match): a worklist that took or changed the Task
+ * in between makes the write fail (412) and the job run again on the new version, instead of being overwritten.
+ */
+function readAt(entry: BundleEntry, existing: Task | undefined): BundleEntry {
+  const version = existing?.meta?.versionId;
+  if (version) entry.request = { ...entry.request!, ifMatch: `W/"${version}"` };
+  return entry;
 }
 
 /** What the model decides on a triage Task; the rest (status, owner, notes, dates) belongs to the worklist. */
@@ -99,5 +109,5 @@ export function triageEntry(
     if (modelPart(task) === modelPart(existing)) task.lastModified = existing.lastModified ?? now;
     for (const key of Object.keys(task) as (keyof Task)[]) if (task[key] === undefined) delete task[key];
   }
-  return upsertByIdentifier(task, stableUrn(`triage/${study.id}`));
+  return readAt(upsertByIdentifier(task, stableUrn(`triage/${study.id}`)), existing);
 }

@@ -40,12 +40,16 @@ export async function searchAll<T extends Resource>(
 export const searchObservations = (ctx: FhirContext, query: Record<string, string>): Promise<Observation[]> =>
   searchAll<Observation>(ctx, 'Observation', query);
 
-/** Runs a findings transaction; what the server rejects (4xx) it would reject again, so retrying cannot help. */
+/**
+ * Runs a findings transaction; what the server rejects (4xx) it would reject again, so retrying cannot help, except a
+ * version conflict (409, 412): someone changed what the job read, and a retry reads it again.
+ */
 export async function writeFindings(ctx: FhirContext, bundle: Bundle, what: string): Promise<Bundle> {
   try {
     return await transaction(ctx, bundle, dispatch);
   } catch (err) {
-    if (err instanceof OperationOutcomeError && err.status < 500) {
+    const conflict = err instanceof OperationOutcomeError && (err.status === 409 || err.status === 412);
+    if (err instanceof OperationOutcomeError && err.status < 500 && !conflict) {
       throw new PermanentJobError(`${what} rejected: ${err.outcome.issue.map((i) => i.diagnostics).join('; ')}`);
     }
     throw err;

@@ -142,6 +142,12 @@ describe('AI findings to FHIR', () => {
     // Cancelled by a person: a re-run does not resurrect it.
     const byPerson: Task = { ...first, status: 'cancelled', statusReason: { text: 'duplicate order' } };
     assert.equal((raise(byPerson, positives, 't6')!.resource as Task).status, 'cancelled');
+    // A write over a Task read earlier names its version: if the worklist changed it since, the write fails (412)
+    // and the job runs again on the new version instead of overwriting the worklist's change.
+    const stored: Task = { ...first, meta: { versionId: '4' } };
+    assert.equal(raise(stored, positives, 't7')!.request?.ifMatch, 'W/"4"');
+    assert.equal(raise(stored, [], 't7')!.request?.ifMatch, 'W/"4"', 'the cancellation too');
+    assert.equal(raise(undefined, positives, 't7')!.request?.ifMatch, undefined, 'a new Task');
   });
 
   it("keeps only the latest run's findings when the study was classified by more than one model", () => {
