@@ -73,7 +73,8 @@ export async function openCore(config: Config, logger: Logger, parts: CoreParts 
     logger,
   });
   const repo = new SqlRepository(dataSource, {
-    indexResource,
+    // References on this server's own base are indexed as Type/id (ctx.baseUrl: the port is known once listening).
+    indexResource: (resource) => indexResource(resource, { baseUrl: ctx.baseUrl }),
     hooks: [outboxHook(reportTriggers, imagingTriggers, comparisonTriggers)],
   });
   const ctx: FhirContext = {

@@ -32,6 +32,7 @@ export async function searchAll<T extends Resource>(
     strict: true,
     defaultCount: 1000,
     maxCount: 1000,
+    baseUrl: ctx.baseUrl,
   });
   return (await ctx.repo.search<T>(request)).resources;
 }

@@ -10,7 +10,12 @@ import type { SearchRequest } from '../search/types.js';
 
 /** The condition as a search; 400 without criteria (`PUT Patient`, `?_sort=name`), which would match every resource. */
 function parseCondition(ctx: FhirContext, resourceType: string, query: URLSearchParams): SearchRequest {
-  const request = parseSearchRequest(resourceType, query, { strict: true, defaultCount: 2, maxCount: ctx.maxCount });
+  const request = parseSearchRequest(resourceType, query, {
+    strict: true,
+    defaultCount: 2,
+    maxCount: ctx.maxCount,
+    baseUrl: ctx.baseUrl,
+  });
   if (request.filters.length === 0) {
     throw badRequest(`A conditional ${resourceType} interaction needs search criteria; it would match every resource`);
   }

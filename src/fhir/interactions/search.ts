@@ -66,6 +66,7 @@ export async function searchInteraction(
     strict: req.preferHandling === 'strict',
     defaultCount: ctx.defaultCount,
     maxCount: ctx.maxCount,
+    baseUrl: ctx.baseUrl,
   });
   return { status: 200, body: await searchBundle(ctx, request) };
 }

@@ -148,6 +148,26 @@ for (const { kind, make } of databaseKinds) {
       assert.equal(matches(get).length, 25);
     });
 
+    it("treats a reference on this server's own base like Type/id, in search and _include", async () => {
+      const body: Observation = {
+        resourceType: 'Observation',
+        status: 'final',
+        code: { coding: [{ system: 'http://loinc.org', code: '29463-7' }] },
+        subject: { reference: `${server.baseUrl}/Patient/${other.id}` },
+      };
+      const created = (await client.create({ resourceType: 'Observation', body })) as Observation;
+      const queries: Record<string, string>[] = [
+        { subject: `Patient/${other.id}`, code: '29463-7' },
+        { patient: other.id!, code: '29463-7' },
+        { subject: `${server.baseUrl}/Patient/${other.id}`, code: '29463-7' },
+      ];
+      for (const params of queries) {
+        assert.ok(ids(await search('Observation', params)).includes(created.id!), JSON.stringify(params));
+      }
+      const included = await search('Observation', { _id: created.id!, _include: 'Observation:subject' });
+      assert.ok((included.entry ?? []).some((e) => e.search?.mode === 'include' && e.resource?.id === other.id));
+    });
+
     it('follows next links through every page without repeats', async () => {
       let page = await search('Observation', { patient: pat.id!, category: 'vital-signs', _count: '10' });
       const seen: string[] = [];
