@@ -188,9 +188,54 @@ async function planTransaction(ctx: FhirContext, repo: Repository, entries: Bund
   for (const [index, entry] of entries.entries()) {
     planned.push(await planEntry(ctx, repo, requests[index]!, conditions[index], entry, index, refs));
   }
+  await assertNoOverlap(ctx, repo, planned);
   const conditional = new Map<string, string>();
   for (const p of planned) await resolveReferences(ctx, repo, p, refs, conditional);
   return planned;
+}
+
+/**
+ * The resource an entry writes (creates, updates, patches or deletes) once planned, conditional ones resolved;
+ * undefined for reads, operations and a conditional delete that matches nothing.
+ */
+async function writtenIdentity(ctx: FhirContext, repo: Repository, p: Planned): Promise<string | undefined> {
+  const [type, id] = p.req.path.split('/');
+  if (!type || type.startsWith('$') || id?.startsWith('$')) return undefined;
+  switch (p.req.method) {
+    case 'POST':
+      return p.newId ? `${type}/${p.existing?.id ?? p.newId}` : undefined;
+    case 'PUT':
+    case 'PATCH':
+      return id ? `${type}/${id}` : undefined;
+    case 'DELETE': {
+      if (id) return `${type}/${id}`;
+      const matches = await findMatches(ctx, repo, type, p.req.query);
+      return matches.length === 1 ? `${type}/${matches[0]!.id}` : undefined;
+    }
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * http.html#trules: when the resources entries write overlap (resolved conditional identities included), the
+ * transaction fails. Matched against the store as it was, a DELETE and an If-None-Exist for one resource would
+ * otherwise return the deleted resource as created, and two writes of one resource would collide.
+ */
+async function assertNoOverlap(ctx: FhirContext, repo: Repository, planned: Planned[]): Promise<void> {
+  const writers = new Map<string, number>();
+  for (const p of planned) {
+    const identity = await writtenIdentity(ctx, repo, p);
+    if (!identity) continue;
+    const other = writers.get(identity);
+    if (other !== undefined) {
+      throw badRequest(
+        `Bundle entries ${other} and ${p.index} both write ${identity}: a transaction's entries may not overlap`,
+        `Bundle.entry[${p.index}]`,
+      );
+    }
+    writers.set(identity, p.index);
+  }
 }
 
 async function runPlanned(

@@ -142,6 +142,46 @@ for (const { kind, make } of databaseKinds) {
       assert.equal(search.entry?.filter((e) => e.search?.mode === 'match').length ?? 0, 0);
     });
 
+    it('rejects a transaction whose entries write one resource twice, conditional identities included', async () => {
+      const p = (await client.create({
+        resourceType: 'Patient',
+        body: { resourceType: 'Patient', identifier: [{ system: 'urn:ovl', value: 'x1' }] },
+      })) as Patient;
+      const tx = (entry: Bundle<FhirResource>['entry']): Bundle<FhirResource> =>
+        ({ resourceType: 'Bundle', type: 'transaction', entry }) as Bundle<FhirResource>;
+      // A DELETE and an If-None-Exist for one patient: matched against the store as it was, the POST would answer
+      // the deleted patient as if it existed, and the Observation would point at it.
+      const deleteThenCreate = tx([
+        { request: { method: 'DELETE', url: 'Patient?identifier=urn:ovl|x1' } },
+        {
+          fullUrl: 'urn:uuid:6f4a8e1c-0000-4000-8000-000000000001',
+          resource: { resourceType: 'Patient', identifier: [{ system: 'urn:ovl', value: 'x1' }] },
+          request: { method: 'POST', url: 'Patient', ifNoneExist: 'identifier=urn:ovl|x1' },
+        },
+        {
+          resource: obs('urn:uuid:6f4a8e1c-0000-4000-8000-000000000001', 'ovl-1'),
+          request: { method: 'POST', url: 'Observation' },
+        },
+      ]);
+      // A PUT by id and a conditional PUT that matches the same patient.
+      const twoPuts = tx([
+        { resource: { ...p, gender: 'male' }, request: { method: 'PUT', url: `Patient/${p.id}` } },
+        {
+          resource: { resourceType: 'Patient', identifier: p.identifier, gender: 'female' },
+          request: { method: 'PUT', url: 'Patient?identifier=urn:ovl|x1' },
+        },
+      ]);
+      for (const body of [deleteThenCreate, twoPuts]) {
+        const res = await fhirFetch(server, '', { method: 'POST', body });
+        assert.equal(res.status, 400, JSON.stringify(res.body));
+        assert.match(JSON.stringify(res.body), new RegExp(`both write Patient/${p.id}`));
+      }
+      const after = (await client.read({ resourceType: 'Patient', id: p.id! })) as Patient;
+      assert.equal(after.meta?.versionId, '1', 'nothing of either transaction was written');
+      const observations = (await fhirFetch(server, 'Observation?code=ovl-1')).body as Bundle;
+      assert.equal(observations.entry?.length ?? 0, 0);
+    });
+
     it('rejects a urn:uuid reference that no entry defines', async () => {
       const bundle: Bundle<FhirResource> = {
         resourceType: 'Bundle',
