@@ -5,11 +5,13 @@ import type { FhirContext } from '../context.js';
 import { badRequest } from '../outcomes.js';
 import type { FhirRequest, FhirResponse } from '../request.js';
 import type { HistoryRequest } from '../repository.js';
+import { restoreZonePlus } from '../search/date.js';
 import { assertKnownType, assertValidId } from './body.js';
 
 function instant(query: URLSearchParams, name: string): number | undefined {
-  const raw = query.get(name);
-  if (raw === null) return undefined;
+  const text = query.get(name);
+  if (text === null) return undefined;
+  const raw = restoreZonePlus(text);
   const ms = Date.parse(raw);
   if (!/^\d{4}-\d{2}-\d{2}T/.test(raw) || Number.isNaN(ms))
     throw badRequest(`Invalid ${name}: "${raw}" is not an instant`, name);

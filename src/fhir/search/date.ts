@@ -37,6 +37,14 @@ function zoneOffset(tz: string | undefined): number | undefined {
 }
 
 /**
+ * A `+hh:mm` time zone that arrived unencoded in a query string (URL decoding made the `+` a space) read back as `+`:
+ * clients commonly send `_since=2024-01-01T00:00:00+01:00` as it is.
+ */
+export function restoreZonePlus(text: string): string {
+  return text.replace(/ (\d{2}:\d{2})$/, '+$1');
+}
+
+/**
  * Parses a FHIR date, dateTime or instant of any precision (YYYY to fractions of a second, optional time zone;
  * no zone = UTC) into the [start, end) range it covers. Returns undefined when the text is not a valid date.
  */

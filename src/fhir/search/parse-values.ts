@@ -1,7 +1,7 @@
 // Parsing one search value by parameter type: prefixes, implicit precision ranges, token and reference forms,
 // composite parts and escapes. FHIR R4 search: http://hl7.org/fhir/R4/search.html#ptypes, #prefix, #escaping
 import { badRequest } from '../outcomes.js';
-import { parseDateRange } from './date.js';
+import { parseDateRange, restoreZonePlus } from './date.js';
 import type { Modifier, Prefix, SearchParamType, SearchValue } from './types.js';
 import { isValidId, parseReferenceString } from './values.js';
 
@@ -47,7 +47,7 @@ export function splitPrefix(text: string, code: string): { prefix: Prefix; rest:
 /** A date search value; `+hh:mm` zones that arrived unencoded (as a space) are read back as `+`. */
 export function parseDateValue(text: string, code: string): Extract<SearchValue, { kind: 'date' }> {
   const { prefix, rest } = splitPrefix(text, code);
-  const value = rest.replace(/ (\d{2}:\d{2})$/, '+$1');
+  const value = restoreZonePlus(rest);
   const range = parseDateRange(value);
   if (!range) throw badRequest(`Invalid date '${rest}' in ${code}`, code);
   return { kind: 'date', prefix, start: range.start, end: range.end, text: value };

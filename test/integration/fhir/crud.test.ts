@@ -129,6 +129,10 @@ for (const { kind, make } of databaseKinds) {
       assert.notEqual(next.entry?.[0]?.resource?.id, first.entry?.[0]?.resource?.id);
       const system = (await client.request('_history?_count=3')) as Bundle;
       assert.equal(system.entry?.length, 3);
+      // _since with a +hh:mm zone sent unencoded (URL decoding turns the + into a space), as search dates accept it.
+      const since = await fhirFetch(server, 'Organization/_history?_since=2000-01-01T01:00:00+01:00&_count=1');
+      assert.equal(since.status, 200, JSON.stringify(since.body));
+      assert.equal((since.body as Bundle).entry?.length, 1);
     });
 
     it('conditional create returns the existing resource instead of creating a second one', async () => {
