@@ -1,5 +1,6 @@
 // DICOMweb client (PS3.18): QIDO-RS series search (10.6), instance attributes for the series choice, and WADO-RS
 // series retrieval (10.4) as multipart/related; type="application/dicom", yielded one instance at a time.
+import { parseDicom } from '../dicom/parse.js';
 import type { SeriesSummary } from '../volume/index.js';
 import type { DicomJsonObject } from './dicom-json.js';
 import { asDicomJsonArray, jsonNumber, jsonNumbers, jsonString, jsonStrings } from './dicom-json.js';
@@ -100,6 +101,9 @@ export class DicomwebClient {
     const url = this.url(`/studies/${studyUid}/series/${seriesUid}`);
     let accept = `multipart/related; type="application/dicom"; transfer-syntax=${this.options.transferSyntax ?? '*'}`;
     const retries = this.options.retries ?? 3;
+    // Instances already delivered, by SOP Instance UID: a PACS need not answer a re-request in the same order
+    // (PS3.18 fixes none). Parts without a readable UID fall back to their position in the response.
+    const deliveredUids = new Set<string>();
     let delivered = 0;
     for (let restart = 0; ; restart++) {
       const res = await withRetries(`GET ${safeUrl(url)}`, this.options, async () => {
@@ -123,7 +127,11 @@ export class DicomwebClient {
               `WADO-RS part ${index + 1} of ${safeUrl(url)} is ${type}, not application/dicom`,
             );
           }
-          if (index++ < delivered) continue;
+          const uid = sopInstanceUid(part.body);
+          const already = uid !== undefined ? deliveredUids.has(uid) : index < delivered;
+          index++;
+          if (already) continue;
+          if (uid !== undefined) deliveredUids.add(uid);
           delivered++;
           yield part.body;
         }
@@ -140,5 +148,14 @@ export class DicomwebClient {
         await new Promise((r) => setTimeout(r, backoffDelay(restart + 1, this.options)));
       }
     }
+  }
+}
+
+/** The SOP Instance UID (0008,0018) of a Part 10 instance, reading the header only; undefined when unreadable. */
+function sopInstanceUid(bytes: Uint8Array): string | undefined {
+  try {
+    return parseDicom(bytes, { untilTag: 0x00080019 }).string(0x00080018) || undefined;
+  } catch {
+    return undefined;
   }
 }

@@ -181,6 +181,38 @@ describe('DICOMweb failures', () => {
     assert.equal(requests.length, 2);
   });
 
+  it('resumes by SOP Instance UID when the PACS answers the re-request in another order', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'ctfhir-resume-'));
+    try {
+      const written = await writePhantom(
+        createPhantom({ seed: 78, geometry: { nx: 16, ny: 16, nz: 3, dx: 22, dy: 22, dz: 30 }, findings: [] }),
+        phantomIdentity(78),
+        join(dir, 'study'),
+      );
+      const instances = await Promise.all(written.files.map((f) => readFile(f)));
+      assert.equal(instances.length, 3);
+      const body = (parts: Buffer[]): Buffer =>
+        Buffer.concat([...parts.map(partBytes), Buffer.from(`--${BOUNDARY}--\r\n`)]);
+      const { url, requests } = await serve((req, res, n) => {
+        res.writeHead(200, { 'content-type': MULTIPART });
+        if (n === 1) {
+          // the first instance, then the connection drops
+          res.write(body(instances).subarray(0, partBytes(instances[0]!).length + BOUNDARY.length + 40));
+          setTimeout(() => req.socket.destroy(), 20);
+        } else res.end(body([...instances].reverse()));
+      });
+      const got = await collect(new DicomwebClient(url, FAST).retrieveSeries(STUDY, SERIES));
+      assert.equal(requests.length, 2);
+      assert.equal(got.length, 3, 'each instance once');
+      assert.deepEqual(
+        new Set(got.map((b) => b.toString('base64'))),
+        new Set(instances.map((b) => b.toString('base64'))),
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('gives up after the configured retries when the stream keeps stalling', async () => {
     const { url, requests } = await serve((_req, res) => {
       res.writeHead(200, { 'content-type': MULTIPART });
