@@ -39,9 +39,13 @@ export interface ClassifyDeps {
   onFindings?: (focus: string) => Promise<void>;
 }
 
-/** Data problems that a retry cannot fix become PermanentJobError; outages stay retryable. */
-function classifyError(err: unknown): unknown {
+/**
+ * Data problems that a retry cannot fix become PermanentJobError; outages stay retryable, and so does a series with
+ * fewer or more instances than the PACS listed: it may still be arriving (QIDO counted what WADO did not send yet).
+ */
+export function classifyError(err: unknown): unknown {
   if (err instanceof DicomwebError) return err.retryable ? err : new PermanentJobError(err.message, { cause: err });
+  if (err instanceof VolumeError && err.code === 'instance-count') return err;
   if (err instanceof VolumeError || err instanceof DicomParseError || err instanceof PixelDataError) {
     return new PermanentJobError(`unusable series: ${err.message}`, { cause: err });
   }
