@@ -28,8 +28,14 @@ function deliver(ds: DataSource, jobs: Job[]): void {
 const subscriber: EntitySubscriberInterface = {
   afterTransactionCommit(event) {
     const qr = event.queryRunner;
-    if (qr.isTransactionActive) return; // a savepoint was released; the outer transaction may still roll back
     const list = pending.get(qr);
+    if (qr.isTransactionActive) {
+      // A savepoint was released: its jobs now belong to the enclosing level (a later sibling savepoint's rollback
+      // must not drop them); the outer transaction may still roll back.
+      const depth = depthOf(qr);
+      for (const p of list ?? []) p.depth = Math.min(p.depth, depth);
+      return;
+    }
     pending.delete(qr);
     if (list)
       deliver(

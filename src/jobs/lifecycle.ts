@@ -2,6 +2,7 @@
 // Every change of a running job is fenced by (locked_by, attempts): a worker that lost its lease (reaped, taken over)
 // cannot overwrite the new owner's state.
 import type { JobQueue } from './queue.js';
+import type { Params } from './sql.js';
 import { greatest, nowMs, query } from './sql.js';
 import type { Job, JobResult } from './types.js';
 
@@ -64,21 +65,33 @@ export async function finishRun(
   return updated;
 }
 
-/** Extends the leases this worker holds; returns the ids it still holds (the others were lost). */
+/** One run of a job, as the worker knows it: the claim's `attempts` tells this run from a later one. */
+export type RunKey = Pick<Job, 'id' | 'attempts'>;
+
+/**
+ * Extends the leases of runs this worker holds; returns the ids it still holds (the others were lost). Fenced by
+ * attempts too: a run whose job was reaped and claimed again, even by this worker, holds nothing.
+ */
 export async function heartbeat(
   queue: JobQueue,
   workerId: string,
-  ids: string[],
+  runs: RunKey[],
   leaseMs: number,
 ): Promise<Set<string>> {
-  if (ids.length === 0) return new Set();
+  if (runs.length === 0) return new Set();
+  const params: Params = { leaseMs, workerId };
+  const fences = runs.map((r, i) => {
+    params[`id${i}`] = Number(r.id);
+    params[`at${i}`] = r.attempts;
+    return `(id = :id${i} AND attempts = :at${i})`;
+  });
   const rows = await queue.run((m) =>
     query<{ id: number | string }>(
       m,
       queue.dialect,
       `UPDATE job SET locked_until = ${nowMs(queue.dialect)} + :leaseMs
-        WHERE status = 'running' AND locked_by = :workerId AND id IN (:ids) RETURNING id`,
-      { leaseMs, workerId, ids: ids.map(Number) },
+        WHERE status = 'running' AND locked_by = :workerId AND (${fences.join(' OR ')}) RETURNING id`,
+      params,
     ),
   );
   return new Set(rows.map((r) => String(r.id)));
@@ -86,14 +99,18 @@ export async function heartbeat(
 
 /**
  * Takes back jobs whose lease expired (their worker was killed or stalled): queued again, or dead when that run
- * was the last allowed attempt. Any worker may reap; row locks make each job reaped once.
+ * was the last allowed attempt. Like finishRun, a job flagged `rerun` goes back to the queue with fresh attempts
+ * instead, so a trigger that arrived during the lost run is not dropped with it. Any worker may reap; row locks make
+ * each job reaped once.
  */
 export function reapExpired(queue: JobQueue): Promise<Job[]> {
   const now = nowMs(queue.dialect);
+  const last = 'rerun = 0 AND attempts >= max_attempts';
   return queue.jobs(
     `UPDATE job SET
-        status = CASE WHEN attempts >= max_attempts THEN 'dead' ELSE 'queued' END,
-        finished_at = CASE WHEN attempts >= max_attempts THEN ${now} ELSE NULL END,
+        status = CASE WHEN ${last} THEN 'dead' ELSE 'queued' END,
+        finished_at = CASE WHEN ${last} THEN ${now} ELSE NULL END,
+        attempts = CASE WHEN rerun = 1 THEN 0 ELSE attempts END,
         last_error = 'lease expired: worker ' || locked_by || ' stopped renewing it (killed or stalled)',
         run_at = ${now}, rerun = 0, locked_by = NULL, locked_until = NULL, updated_at = ${now}
       WHERE status = 'running' AND locked_until < ${now}

@@ -3,8 +3,10 @@
 //     processes, and a finished job (a slot freed).
 //   - stop(): stops claiming, waits for running jobs up to a timeout, then aborts and releases the rest (queued again,
 //     the interrupted run not counted).
-//   - Handlers run at least once; a run whose lease was lost (process stalled past the lease) has its result
-//     discarded, and the job's new owner decides. Handlers must be idempotent (README "Idempotence").
+//   - Handlers run at least once; a run whose lease was lost (process stalled past the lease) is aborted and has its
+//     result discarded, and the job's new owner decides. Handlers must be idempotent (README "Idempotence").
+//   - A slot (concurrency, per-type limits) is held until the handler returns, even after its lease was lost: a
+//     handler that ignores its signal still uses the GPU or connection it was limited for.
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '../log.js';
@@ -42,7 +44,7 @@ export interface WorkerOptions {
 interface Running {
   job: Job;
   abort: AbortController;
-  /** The lease was lost or released: the run's outcome must not be recorded. */
+  /** The lease was lost or released: the run's outcome must not be recorded (its slot is held until it returns). */
   detached: boolean;
   /** The handler returned; its outcome is being written (a missing lease then means it was just written). */
   ending: boolean;
@@ -65,7 +67,8 @@ export class Worker {
   private readonly backoff: BackoffOptions;
   private readonly logger: Logger;
   private readonly listen: boolean;
-  private readonly running = new Map<string, Running>();
+  /** Every handler still running, owned or detached: the slots in use. */
+  private readonly runs = new Set<Running>();
   private started = false;
   private stopping = false;
   private ticking = false;
@@ -98,9 +101,9 @@ export class Worker {
     this.listen = options.listen ?? true;
   }
 
-  /** Jobs running now. */
+  /** Handlers running now, including runs that lost their lease and have not returned yet. */
   get active(): number {
-    return this.running.size;
+    return this.runs.size;
   }
 
   /** Starts polling, heartbeats and wake-ups; the first claim happens at once (resume after restart). */
@@ -142,16 +145,13 @@ export class Worker {
     // A claim in flight hands its jobs straight back (see tick); let it finish so none is left leased.
     const deadline = Date.now() + timeoutMs;
     while (this.ticking && Date.now() < deadline) await sleep(5);
-    const atStop = this.running.size;
-    const all = Promise.all([...this.running.values()].map((r) => r.done));
+    const atStop = this.owned().length;
+    const all = Promise.all([...this.runs].map((r) => r.done));
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([all, new Promise<void>((r) => (timer = setTimeout(r, timeoutMs)))]);
     clearTimeout(timer);
-    const left = [...this.running.values()];
-    for (const r of left) {
-      r.detached = true;
-      r.abort.abort(new Error('worker stopping'));
-    }
+    const left = this.owned();
+    for (const r of left) this.detach(r, 'worker stopping');
     let released: Job[] = [];
     try {
       released = await releaseRuns(
@@ -164,7 +164,6 @@ export class Worker {
       this.logger.error('release at stop failed; the leases will expire instead', { error: errorText(err) });
     }
     if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
-    for (const r of left) this.running.delete(r.job.id);
     await this.queue.idle();
     this.logger.info('worker stopped', { finished: atStop - left.length, released: released.length });
     return { finished: atStop - left.length, released: released.length };
@@ -176,10 +175,21 @@ export class Worker {
     this.pollTimer = setTimeout(() => void this.tick(), delayMs);
   }
 
+  /** Runs whose lease this worker still holds (at most one per job). */
+  private owned(): Running[] {
+    return [...this.runs].filter((r) => !r.detached);
+  }
+
   private runningByType(): Map<string, number> {
     const counts = new Map<string, number>();
-    for (const r of this.running.values()) counts.set(r.job.type, (counts.get(r.job.type) ?? 0) + 1);
+    for (const r of this.runs) counts.set(r.job.type, (counts.get(r.job.type) ?? 0) + 1);
     return counts;
+  }
+
+  /** The run no longer owns its job: its outcome is dropped and its handler asked to stop. */
+  private detach(entry: Running, reason: string): void {
+    entry.detached = true;
+    entry.abort.abort(new Error(reason));
   }
 
   private async tick(): Promise<void> {
@@ -197,7 +207,7 @@ export class Worker {
           this.lastReap = Date.now();
           this.queue.publish(await reapExpired(this.queue));
         }
-        const plan = planClaim(this.concurrency - this.running.size, this.types, this.limits, this.runningByType());
+        const plan = planClaim(this.concurrency - this.runs.size, this.types, this.limits, this.runningByType());
         if (!plan) break;
         const { jobs, contended } = await claimJobs(this.queue, plan, this.id, this.leaseMs);
         if (this.stopping) {
@@ -229,11 +239,14 @@ export class Worker {
   }
 
   private startRun(job: Job): void {
+    // This worker reaped its own stalled run and claimed the job again: the earlier run lost its lease.
+    const superseded = this.owned().find((r) => r.job.id === job.id);
+    if (superseded) this.loseLease(superseded);
     const abort = new AbortController();
     const entry: Running = { job, abort, detached: false, ending: false, done: Promise.resolve() };
-    this.running.set(job.id, entry);
+    this.runs.add(entry);
     entry.done = this.execute(entry).finally(() => {
-      if (this.running.get(job.id) === entry) this.running.delete(job.id);
+      this.runs.delete(entry);
       this.wake();
     });
   }
@@ -290,27 +303,32 @@ export class Worker {
   private async renewLeases(): Promise<void> {
     // A renewal can wait on a row lock (a trigger's transaction flagging the job for a rerun): never stack them.
     if (this.renewing) return;
-    const ids = [...this.running.values()].filter((r) => !r.detached).map((r) => r.job.id);
-    if (ids.length === 0) return;
+    const runs = this.owned();
+    if (runs.length === 0) return;
     let held: Set<string>;
     this.renewing = true;
     try {
-      held = await heartbeat(this.queue, this.id, ids, this.leaseMs);
+      held = await heartbeat(
+        this.queue,
+        this.id,
+        runs.map((r) => r.job),
+        this.leaseMs,
+      );
     } catch (err) {
       this.logger.warn('heartbeat failed', { error: errorText(err) });
       return;
     } finally {
       this.renewing = false;
     }
-    for (const id of ids) {
-      const r = this.running.get(id);
-      if (!r || held.has(id) || r.detached || r.ending) continue;
-      // Reaped while we still ran it (we stalled past the lease): another worker may own it now.
-      r.detached = true;
-      r.abort.abort(new Error('lease lost'));
-      this.running.delete(id);
-      this.logger.warn('lease lost; aborting the run', { jobId: id });
-      this.wake();
+    for (const r of runs) {
+      // Reaped while we still ran it (we stalled past the lease): another worker, or a later run here, may own it.
+      if (!held.has(r.job.id) && !r.detached && !r.ending) this.loseLease(r);
     }
+  }
+
+  private loseLease(entry: Running): void {
+    this.detach(entry, 'lease lost');
+    this.logger.warn('lease lost; aborting the run', { jobId: entry.job.id, attempt: entry.job.attempts });
+    this.wake(); // the reaped job may be claimable again, here too if a slot is free
   }
 }

@@ -206,13 +206,11 @@ function sqliteTransactionGroup(ds: DataSource, lock: Mutex): GroupCommit<Unit, 
             return;
           }
           for (const unit of units) {
-            await m.query('SAVEPOINT group_unit');
+            // A nested typeorm transaction is a SAVEPOINT that, unlike a raw one, fires the commit/rollback events:
+            // jobs/commit-hooks.ts drops what a rolled-back unit enqueued on them.
             try {
-              outcomes.push({ ok: true, value: await unit(m) });
-              await m.query('RELEASE group_unit');
+              outcomes.push({ ok: true, value: await m.transaction(unit) });
             } catch (error) {
-              await m.query('ROLLBACK TO group_unit');
-              await m.query('RELEASE group_unit');
               outcomes.push({ ok: false, error });
             }
           }

@@ -12,7 +12,8 @@ import { Worker } from '../../../src/jobs/worker.js';
 import type { WorkerOptions } from '../../../src/jobs/worker.js';
 import { enqueue } from '../../../src/jobs/enqueue.js';
 import { query } from '../../../src/jobs/sql.js';
-import { reapExpired } from '../../../src/jobs/lifecycle.js';
+import { withTransaction } from '../../../src/store/datasource.js';
+import { heartbeat, reapExpired } from '../../../src/jobs/lifecycle.js';
 import { countJobs, listDeadLetters, purgeCompleted, requeueFailed, retryJob } from '../../../src/jobs/admin.js';
 import { claimJobs } from '../../../src/jobs/claim.js';
 import { jobToTask } from '../../../src/jobs/task.js';
@@ -45,6 +46,16 @@ for (const { kind, make } of databaseKinds) {
     const status = async (id: string): Promise<Job> => (await queue.get(id))!;
     const until = (id: string, s: Job['status'], ms = 10_000): Promise<Job> =>
       waitFor(`job ${id} ${s}`, async () => ((await status(id)).status === s ? status(id) : undefined), ms);
+    const expireLease = (id: string): Promise<unknown> =>
+      queue.run((m) => query(m, queue.dialect, 'UPDATE job SET locked_until = 0 WHERE id = :id', { id: Number(id) }));
+    // Simulates a stall past the lease: expires it and reaps (a heartbeat landing between the two statements
+    // legitimately renews the lease, so repeat until the reaper wins).
+    const reapAfterStall = (id: string): Promise<Job[]> =>
+      waitFor('the reaper to take the job', async () => {
+        await expireLease(id);
+        const jobs = await reapExpired(queue);
+        return jobs.length > 0 ? jobs : undefined;
+      });
 
     beforeEach(async () => {
       db = await make();
@@ -100,6 +111,28 @@ for (const { kind, make } of databaseKinds) {
       );
       await queue.idle();
       assert.deepEqual(seen, ['x.kept:queued']);
+    });
+
+    it('a transaction that fails beside others sharing its commit publishes none of its jobs; they publish theirs', async () => {
+      const seen: string[] = [];
+      queue.onTransition((j) => void seen.push(j.type));
+      // Submitted in one turn: on SQLite they share one group commit, each unit in its own savepoint.
+      const outcomes = await Promise.allSettled([
+        withTransaction(ds, (m) => enqueue(m, { type: 'x.kept-1', payload: {} })),
+        withTransaction(ds, async (m) => {
+          await enqueue(m, { type: 'x.dropped', payload: {} });
+          throw new Error('a later entry of the Bundle failed');
+        }),
+        withTransaction(ds, (m) => enqueue(m, { type: 'x.kept-2', payload: {} })),
+      ]);
+      assert.deepEqual(
+        outcomes.map((o) => o.status),
+        ['fulfilled', 'rejected', 'fulfilled'],
+      );
+      await queue.idle();
+      const stored = (await queue.jobs('SELECT * FROM job ORDER BY id')).map((j) => j.type);
+      assert.deepEqual(stored, ['x.kept-1', 'x.kept-2']);
+      assert.deepEqual(seen, stored, 'exactly the committed jobs are published');
     });
 
     it('a batch listener gets the transitions that piled up while it was busy in one call, in commit order', async () => {
@@ -423,19 +456,12 @@ for (const { kind, make } of databaseKinds) {
             return { summary: 'stale' };
           },
         },
-        { leaseMs: 600, heartbeatMs: 100, pollMs: 60_000 }, // no poll: only this test reaps,
+        // No poll: only this test reaps. Two slots: the stale run holds one until it returns.
+        { concurrency: 2, leaseMs: 600, heartbeatMs: 100, pollMs: 60_000 },
       );
       const { job } = await queue.enqueue({ type: 'x.slow', payload: {} });
       await until(job.id, 'running');
-      // Simulate a stall past the lease: expire it and let the reaper take the job back (a heartbeat landing between
-      // the two statements legitimately renews the lease, so repeat until the reaper wins).
-      const reaped = await waitFor('the reaper to take the job', async () => {
-        await queue.run((m) =>
-          query(m, queue.dialect, 'UPDATE job SET locked_until = 0 WHERE id = :id', { id: Number(job.id) }),
-        );
-        const jobs = await reapExpired(queue);
-        return jobs.length > 0 ? jobs : undefined;
-      });
+      const reaped = await reapAfterStall(job.id);
       assert.deepEqual(
         reaped.map((j) => [j.id, j.status]),
         [[job.id, 'queued']],
@@ -448,6 +474,101 @@ for (const { kind, make } of databaseKinds) {
       const final = await status(job.id);
       assert.equal(final.result?.summary, 'fresh');
       assert.equal(final.attempts, 2);
+    });
+
+    it('a worker that reaps and reclaims its own stalled run aborts that run and records only the new one', async () => {
+      const g = gate();
+      let aborted = false;
+      let runs = 0;
+      const w = startWorker(
+        {
+          'x.stall': async (_job, ctx) => {
+            if (++runs > 1) return { summary: 'fresh' };
+            ctx.signal.addEventListener('abort', () => (aborted = true));
+            await g.promise; // ignores the signal, like an inference call
+            return { summary: 'stale' };
+          },
+        },
+        // Heartbeats far apart: the worker's own reap and claim, not a heartbeat, must notice the superseded run.
+        { concurrency: 2, leaseMs: 60_000, pollMs: 50 },
+      );
+      const { job } = await queue.enqueue({ type: 'x.stall', payload: {} });
+      await until(job.id, 'running');
+      await expireLease(job.id); // the worker stalled past its lease
+      const done = await until(job.id, 'completed');
+      assert.equal(done.attempts, 2, 'the worker reaped the job and claimed it again');
+      assert.equal(aborted, true, 'the superseded first run was aborted');
+      g.open();
+      await waitFor('the stale run to return', async () => (w.active === 0 ? true : undefined));
+      const final = await status(job.id);
+      assert.equal(final.result?.summary, 'fresh');
+      assert.equal(final.attempts, 2);
+    });
+
+    it('a heartbeat is fenced by attempts: a reaped and reclaimed job is held by the new run only', async () => {
+      const { job } = await queue.enqueue({ type: 'x.fence', payload: {} });
+      const claim = async (): Promise<Job> => {
+        const { jobs } = await claimJobs(queue, { slots: 1, unlimited: ['x.fence'], limited: [] }, 'w1', 60_000);
+        return jobs[0]!;
+      };
+      const first = await claim();
+      await expireLease(job.id);
+      await reapExpired(queue);
+      const second = await claim();
+      assert.equal(second.attempts, 2);
+      assert.deepEqual([...(await heartbeat(queue, 'w1', [first], 60_000))], [], 'the first run holds nothing');
+      assert.deepEqual([...(await heartbeat(queue, 'w1', [second], 60_000))], [job.id]);
+    });
+
+    it('a run that lost its lease keeps its perProcess slot until its handler returns', async () => {
+      const g = gate();
+      let aborted = false;
+      let gpuRuns = 0;
+      let gpuNow = 0;
+      let gpuPeak = 0;
+      startWorker(
+        {
+          'x.gpu': async (_job, ctx) => {
+            const n = ++gpuRuns;
+            gpuPeak = Math.max(gpuPeak, ++gpuNow);
+            try {
+              ctx.signal.addEventListener('abort', () => (aborted = true));
+              if (n === 1) await g.promise; // ignores the signal
+              return { summary: `run ${n}` };
+            } finally {
+              gpuNow--;
+            }
+          },
+          'x.cpu': async () => ({}),
+        },
+        { concurrency: 4, limits: { 'x.gpu': { perProcess: 1 } }, leaseMs: 600, heartbeatMs: 100, pollMs: 60_000 },
+      );
+      const { job } = await queue.enqueue({ type: 'x.gpu', payload: {} });
+      await until(job.id, 'running');
+      await reapAfterStall(job.id);
+      await waitFor('the heartbeat to notice the lost lease', async () => (aborted ? true : undefined));
+      // A claim after the abort: it takes the cpu job, and would take the queued gpu job too if its slot were free.
+      const cpu = await queue.enqueue({ type: 'x.cpu', payload: {} });
+      await until(cpu.job.id, 'completed');
+      assert.equal((await status(job.id)).status, 'queued', 'the stale run still holds the only gpu slot');
+      g.open();
+      const done = await until(job.id, 'completed');
+      assert.equal(done.result?.summary, 'run 2');
+      assert.equal(gpuPeak, 1);
+    });
+
+    it('a lease that expires on a job flagged for a rerun requeues it with fresh attempts, not dead', async () => {
+      const spec = { type: 'x.rerun-reap', payload: {}, dedupeKey: 'k-reap', maxAttempts: 1 };
+      const { job } = await queue.enqueue(spec);
+      await claimJobs(queue, { slots: 1, unlimited: [spec.type], limited: [] }, 'gone-worker', 60_000);
+      const again = await queue.enqueue(spec); // a trigger while it runs
+      assert.equal(again.job.rerun, true);
+      await expireLease(job.id);
+      const [reaped] = await reapExpired(queue);
+      assert.deepEqual(
+        [reaped?.id, reaped?.status, reaped?.attempts, reaped?.rerun, reaped?.finishedAt],
+        [job.id, 'queued', 0, false, undefined],
+      );
     });
 
     it('stop waits for short jobs, then releases the rest without counting the attempt', async () => {
