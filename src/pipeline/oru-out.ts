@@ -24,6 +24,7 @@ import { identifierSystem } from '../findings/codes.js';
 import { AI_METHOD } from '../findings/types.js';
 import type { FocusPayload } from './job-types.js';
 import { searchObservations } from './fhir-io.js';
+import { basePrefix, onBase } from '../fhir/search/values.js';
 
 export const HL7_ORU_OUT = 'hl7.oru-out';
 
@@ -43,7 +44,8 @@ async function readRef<T extends Resource>(
   ref: Reference | undefined,
   type: string,
 ): Promise<T | undefined> {
-  const m = ref?.reference ? new RegExp(`^${type}/([A-Za-z0-9\\-.]{1,64})$`).exec(ref.reference) : null;
+  const local = ref?.reference ? onBase(ref.reference, basePrefix(ctx.baseUrl)) : undefined;
+  const m = local ? new RegExp(`^${type}/([A-Za-z0-9\\-.]{1,64})$`).exec(local) : null;
   return m ? (await lastLiveVersion<T>(ctx.repo, type, m[1]!))?.resource : undefined;
 }
 

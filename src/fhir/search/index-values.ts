@@ -3,7 +3,7 @@
 // FHIR R4 search parameter types: http://hl7.org/fhir/R4/search.html#ptypes
 import { DATE_MAX, DATE_MIN, parseDateRange, type DateRange } from './date.js';
 import type { IndexPart, SearchParamDef, SearchParamType } from './types.js';
-import { normalizeString, parseReferenceString } from './values.js';
+import { normalizeString, onBase, parseReferenceString } from './values.js';
 
 /** One value found by an expression: its FHIR type name (without namespace), its JSON data, and the node to
  * evaluate composite components against (a fhirpath ResourceNode, or the fast walker's model path). */
@@ -96,7 +96,7 @@ interface ReferenceValue {
 
 /** Reads a reference string; one on this server's base URL counts as the relative `Type/id`. */
 function readReference(ref: string, base: string | undefined): ReturnType<typeof parseReferenceString> {
-  return parseReferenceString(base !== undefined && ref.startsWith(base) ? ref.slice(base.length) : ref);
+  return parseReferenceString(onBase(ref, base));
 }
 
 /**

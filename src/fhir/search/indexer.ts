@@ -17,7 +17,7 @@ import {
   tokenValues,
   type Typed,
 } from './index-values.js';
-import { normalizeString } from './values.js';
+import { basePrefix, normalizeString } from './values.js';
 
 type Evaluator = (data: unknown) => unknown[];
 /** A compiled expression: the fast JSON walker when the expression is simple enough, else the fhirpath engine. */
@@ -197,7 +197,7 @@ function indexParam(
  * evaluated with FHIRPath (http://hl7.org/fhir/R4/search.html). References are never resolved.
  */
 export function indexResource(resource: Resource, options: IndexOptions = {}): IndexRows {
-  const base = options.baseUrl === undefined ? undefined : `${options.baseUrl.replace(/\/+$/, '')}/`;
+  const base = basePrefix(options.baseUrl);
   const type = resource.resourceType;
   let params = byType.get(type);
   if (!params) {

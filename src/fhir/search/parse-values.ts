@@ -3,7 +3,7 @@
 import { badRequest } from '../outcomes.js';
 import { parseDateRange, restoreZonePlus } from './date.js';
 import type { Modifier, Prefix, SearchParamType, SearchValue } from './types.js';
-import { isValidId, parseReferenceString } from './values.js';
+import { basePrefix, isValidId, onBase, parseReferenceString } from './values.js';
 
 const PREFIXES: ReadonlySet<string> = new Set(['eq', 'ne', 'gt', 'lt', 'ge', 'le', 'sa', 'eb', 'ap']);
 
@@ -114,9 +114,7 @@ export function parseReferenceValue(
   targetType: string | undefined,
   baseUrl: string | undefined,
 ): Extract<SearchValue, { kind: 'reference' }> {
-  let ref = unescapeValue(text);
-  const base = baseUrl?.replace(/\/+$/, '');
-  if (base && ref.startsWith(`${base}/`)) ref = ref.slice(base.length + 1);
+  const ref = onBase(unescapeValue(text), basePrefix(baseUrl));
   if (!ref.includes('/') && !ref.includes(':')) {
     if (!isValidId(ref)) throw badRequest(`Invalid reference '${text}' in ${code}`, code);
     return targetType ? { kind: 'reference', resourceType: targetType, id: ref } : { kind: 'reference', id: ref };

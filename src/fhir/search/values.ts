@@ -37,6 +37,16 @@ export interface ParsedReference {
 const ID_RE = /^[A-Za-z0-9\-.]{1,64}$/;
 const TAIL_RE = /(?:^|\/)([A-Z][A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[^/]+)?$/;
 
+/** The prefix this server's own absolute references start with (`<base URL>/`); undefined without a base. */
+export function basePrefix(baseUrl: string | undefined): string | undefined {
+  return baseUrl === undefined ? undefined : `${baseUrl.replace(/\/+$/, '')}/`;
+}
+
+/** A reference on this server's base (`prefix` from basePrefix) as the relative `Type/id` it names; others as they are. */
+export function onBase(reference: string, prefix: string | undefined): string {
+  return prefix !== undefined && reference.startsWith(prefix) ? reference.slice(prefix.length) : reference;
+}
+
 /**
  * Parses a reference string (http://hl7.org/fhir/R4/references.html#literal): `Type/id[/_history/v]` gives type and
  * id; an absolute URL is kept as `url` with the type taken from its `.../Type/id` tail when it has one; contained
