@@ -58,8 +58,9 @@ export async function startServer(config: Config, logger: Logger, parts: ServerP
     readiness: [
       {
         name: 'model',
+        // refresh() re-checks the folder: a model deleted or swapped since shows here, not only at the next job.
         check: async () => {
-          const st = core.models.status();
+          const st = await core.models.refresh();
           return st.ready
             ? { ok: true, detail: `${st.model} ${st.version} (${st.provider})` }
             : { ok: false, detail: st.error?.message ?? 'model not loaded' };
