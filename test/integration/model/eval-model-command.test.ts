@@ -125,6 +125,31 @@ test('eval-model records studies that cannot be read and evaluates the rest', as
   assert.match(metrics.failures[0]!.error, /missing/);
 });
 
+test('eval-model --update-manifest leaves model.json alone when no study could be evaluated', async () => {
+  const model = join(work, 'model-none');
+  cpSync('test/fixtures/model/tiny', model, { recursive: true });
+  const before = readFileSync(join(model, 'model.json'), 'utf8');
+  writeFileSync(join(work, 'none.csv'), 'study,pneumothorax\nmissing-1,1\nmissing-2,0\n');
+  const r = await quietly([
+    'eval-model',
+    '--dicom-root',
+    root,
+    '--labels',
+    join(work, 'none.csv'),
+    '--out',
+    join(work, 'out-none'),
+    '--model',
+    model,
+    '--resamples',
+    '0',
+    '--update-manifest',
+    '--quiet',
+  ]);
+  assert.equal(r.code, 1, r.stderr);
+  assert.equal(readFileSync(join(model, 'model.json'), 'utf8'), before, 'the stored metrics are kept');
+  assert.match(r.stderr, /left unchanged/);
+});
+
 test('eval-model with a bad labels.csv fails with one line naming the problem', async () => {
   writeFileSync(join(work, 'bad.csv'), 'study,nodule\na,maybe\n');
   const out = join(work, 'out3');
