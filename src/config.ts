@@ -1,5 +1,6 @@
 // One typed configuration from environment variables and --flags (flags win). Bad values are a ConfigError
 // with a message naming the variable; the CLI prints it and exits 1. Contract: ../shared/design.md "Environment".
+import { runtimeOptionsFromEnv, type RuntimeOptions } from './imaging/model/options.js';
 
 export interface Config {
   port: number;
@@ -10,7 +11,8 @@ export interface Config {
   mllpPort: number;
   workers: number;
   model: string;
-  inferenceProviders: ('cpu' | 'cuda')[];
+  /** INFERENCE_PROVIDERS, thread counts and per-device concurrency (imaging/model/options.ts). */
+  inference: RuntimeOptions;
   dicomwebUrl?: string;
   hl7Outbound?: { host: string; port: number };
   /** Inbound HL7 messages that arrive together share one FHIR transaction (HL7_GROUP_COMMIT=true). */
@@ -85,10 +87,6 @@ export function loadConfig(src: Source = process.env): Config {
   if (!/^(sqlite:|postgres(ql)?:\/\/)/.test(databaseUrl)) {
     throw new ConfigError(`DATABASE_URL must start with sqlite: or postgres://, got "${databaseUrl}"`);
   }
-  const providers = (src.INFERENCE_PROVIDERS || 'cpu').split(',').map((p) => p.trim());
-  for (const p of providers) {
-    if (p !== 'cpu' && p !== 'cuda') throw new ConfigError(`INFERENCE_PROVIDERS accepts cpu and cuda, got "${p}"`);
-  }
   const logLevel = (src.LOG_LEVEL || 'info') as Config['logLevel'];
   if (!['debug', 'info', 'warn', 'error'].includes(logLevel)) {
     throw new ConfigError(`LOG_LEVEL must be debug, info, warn or error, got "${logLevel}"`);
@@ -105,7 +103,7 @@ export function loadConfig(src: Source = process.env): Config {
     mllpPort: intSetting(src, 'MLLP_PORT', 2575, 0, 65535),
     workers: intSetting(src, 'WORKERS', 1, 0, 64),
     model: src.MODEL || 'models/ctnet-phantom',
-    inferenceProviders: providers as Config['inferenceProviders'],
+    inference: runtimeOptionsFromEnv(src),
     dicomwebUrl,
     hl7Outbound: hostPort('HL7_OUTBOUND', src.HL7_OUTBOUND),
     hl7GroupCommit: boolSetting(src, 'HL7_GROUP_COMMIT', false),

@@ -88,7 +88,7 @@ export async function openCore(config: Config, logger: Logger, parts: CoreParts 
   await publishTerminology(repo, terminology, logger);
   const queue = new JobQueue(dataSource, { logger, onTransitions: taskMirror(repo, logger) });
   ctx.operations.push(classifyOperation(queue));
-  const models = await openRegistry(config.model, logger);
+  const models = await openRegistry(config.model, logger, config.inference);
   const outbound = config.hl7Outbound;
   // Findings go to the RIS as a job of their own, so a RIS outage never blocks or repeats extraction.
   const onFindings = outbound

@@ -1,7 +1,7 @@
 // One place that opens a model folder for a command or a worker: runtime options from the environment, the label
 // vocabulary from terminology/, one loaded session. Commands turn its ModelError into a one-line message.
 import type { Logger } from '../../log.js';
-import { runtimeOptionsFromEnv } from './options.js';
+import { runtimeOptionsFromEnv, type RuntimeOptions } from './options.js';
 import { ModelRegistry } from './registry.js';
 import { createDeviceLimits, loadModel } from './runtime.js';
 import type { LoadedModel } from './runtime.js';
@@ -18,11 +18,18 @@ export async function openModel(dir: string, logger: Logger, env = process.env):
   return loadModel(dir, { runtime, limits: createDeviceLimits(runtime), logger, vocabulary });
 }
 
-/** A registry for a long-running process (server, worker): reloads a swapped folder, reports status for /readyz. */
-export async function openRegistry(dir: string, logger: Logger, env = process.env): Promise<ModelRegistry> {
+/**
+ * A registry for a long-running process (server, worker): reloads a swapped folder, reports status for /readyz.
+ * `runtime` from the process's Config, so --inference-* flags count as their environment variables do.
+ */
+export async function openRegistry(
+  dir: string,
+  logger: Logger,
+  runtime: RuntimeOptions = runtimeOptionsFromEnv(),
+): Promise<ModelRegistry> {
   const vocabulary = await loadLabelVocabulary();
   if (!vocabulary) logger.warn('ct-abnormality/ct-location CodeSystems not found; label codes checked for syntax only');
-  const registry = new ModelRegistry(dir, { runtime: runtimeOptionsFromEnv(env), logger, vocabulary });
+  const registry = new ModelRegistry(dir, { runtime, logger, vocabulary });
   await registry.refresh();
   return registry;
 }

@@ -65,6 +65,11 @@ export class ModelRegistry {
     this.limits = options.limits ?? createDeviceLimits(options.runtime);
   }
 
+  /** The runtime options models are loaded with (providers, threads, per-device concurrency). */
+  get runtime(): RuntimeOptions {
+    return this.options.runtime;
+  }
+
   /** The model for a new job: the folder's current version, loaded once and reused (throws ModelError). */
   async acquire(): Promise<LoadedModel> {
     const key = await fingerprint(this.dir);

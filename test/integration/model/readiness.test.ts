@@ -1,5 +1,6 @@
-// /readyz follows the model folder as it is now: a model removed after it loaded makes the server not ready (jobs
-// would fail), and putting it back makes it ready again, without a job having to run first (WORKERS=0).
+// The server's model registry: /readyz follows the model folder as it is now (a model removed after it loaded makes
+// the server not ready, putting it back makes it ready again, without a job having to run first, WORKERS=0), and it
+// loads models with the process's configuration, --inference-* flags included (not only the environment).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { cpSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
@@ -37,5 +38,21 @@ describe('readiness follows the model folder', () => {
     renameSync(`${model}.away`, model);
     const back = await ready();
     assert.equal(back.status, 200, back.body);
+  });
+});
+
+describe('the registry takes its runtime options from the configuration', () => {
+  it('uses INFERENCE_* given to the server (flags become these), not only the process environment', async () => {
+    const server = await startTestServer(sqliteDatabase(), {
+      MODEL: 'test/fixtures/model/tiny',
+      INFERENCE_PROVIDERS: 'cuda,cpu',
+      INFERENCE_CONCURRENCY_CPU: '3',
+    });
+    try {
+      assert.deepEqual(server.models.runtime.providers, ['cuda', 'cpu']);
+      assert.equal(server.models.runtime.concurrency.cpu, 3);
+    } finally {
+      await server.stop();
+    }
   });
 });

@@ -11,7 +11,7 @@ describe('configuration', () => {
     assert.equal(c.baseUrl, 'http://127.0.0.1:8080/fhir');
     assert.equal(c.databaseUrl, 'sqlite:data/ct-fhir.sqlite');
     assert.equal(c.mllpPort, 2575);
-    assert.deepEqual(c.inferenceProviders, ['cpu']);
+    assert.deepEqual(c.inference.providers, ['cpu']);
     assert.equal(c.hl7Outbound, undefined);
     assert.equal(c.hl7GroupCommit, false);
     assert.equal(c.shutdownTimeoutMs, 10_000);
