@@ -52,6 +52,37 @@ export function flagsToEnv(argv: string[]): { env: Source; rest: string[] } {
   return { env, rest };
 }
 
+/** Every variable loadConfig reads (and so every --flag serve and worker take, besides a command's own). */
+export const CONFIG_KEYS: readonly string[] = [
+  'PORT',
+  'HOST',
+  'BASE_URL',
+  'DATABASE_URL',
+  'MLLP_PORT',
+  'WORKERS',
+  'MODEL',
+  'INFERENCE_PROVIDERS',
+  'INFERENCE_INTRA_OP_THREADS',
+  'INFERENCE_INTER_OP_THREADS',
+  'INFERENCE_CONCURRENCY_CPU',
+  'INFERENCE_CONCURRENCY_CUDA',
+  'DICOMWEB_URL',
+  'HL7_OUTBOUND',
+  'HL7_GROUP_COMMIT',
+  'AUTH',
+  'LOG_LEVEL',
+  'MAX_BODY_BYTES',
+  'SHUTDOWN_TIMEOUT_MS',
+  'ORGANIZATION',
+];
+
+/** A ConfigError for a --flag that names no setting (a typo would otherwise be ignored silently). */
+export function assertKnownFlags(flags: Source, commandKeys: readonly string[] = []): void {
+  const known = new Set([...CONFIG_KEYS, ...commandKeys]);
+  const unknown = Object.keys(flags).find((k) => !known.has(k));
+  if (unknown) throw new ConfigError(`unknown option --${unknown.toLowerCase().replace(/_/g, '-')}`);
+}
+
 /** An integer setting in [min, max], `dflt` when unset; anything else is a ConfigError naming the variable. */
 export function intSetting(src: Source, key: string, dflt: number, min: number, max: number): number {
   const raw = src[key];

@@ -1,7 +1,8 @@
 // Configuration from environment and flags: defaults, flags over env, clear errors naming the variable.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ConfigError, flagsToEnv, loadConfig } from '../../../src/config.js';
+import { assertKnownFlags, CONFIG_KEYS, ConfigError, flagsToEnv, loadConfig } from '../../../src/config.js';
+import { serve } from '../../../src/commands/serve.js';
 
 describe('configuration', () => {
   it('has the documented defaults', () => {
@@ -58,4 +59,30 @@ describe('configuration', () => {
       );
     });
   }
+
+  it('names every variable it reads in CONFIG_KEYS, so the flag check knows them all', () => {
+    const read = new Set<string>();
+    const src = new Proxy({} as Record<string, string | undefined>, {
+      get: (_t, key) => {
+        if (typeof key === 'string') read.add(key);
+        return undefined;
+      },
+    });
+    loadConfig(src);
+    assert.deepEqual(
+      [...read].filter((k) => !CONFIG_KEYS.includes(k)),
+      [],
+    );
+  });
+
+  it('rejects a mistyped flag and a stray argument instead of ignoring them', async () => {
+    assert.throws(() => assertKnownFlags(flagsToEnv(['--worker', '0']).env), /unknown option --worker/);
+    assert.doesNotThrow(() => assertKnownFlags(flagsToEnv(['--workers', '0', '--log-level', 'warn']).env));
+    assert.doesNotThrow(() => assertKnownFlags({ JOB_LEASE_MS: '10' }, ['JOB_LEASE_MS']), 'a command adds its own');
+    await assert.rejects(serve(['--worker', '0']), (e) => e instanceof ConfigError && /--worker/.test(e.message));
+    await assert.rejects(
+      serve(['--workers', '0', 'bogus']),
+      (e) => e instanceof ConfigError && /bogus/.test(e.message),
+    );
+  });
 });
