@@ -9,7 +9,8 @@ export type ModelErrorReason =
   | 'model-broken' // ONNX file cannot be loaded or disagrees with its manifest
   | 'input-shape' // tensor given to the model does not have the manifest's shape
   | 'input-invalid' // tensor contains NaN/Inf
-  | 'non-finite-output'; // the model produced NaN/Inf
+  | 'non-finite-output' // the model produced NaN/Inf
+  | 'untrained-weights'; // the manifest declares random or unshipped weights: timing only, never findings
 
 const STATUS: Record<ModelErrorReason, [number, IssueCode]> = {
   'model-missing': [503, 'not-found'],
@@ -18,6 +19,7 @@ const STATUS: Record<ModelErrorReason, [number, IssueCode]> = {
   'input-shape': [422, 'processing'],
   'input-invalid': [422, 'processing'],
   'non-finite-output': [500, 'exception'],
+  'untrained-weights': [503, 'business-rule'],
 };
 
 /** An error of the model runtime (FHIR R4 OperationOutcome with a status; reason says which failure). */

@@ -147,6 +147,15 @@ export class ModelRegistry {
     const previous = this.current;
     try {
       const model = await loadModel(this.dir, { ...this.options, limits: this.limits });
+      if (model.manifest.weights !== 'trained') {
+        // Random weights (export_ctnet_full.py without --weights) are for timing: they must never write findings.
+        void model.close();
+        throw new ModelError(
+          'untrained-weights',
+          `model ${model.manifest.name} ${model.manifest.version} declares weights "${model.manifest.weights}": ` +
+            'not served for findings (set "weights": "trained" once trained weights are exported)',
+        );
+      }
       this.current = { key, model, loadedAt: new Date().toISOString() };
       this.failure = undefined;
       if (previous) {

@@ -113,3 +113,17 @@ test('a swap to a broken manifest takes the old version out of service until fix
   assert.equal((await reg.refresh()).ready, true);
   await reg.close();
 });
+
+test('a model whose manifest declares random or unshipped weights is not served for findings', async () => {
+  for (const weights of ['random', 'not-shipped']) {
+    const dir = folder('1.0.0');
+    const path = join(dir, 'model.json');
+    writeFileSync(path, JSON.stringify({ ...JSON.parse(readFileSync(path, 'utf8')), weights }, null, 2));
+    const { reg } = registry(dir);
+    const s = await reg.refresh();
+    assert.equal(s.ready, false, weights);
+    assert.equal(s.error?.reason, 'untrained-weights');
+    await assert.rejects(reg.acquire(), (e) => e instanceof ModelError && /weights "/.test(e.message));
+    await reg.close();
+  }
+});
