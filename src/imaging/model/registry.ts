@@ -56,6 +56,8 @@ export class ModelRegistry {
   private current?: { key: string; model: LoadedModel; loadedAt: string };
   private failure?: { key: string; error: ModelError };
   private loading?: { key: string; promise: Promise<LoadedModel> };
+  /** Loads run one after another: each swaps from the model the one before it left, so none is left open. */
+  private loads: Promise<unknown> = Promise.resolve();
   private readonly limits: DeviceLimits;
 
   constructor(
@@ -76,7 +78,8 @@ export class ModelRegistry {
     if (this.current?.key === key) return this.current.model;
     if (this.failure?.key === key) throw this.failure.error;
     if (this.loading?.key === key) return this.loading.promise;
-    const promise = this.load(key);
+    const promise = this.loads.then(() => this.load(key));
+    this.loads = promise.catch(() => undefined);
     this.loading = { key, promise };
     try {
       return await promise;

@@ -127,3 +127,21 @@ test('a model whose manifest declares random or unshipped weights is not served 
     await reg.close();
   }
 });
+
+test('two folder changes while a load runs: each swap starts from the model the one before left', async () => {
+  const dir = folder('1.0.0');
+  const { reg, lines } = registry(dir);
+  await reg.refresh();
+  setVersion(dir, '2.0.0');
+  const second = reg.acquire();
+  await new Promise((r) => setImmediate(r)); // the load of 2.0.0 has started
+  setVersion(dir, '3.0.0-and-more'); // another file size, so another fingerprint
+  const third = reg.acquire();
+  await Promise.all([second, third]);
+  assert.equal(reg.status().version, '3.0.0-and-more');
+  const swaps = lines.filter((l) => l.msg === 'model swapped').map((l) => [l.from, l.to]);
+  assert.ok(swaps.length >= 1, JSON.stringify(lines.map((l) => l.msg)));
+  // a chain: every swap leaves from the version the previous one arrived at, so every old session was closed
+  for (let i = 1; i < swaps.length; i++) assert.equal(swaps[i]![0], swaps[i - 1]![1], JSON.stringify(swaps));
+  await reg.close();
+});
