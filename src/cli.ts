@@ -14,6 +14,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'run background jobs from the shared queue (scale mode)',
     load: async () => (await import('./commands/worker.js')).worker,
   },
+  migrate: {
+    summary: 'apply pending database migrations and exit (before starting many processes)',
+    load: async () => (await import('./commands/migrate.js')).migrate,
+  },
   extract: { summary: 'report CSV -> labels', load: async () => (await import('./commands/extract.js')).extract },
   'eval-labels': { summary: 'label P/R/F1', load: async () => (await import('./commands/eval-labels.js')).evalLabels },
   phantom: {
