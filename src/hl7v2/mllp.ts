@@ -177,11 +177,35 @@ function isWhitespace(chunk: Buffer, from: number, to: number): boolean {
   return true;
 }
 
-/** Decodes a payload as text: ISO 8859-1 when MSH-18 names it, UTF-8 otherwise (HL7 v2.5.1 2.15.9.18). */
+/** MSH-18 character sets (HL7 table 0211) other than UTF-8, as WHATWG encoding labels; ISO 8859-1 is Node's latin1. */
+const CHARSETS: Record<string, string> = {
+  '8859/1': 'latin1',
+  'ISO-8859-1': 'latin1',
+  'ISO8859-1': 'latin1',
+  LATIN1: 'latin1',
+  'LATIN-1': 'latin1',
+  '8859/2': 'iso-8859-2',
+  '8859/3': 'iso-8859-3',
+  '8859/4': 'iso-8859-4',
+  '8859/5': 'iso-8859-5',
+  '8859/6': 'iso-8859-6',
+  '8859/7': 'iso-8859-7',
+  '8859/8': 'iso-8859-8',
+  '8859/9': 'iso-8859-9',
+  '8859/15': 'iso-8859-15',
+};
+
+/**
+ * Decodes a payload as text by MSH-18 (HL7 v2.5.1 2.15.9.18; its first repetition, table 0211): the ISO 8859 parts
+ * it names, UTF-8 for UNICODE UTF-8, ASCII, empty or anything else. (8859/15 is not 8859/1: the euro sign differs.)
+ */
 export function payloadText(data: Buffer): string {
   const head = data.subarray(0, 512).toString('latin1');
   const firstLine = head.split(/[\r\n]/)[0] ?? '';
   const f = firstLine.charAt(3);
-  const charset = f ? (firstLine.split(f)[17] ?? '') : '';
-  return /8859\/1|ISO-?8859-?1|LATIN-?1/i.test(charset) ? data.toString('latin1') : data.toString('utf8');
+  const repetition = firstLine.charAt(5) || '~';
+  const charset = f ? (firstLine.split(f)[17] ?? '').split(repetition)[0]!.trim().toUpperCase() : '';
+  const label = CHARSETS[charset];
+  if (label === 'latin1') return data.toString('latin1');
+  return label ? new TextDecoder(label).decode(data) : data.toString('utf8');
 }

@@ -91,4 +91,14 @@ describe('MLLP frame decoder', () => {
     assert.match(payloadText(latin), /Müller/);
     assert.match(payloadText(Buffer.from('MSH|^~\\&|A\rPID|1||1||Müller', 'utf8')), /Müller/);
   });
+  it('reads the ISO 8859 part MSH-18 names (its first repetition), not 8859/1 for every 8859', () => {
+    const msg = (charset: string, text: string): Buffer =>
+      Buffer.concat([
+        Buffer.from(`MSH|^~\\&|A|B|C|D|||ORU^R01|1|P|2.5||||||${charset}\rOBX|1|TX|||`, 'latin1'),
+        Buffer.from(text, 'latin1'),
+      ]);
+    assert.match(payloadText(msg('8859/15', 'cost \xa4 5')), /cost € 5/, '0xA4 is the euro sign in Latin-9');
+    assert.match(payloadText(msg('8859/1', 'cost \xa4 5')), /cost ¤ 5/);
+    assert.match(payloadText(msg('8859/2~UNICODE UTF-8', '\xb1')), /ą/, 'Latin-2, first repetition');
+  });
 });
