@@ -119,17 +119,18 @@ export class MllpDecoder {
 
   private append(b: Buffer): void {
     if (b.length === 0) return;
-    if (this.discarding) {
-      this.size += b.length;
-      return;
-    }
-    // A VT inside the open frame (no FS CR yet) means the earlier frame was cut off: restart at the VT.
+    // A VT inside the open frame (no FS CR yet) means the earlier frame was cut off, an oversized one being discarded
+    // included: restart at the VT, so the frame that follows is not discarded with it.
     const vt = b.lastIndexOf(VT);
     if (vt >= 0) {
       this.onIssue({ kind: 'truncated', bytes: this.size + vt });
       this.reset();
       this.inFrame = true;
       b = b.subarray(vt + 1);
+    }
+    if (this.discarding) {
+      this.size += b.length;
+      return;
     }
     if (this.size + b.length > this.max) {
       this.onIssue({ kind: 'too-large', bytes: this.size + b.length });

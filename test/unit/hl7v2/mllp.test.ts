@@ -67,6 +67,20 @@ describe('MLLP frame decoder', () => {
       ['too-large'],
     );
   });
+  it('keeps the frame that follows an oversized frame cut off before its end, in a later chunk', () => {
+    const issues: FrameIssue[] = [];
+    const d = new MllpDecoder({ maxFrameBytes: 1000, onIssue: (i) => issues.push(i) });
+    const cut = frame(`MSH|^~\\&|A|B|C|D|||ORU^R01|BIG2|P|2.5\r${'x'.repeat(3000)}`).subarray(0, 2000); // no FS CR
+    const after = frame('MSH|after'); // split too: its VT arrives in a chunk without its FS CR
+    const out = [cut.subarray(0, 1500), cut.subarray(1500), after.subarray(0, 6), after.subarray(6)].flatMap((c) =>
+      d.push(c),
+    );
+    assert.deepEqual(texts(out), ['MSH|after']);
+    assert.deepEqual(
+      issues.map((i) => i.kind),
+      ['too-large', 'truncated'],
+    );
+  });
   it('decodes a 10 MB message pushed in 64 KiB chunks', () => {
     const d = new MllpDecoder();
     const body = `MSH|^~\\&|A\rOBX|1|TX|||${'y'.repeat(10 * 1024 * 1024)}`;
