@@ -28,10 +28,12 @@ export interface ListenerOptions {
   maxFrameBytes?: number;
   /** Close a connection with no traffic for this long (default 10 minutes; 0 = never). */
   idleTimeoutMs?: number;
-  /** Close a connection whose started frame does not finish within this time (default 30 s). */
+  /** Close a connection whose started frame does not finish within this time of reading (default 30 s). */
   frameTimeoutMs?: number;
   /** Stop reading from a connection while this many messages wait for their handler (default 32). */
   maxPendingPerConnection?: number;
+  /** How long `close()` waits for messages in flight to be answered before dropping connections (default 5 s). */
+  closeTimeoutMs?: number;
   maxConnections?: number;
   logger?: Logger;
 }
@@ -39,7 +41,7 @@ export interface ListenerOptions {
 /** A running MLLP server. */
 export class MllpListener {
   private server: net.Server | undefined;
-  private readonly sockets = new Set<net.Socket>();
+  private readonly connections = new Set<Connection>();
   private nextId = 1;
   private readonly log: Logger;
 
@@ -50,7 +52,10 @@ export class MllpListener {
   /** Starts listening; resolves with the bound address (port 0 picks a free port). */
   async start(): Promise<AddressInfo> {
     const onSocket = (s: net.Socket): void => this.accept(s);
-    const server = this.options.tls ? tls.createServer(this.options.tls, onSocket) : net.createServer(onSocket);
+    // Half-open: a sender may send FIN after its last frame and still wait for the ACKs.
+    const server = this.options.tls
+      ? tls.createServer({ ...this.options.tls, allowHalfOpen: true }, onSocket)
+      : net.createServer({ allowHalfOpen: true }, onSocket);
     if (this.options.maxConnections) server.maxConnections = this.options.maxConnections;
     server.on('error', (err) => this.log.error('mllp server error', { error: err.message }));
     if (this.options.tls) server.on('tlsClientError', (err) => this.log.warn('mllp tls error', { error: err.message }));
@@ -69,101 +74,180 @@ export class MllpListener {
 
   /** Number of open connections. */
   get connectionCount(): number {
-    return this.sockets.size;
+    return this.connections.size;
   }
 
-  /** Stops accepting, closes every connection, waits for the server to close. */
+  /**
+   * Stops accepting and reading, answers the messages already read (up to closeTimeoutMs), then closes every
+   * connection and waits for the server to close.
+   */
   async close(): Promise<void> {
     const server = this.server;
     if (!server) return;
     this.server = undefined;
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    for (const s of this.sockets) s.destroy();
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.options.closeTimeoutMs ?? 5000)));
+    try {
+      await Promise.all([...this.connections].map((c) => c.shutdown(deadline)));
+    } finally {
+      clearTimeout(timer);
+    }
     await closed;
   }
 
   private accept(socket: net.Socket): void {
-    const conn: ConnectionInfo = { connectionId: this.nextId++, remoteAddress: socket.remoteAddress ?? '' };
-    const log = this.log.child({ connectionId: conn.connectionId });
-    this.sockets.add(socket);
+    const connection = new Connection(socket, this.nextId++, this.options, this.log);
+    this.connections.add(connection);
+    socket.on('close', () => this.connections.delete(connection));
+  }
+}
+
+/**
+ * One client connection. Reading stops while the sender is ahead of us (too many messages waiting for the handler,
+ * or ACKs it does not read piling up unsent), and while the listener shuts down.
+ */
+class Connection {
+  private readonly info: ConnectionInfo;
+  private readonly log: Logger;
+  private readonly decoder: MllpDecoder;
+  private readonly frameMs: number;
+  private readonly maxPending: number;
+  private pending = 0;
+  /** Settles once every frame read so far has been answered (it never rejects). */
+  private answered: Promise<void> = Promise.resolve();
+  private frameTimer: NodeJS.Timeout | undefined;
+  private readEnded = false;
+  /** open; stopping (close() began: no more reading, answering what was read); ending (discarding until FIN). */
+  private phase: 'open' | 'stopping' | 'ending' = 'open';
+  private readonly closed: Promise<void>;
+
+  constructor(
+    private readonly socket: net.Socket,
+    connectionId: number,
+    private readonly options: ListenerOptions,
+    listenerLog: Logger,
+  ) {
+    this.info = { connectionId, remoteAddress: socket.remoteAddress ?? '' };
+    this.log = listenerLog.child({ connectionId });
+    this.frameMs = options.frameTimeoutMs ?? 30_000;
+    this.maxPending = options.maxPendingPerConnection ?? 32;
+    this.decoder = new MllpDecoder({
+      maxFrameBytes: options.maxFrameBytes,
+      onIssue: (issue) => this.log.warn('mllp framing issue', { ...issue }),
+    });
+    this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
     socket.setNoDelay(true);
-    const idleMs = this.options.idleTimeoutMs ?? 600_000;
-    const frameMs = this.options.frameTimeoutMs ?? 30_000;
-    const maxPending = this.options.maxPendingPerConnection ?? 32;
-    const decoder = new MllpDecoder({
-      maxFrameBytes: this.options.maxFrameBytes,
-      onIssue: (issue) => log.warn('mllp framing issue', { ...issue }),
-    });
-    let pending = 0;
-    let chain: Promise<void> = Promise.resolve();
-    let frameTimer: NodeJS.Timeout | undefined;
+    const idleMs = options.idleTimeoutMs ?? 600_000;
     if (idleMs > 0) socket.setTimeout(idleMs);
-
-    // The stall timer runs from the start of the frame now open; a completed frame restarts it.
-    const armFrameTimer = (completed: boolean): void => {
-      if (completed && frameTimer) {
-        clearTimeout(frameTimer);
-        frameTimer = undefined;
-      }
-      if (decoder.inProgress && !frameTimer && frameMs > 0) {
-        frameTimer = setTimeout(() => {
-          log.warn('mllp frame stalled; closing connection', { bufferedBytes: decoder.buffered });
-          socket.destroy();
-        }, frameMs);
-      } else if (!decoder.inProgress && frameTimer) {
-        clearTimeout(frameTimer);
-        frameTimer = undefined;
-      }
-    };
-
-    const handleFrame = async (f: Frame): Promise<void> => {
-      let replies: string | string[] | undefined;
-      try {
-        if (f.oversize !== undefined) {
-          const src = salvageAckSource(f.data.toString('latin1'));
-          replies = buildAck(src, 'AR', {
-            errors: [
-              { code: ErrorCode.applicationInternalError, text: `message of ${f.oversize} bytes exceeds the limit` },
-            ],
-          });
-        } else {
-          replies = await this.options.handle(payloadText(f.data), conn);
-        }
-      } catch (err) {
-        // e.g. the database is unreachable: AR tells the sender to resend later, so nothing is lost.
-        log.error('mllp handler failed', errorFields(err));
-        const src = salvageAckSource(f.data.subarray(0, 2048).toString('latin1'));
-        replies = buildAck(src, 'AR', {
-          errors: [{ code: ErrorCode.applicationInternalError, text: 'temporary processing failure' }],
-        });
-      }
-      if (socket.destroyed) return;
-      for (const r of typeof replies === 'string' ? [replies] : (replies ?? [])) socket.write(frame(r));
-    };
-
-    socket.on('data', (chunk: Buffer) => {
-      const frames = decoder.push(chunk);
-      armFrameTimer(frames.length > 0);
-      for (const f of frames) {
-        pending++;
-        if (pending >= maxPending) socket.pause();
-        chain = chain
-          .then(() => handleFrame(f))
-          .finally(() => {
-            pending--;
-            if (pending < maxPending && socket.isPaused() && !socket.destroyed) socket.resume();
-          });
-      }
-    });
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('drain', () => this.flow());
+    socket.on('end', () => this.onEnd());
     socket.on('timeout', () => {
-      log.info('mllp connection idle; closing');
+      this.log.info('mllp connection idle; closing');
       socket.destroy();
     });
-    socket.on('error', (err) => log.warn('mllp connection error', { error: err.message }));
+    socket.on('error', (err) => this.log.warn('mllp connection error', { error: err.message }));
     socket.on('close', () => {
-      decoder.end();
-      if (frameTimer) clearTimeout(frameTimer);
-      this.sockets.delete(socket);
+      this.decoder.end();
+      this.stopFrameTimer();
     });
+  }
+
+  /** Stops reading, waits (until deadline) for the frames already read to be answered, then closes. */
+  async shutdown(deadline: Promise<void>): Promise<void> {
+    this.phase = 'stopping';
+    this.flow();
+    await Promise.race([this.answered, this.closed, deadline]);
+    // End after the ACKs written, and read on until the peer's FIN: closing with unread input would reset the
+    // connection and could discard those ACKs.
+    this.phase = 'ending';
+    this.socket.end();
+    this.flow();
+    await Promise.race([this.closed, deadline]);
+    this.socket.destroy();
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.phase === 'ending') return; // sent after close() began: unanswered, so the sender resends
+    const frames = this.decoder.push(chunk);
+    // The stall timer runs from the start of the frame now open; a completed frame restarts it.
+    if (frames.length > 0) this.stopFrameTimer();
+    for (const f of frames) {
+      this.pending++;
+      this.answered = this.answered.then(() => this.answer(f)).catch((err) => this.drop(err));
+    }
+    this.flow();
+  }
+
+  /** The sender finished sending (FIN): answer what it sent, then end our side too. */
+  private onEnd(): void {
+    this.readEnded = true;
+    this.decoder.end();
+    this.stopFrameTimer();
+    void this.answered.then(() => this.socket.end());
+  }
+
+  /** Pauses or resumes reading from the handler queue and the write backlog; the stall timer runs only while reading. */
+  private flow(): void {
+    if (this.socket.destroyed) return;
+    const hold =
+      this.phase === 'open'
+        ? this.pending >= this.maxPending || this.socket.writableNeedDrain
+        : this.phase === 'stopping';
+    if (hold) this.socket.pause();
+    else this.socket.resume();
+    const readingFrame = !hold && this.phase === 'open' && !this.readEnded && this.decoder.inProgress;
+    if (readingFrame) this.startFrameTimer();
+    else this.stopFrameTimer();
+  }
+
+  private startFrameTimer(): void {
+    if (this.frameTimer || this.frameMs <= 0) return;
+    this.frameTimer = setTimeout(() => {
+      this.log.warn('mllp frame stalled; closing connection', { bufferedBytes: this.decoder.buffered });
+      this.socket.destroy();
+    }, this.frameMs);
+  }
+
+  private stopFrameTimer(): void {
+    clearTimeout(this.frameTimer);
+    this.frameTimer = undefined;
+  }
+
+  private async answer(f: Frame): Promise<void> {
+    try {
+      const replies = await this.replies(f);
+      if (this.socket.destroyed) return;
+      for (const r of typeof replies === 'string' ? [replies] : (replies ?? [])) this.socket.write(frame(r));
+    } finally {
+      this.pending--;
+      this.flow();
+    }
+  }
+
+  /** A reply that cannot be written would leave the sender's ACKs out of step: close, it resends. */
+  private drop(err: unknown): void {
+    this.log.error('mllp reply failed; closing connection', errorFields(err));
+    this.socket.destroy();
+  }
+
+  private async replies(f: Frame): Promise<string | string[] | undefined> {
+    try {
+      if (f.oversize !== undefined) {
+        return buildAck(salvageAckSource(f.data.toString('latin1')), 'AR', {
+          errors: [
+            { code: ErrorCode.applicationInternalError, text: `message of ${f.oversize} bytes exceeds the limit` },
+          ],
+        });
+      }
+      return await this.options.handle(payloadText(f.data), this.info);
+    } catch (err) {
+      // e.g. the database is unreachable: AR tells the sender to resend later, so nothing is lost.
+      this.log.error('mllp handler failed', errorFields(err));
+      return buildAck(salvageAckSource(f.data.subarray(0, 2048).toString('latin1')), 'AR', {
+        errors: [{ code: ErrorCode.applicationInternalError, text: 'temporary processing failure' }],
+      });
+    }
   }
 }

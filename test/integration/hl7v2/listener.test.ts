@@ -3,11 +3,15 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { once } from 'node:events';
+import tls from 'node:tls';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Batch, Client, Message } from 'node-hl7-client';
-import { MllpListener } from '../../../src/hl7v2/listener.js';
+import { MllpListener, type ListenerOptions } from '../../../src/hl7v2/listener.js';
+import { buildAck } from '../../../src/hl7v2/ack.js';
+import { MllpDecoder, frame } from '../../../src/hl7v2/mllp.js';
 import { createInboundProcessor } from '../../../src/hl7v2/inbound.js';
 import { MllpSender } from '../../../src/hl7v2/sender.js';
 import { Hl7Message } from '../../../src/hl7v2/message.js';
@@ -17,6 +21,24 @@ import { RawClient, msa } from './raw-client.js';
 
 const oru = (id: string): string => fixture('oru-r01-v23.hl7').replace('MSG00023', id);
 const logLines: string[] = [];
+
+let certCache: { key: Buffer; cert: Buffer } | null | undefined;
+/** A self-signed localhost certificate, made once; null without openssl. */
+function selfSignedCert(): { key: Buffer; cert: Buffer } | null {
+  if (certCache !== undefined) return certCache;
+  const dir = mkdtempSync(join(tmpdir(), 'ct-fhir-tls-'));
+  const [keyPath, certPath] = [join(dir, 'key.pem'), join(dir, 'cert.pem')];
+  try {
+    const subject = ['-subj', '/CN=localhost', '-keyout', keyPath, '-out', certPath];
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', ...subject], {
+      stdio: 'ignore',
+    });
+    certCache = { key: readFileSync(keyPath), cert: readFileSync(certPath) };
+  } catch {
+    certCache = null;
+  }
+  return certCache;
+}
 const logger = createLogger('debug', {}, (l) => logLines.push(l));
 
 describe('MLLP listener', () => {
@@ -317,33 +339,12 @@ describe('MLLP listener limits and TLS', () => {
   });
 
   it('serves MLLP over TLS (MllpSender as the client)', async (t) => {
-    const dir = mkdtempSync(join(tmpdir(), 'ct-fhir-tls-'));
-    try {
-      execFileSync(
-        'openssl',
-        [
-          'req',
-          '-x509',
-          '-newkey',
-          'rsa:2048',
-          '-nodes',
-          '-days',
-          '1',
-          '-subj',
-          '/CN=localhost',
-          '-keyout',
-          join(dir, 'key.pem'),
-          '-out',
-          join(dir, 'cert.pem'),
-        ],
-        { stdio: 'ignore' },
-      );
-    } catch {
+    const pem = selfSignedCert();
+    if (!pem) {
       t.skip('openssl is not available to make a test certificate');
       return;
     }
-    const key = readFileSync(join(dir, 'key.pem'));
-    const cert = readFileSync(join(dir, 'cert.pem'));
+    const { key, cert } = pem;
     const proc = createInboundProcessor();
     const l = new MllpListener({ port: 0, handle: proc.handle, tls: { key, cert } });
     const { port } = await l.start();
@@ -356,5 +357,165 @@ describe('MLLP listener limits and TLS', () => {
       await sender.close();
       await l.close();
     }
+  });
+});
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** AA for a message, padded with a Z segment so a test can fill socket buffers with ACKs. */
+const ackFor = (text: string, padBytes = 0): string =>
+  buildAck(Hl7Message.parse(text), 'AA') + (padBytes > 0 ? `\rZPD|${'x'.repeat(padBytes)}` : '');
+
+/** A handler that counts the messages it gets and answers none until released. */
+function gatedHandler(): { calls: () => number; release: () => void; handle: ListenerOptions['handle'] } {
+  let calls = 0;
+  let release: () => void = () => undefined;
+  const gate = new Promise<void>((r) => (release = r));
+  const handle = async (text: string): Promise<string> => {
+    calls++;
+    await gate;
+    return ackFor(text);
+  };
+  return { calls: () => calls, release: () => release(), handle };
+}
+
+/** Polls until cond holds (throws after timeoutMs). */
+async function waitFor(cond: () => boolean, timeoutMs = 2000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await sleep(10);
+  }
+}
+
+/** Polls until read() returns the same value for quietMs or reaches target; returns the last value. */
+async function settle(read: () => number, target: number, quietMs = 300): Promise<number> {
+  let last = -1;
+  let since = Date.now();
+  while (read() < target && Date.now() - since < quietMs) {
+    await sleep(20);
+    if (read() !== last) [last, since] = [read(), Date.now()];
+  }
+  return read();
+}
+
+async function withListener(
+  options: Omit<ListenerOptions, 'port'>,
+  body: (port: number) => Promise<void>,
+): Promise<void> {
+  const l = new MllpListener({ port: 0, ...options });
+  const { port } = await l.start();
+  try {
+    await body(port);
+  } finally {
+    await l.close();
+  }
+}
+
+const framed = (ids: string[]): Buffer => Buffer.concat(ids.map((id) => frame(oru(id))));
+const ids = (acks: string[]): string[] => acks.map((a) => msa(a)[1]);
+
+describe('MLLP listener flow control and shutdown', () => {
+  it('stops the frame-stall timer while it holds reading back for the handler, and restarts it on resume', async () => {
+    const h = gatedHandler();
+    await withListener({ handle: h.handle, maxPendingPerConnection: 2, frameTimeoutMs: 150 }, async (port) => {
+      const c = await RawClient.connect(port);
+      // Three frames fill the queue (reading pauses) and a fourth has started in the same chunk.
+      c.write(Buffer.concat([framed(['Q1', 'Q2', 'Q3']), frame(oru('Q4')).subarray(0, 40)]));
+      await waitFor(() => h.calls() === 1);
+      await sleep(400); // the handler holds us, not the sender: no stall
+      h.release();
+      assert.deepEqual(ids(await c.next(3)), ['Q1', 'Q2', 'Q3']);
+      await c.waitClosed(2000); // reading again, Q4 never finishes: now it is the sender's stall
+    });
+  });
+
+  it('stops reading from a client that does not read its ACKs, and resumes when it does', async () => {
+    let calls = 0;
+    const handle = async (text: string): Promise<string> => {
+      calls++;
+      return ackFor(text, 256 * 1024);
+    };
+    await withListener({ handle }, async (port) => {
+      const c = await RawClient.connect(port);
+      c.socket.pause();
+      // 64 KiB messages (about one frame per read) answered with 256 KiB ACKs that nobody reads.
+      const sent = Array.from({ length: 150 }, (_, i) => `BP${i}`);
+      const big = (id: string): Buffer => frame(`${oru(id)}\rNTE|1||${'n'.repeat(64 * 1024)}`);
+      c.write(Buffer.concat(sent.map(big)));
+      const handled = await settle(() => calls, sent.length);
+      assert.ok(handled < sent.length, `handled ${handled} of ${sent.length} while the client read no ACK`);
+      c.socket.resume();
+      assert.deepEqual(ids(await c.next(sent.length, 10_000)), sent);
+      c.close();
+    });
+  });
+
+  it('answers a client that half-closes after its last frame, then closes', async () => {
+    const handle = async (text: string): Promise<string> => {
+      await sleep(50); // the FIN arrives before the ACKs are ready
+      return ackFor(text);
+    };
+    await withListener({ handle }, async (port) => {
+      const c = await RawClient.connect(port);
+      c.socket.end(framed(['H1', 'H2']));
+      assert.deepEqual(ids(await c.next(2)), ['H1', 'H2']);
+      await c.waitClosed(2000);
+    });
+  });
+
+  it('answers a TLS client that half-closes after its last frame, then closes', async (t) => {
+    const pem = selfSignedCert();
+    if (!pem) {
+      t.skip('openssl is not available to make a test certificate');
+      return;
+    }
+    const handle = async (text: string): Promise<string> => {
+      await sleep(50);
+      return ackFor(text);
+    };
+    await withListener({ handle, tls: pem }, async (port) => {
+      const s = tls.connect({ port, host: '127.0.0.1', ca: pem.cert, servername: 'localhost' });
+      await once(s, 'secureConnect');
+      const decoder = new MllpDecoder();
+      const acks: string[] = [];
+      s.on('data', (chunk: Buffer) => acks.push(...decoder.push(chunk).map((f) => f.data.toString('utf8'))));
+      s.end(framed(['TH1', 'TH2']));
+      await once(s, 'close');
+      assert.deepEqual(ids(acks), ['TH1', 'TH2']);
+    });
+  });
+
+  // The test timeout, far below closeTimeoutMs, checks that close() ends on the answer, not on its deadline.
+  it(
+    'close() stops reading, answers the messages in flight, then closes the connection',
+    { timeout: 10_000 },
+    async () => {
+      const h = gatedHandler();
+      const l = new MllpListener({ port: 0, handle: h.handle, closeTimeoutMs: 60_000 });
+      const c = await RawClient.connect((await l.start()).port);
+      c.send(oru('INFLIGHT'));
+      await waitFor(() => h.calls() === 1);
+      const closing = l.close();
+      c.send(oru('LATE'));
+      await sleep(50);
+      h.release();
+      assert.deepEqual(ids(await c.next()), ['INFLIGHT']);
+      await closing;
+      await c.waitClosed(2000);
+      assert.equal(h.calls(), 1, 'nothing read after close() began');
+    },
+  );
+
+  it('close() gives up on a handler that does not answer within closeTimeoutMs', async () => {
+    const h = gatedHandler();
+    const l = new MllpListener({ port: 0, handle: h.handle, closeTimeoutMs: 150 });
+    const c = await RawClient.connect((await l.start()).port);
+    c.send(oru('STUCK'));
+    await waitFor(() => h.calls() === 1);
+    await l.close();
+    await c.waitClosed(2000);
+    assert.equal(l.connectionCount, 0);
+    h.release();
   });
 });

@@ -103,7 +103,12 @@ describe('MLLP sender', () => {
         }
       },
     );
-    const dropper = new MllpListener({ port: 0, handle: async () => new Promise<undefined>(() => undefined) });
+    // closeTimeoutMs 0: the listener drops the connection at once instead of waiting for the hung handler.
+    const dropper = new MllpListener({
+      port: 0,
+      handle: async () => new Promise<undefined>(() => undefined),
+      closeTimeoutMs: 0,
+    });
     const { port } = await dropper.start();
     const sender = new MllpSender({ host: '127.0.0.1', port, ackTimeoutMs: 5000 });
     const pending = sender.send(findings('D1'));
