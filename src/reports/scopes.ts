@@ -141,6 +141,8 @@ function applyMatch(ctx: Ctx, rule: CompiledRule, from: number, to: number): voi
       return;
     case 'absent-forward':
       claimRange(state, from, to, CLAIMED);
+      // "partial resolution of X": X is still there (method.md: resolved unless almost, near, partial...).
+      if (precededBy(rule, tokens, from)) return;
       claimRange(state, to, forwardEnd(ctx, to, cTo, false), ABSENT);
       return;
     case 'absent-backward':

@@ -109,3 +109,10 @@ test('empty, whitespace-only and punctuation-only reports give no findings', () 
   assert.equal(polarity('   \n\t ', 'nodule'), undefined);
   assert.equal(polarity('...;;,,??', 'nodule'), undefined);
 });
+
+test('"resolution of" denies what follows unless the resolution is partial or near complete', () => {
+  assert.equal(polarity('Resolution of the right pleural effusion.', 'pleural_effusion'), 'absent');
+  assert.equal(polarity('Partial resolution of the right pleural effusion.', 'pleural_effusion'), 'present');
+  assert.equal(polarity('Near complete resolution of the left lower lobe consolidation.', 'consolidation'), 'present');
+  assert.equal(polarity('Incomplete resolution of the consolidation.', 'consolidation'), 'present');
+});
