@@ -69,6 +69,15 @@ export function latestAiRun(
   return latest;
 }
 
+/**
+ * The study's orders (ServiceRequest) for basedOn: ImagingStudy.basedOn may also name an Appointment or a Task, which
+ * neither Observation.basedOn nor DiagnosticReport.basedOn may; undefined rather than an empty list.
+ */
+function studyOrders(study: ImagingStudy): Reference[] | undefined {
+  const orders = study.basedOn?.filter((r) => r.reference?.startsWith('ServiceRequest/'));
+  return orders?.length ? orders : undefined;
+}
+
 function observation(
   study: ImagingStudy,
   f: AiFindingInput,
@@ -80,7 +89,7 @@ function observation(
   const obs: Observation = {
     resourceType: 'Observation',
     identifier: [{ system: codes.identifierSystem('finding'), value: aiFindingKey(study.id!, model, f) }],
-    basedOn: study.basedOn?.filter((r) => r.reference?.startsWith('ServiceRequest/')),
+    basedOn: studyOrders(study),
     partOf: [{ reference: `ImagingStudy/${study.id}` }],
     status: 'preliminary',
     category: [{ coding: [OBSERVATION_CATEGORY] }],
@@ -148,7 +157,7 @@ export function aiFindingsBundle(input: AiFindingsInput): { bundle: Bundle; obse
   const report: DiagnosticReport = {
     resourceType: 'DiagnosticReport',
     identifier: [aiReportIdentifier(codes, study.id!, algorithm.name)],
-    basedOn: study.basedOn,
+    basedOn: studyOrders(study),
     status: 'preliminary',
     category: [
       { coding: [{ system: 'http://loinc.org', code: 'LP29684-5', display: 'Radiology' }] },

@@ -84,6 +84,24 @@ describe('AI findings to FHIR', () => {
     assert.deepEqual(dr.imagingStudy, [{ reference: 'ImagingStudy/is1' }]);
   });
 
+  it('bases the Observations and the summary on the study orders only (not its Appointment or Task)', () => {
+    const withAppointment = { ...study, basedOn: [...study.basedOn!, { reference: 'Appointment/ap1' }] };
+    const { bundle } = aiFindingsBundle({
+      study: withAppointment,
+      findings: outputs,
+      codes: testCodes,
+      organizationName: 'Test Hospital',
+      algorithm,
+      now: '2024-05-01T10:00:00Z',
+      display,
+    });
+    for (const type of ['Observation', 'DiagnosticReport']) {
+      for (const e of bundle.entry!.filter((x) => x.resource?.resourceType === type)) {
+        assert.deepEqual((e.resource as Observation | DiagnosticReport).basedOn, [{ reference: 'ServiceRequest/sr1' }]);
+      }
+    }
+  });
+
   it('targets every Observation and the report from one Provenance with a stable id', () => {
     const prov = build().bundle.entry!.find((e) => e.resource?.resourceType === 'Provenance')!.resource as Provenance;
     assert.equal(prov.target.length, 4);
