@@ -110,23 +110,52 @@ export function lookup(t: Terminology, input: Parameters | undefined): Parameter
 
 /** CodeSystem/$validate-code: result true when the code exists (and the display, if given, matches). */
 export function validateCode(t: Terminology, input: Parameters | undefined): Parameters {
+  const concept = params(input, 'codeableConcept')[0]?.valueCodeableConcept;
+  if (concept?.coding?.length) return validateConcept(t, input, concept.coding);
   const { system, code, display } = inputCoding(input, 'url');
-  const cs = codeSystem(t, system ?? primitive(input, 'system'));
-  const concept = findConcept(cs, code);
-  const out = (result: boolean, message?: string, shown?: string): Parameters => ({
+  return checkCode(codeSystem(t, system ?? primitive(input, 'system')), code, display);
+}
+
+/**
+ * A codeableConcept is valid when one of its codings is (R4 CodeSystem-validate-code): its codings in the code system
+ * `url` names, or without `url` those in a code system the server has; the first failure explains a false.
+ */
+function validateConcept(t: Terminology, input: Parameters | undefined, codings: Coding[]): Parameters {
+  const url = primitive(input, 'url');
+  const candidates = codings.filter((c) =>
+    url ? !c.system || c.system === url : c.system && t.codeSystems.has(c.system),
+  );
+  if (candidates.length === 0) {
+    if (url)
+      codeSystem(t, url); // 404 for an unknown code system
+    else
+      throw badRequest('no coding of the codeableConcept is in a code system this server has; give url', 'Parameters');
+    return validationResult(false, `no coding of the codeableConcept is in ${url}`);
+  }
+  const results = candidates.map((c) => checkCode(codeSystem(t, url ?? c.system), c.code ?? '', c.display));
+  return results.find((r) => r.parameter?.[0]?.valueBoolean) ?? results[0]!;
+}
+
+function validationResult(result: boolean, message?: string, shown?: string): Parameters {
+  return {
     resourceType: 'Parameters',
     parameter: [
       { name: 'result', valueBoolean: result },
       ...(message ? [{ name: 'message', valueString: message }] : []),
       ...(shown ? [{ name: 'display', valueString: shown }] : []),
     ],
-  });
-  if (!concept) return out(false, `code "${code}" is not in ${cs.url}`);
+  };
+}
+
+/** Whether `code` is in `cs` (and `display`, when given, is its display). */
+function checkCode(cs: CodeSystem, code: string, display: string | undefined): Parameters {
+  const concept = findConcept(cs, code);
+  if (!concept) return validationResult(false, `code "${code}" is not in ${cs.url}`);
   const shown = concept.display ?? concept.code;
   if (display !== undefined && display !== shown) {
-    return out(false, `display "${display}" does not match "${shown}" for code "${code}"`, shown);
+    return validationResult(false, `display "${display}" does not match "${shown}" for code "${code}"`, shown);
   }
-  return out(true, undefined, shown);
+  return validationResult(true, undefined, shown);
 }
 
 interface Dependency {

@@ -73,6 +73,23 @@ test('$validate-code: known code true, unknown code false, wrong display false w
   assert.equal(value(wrong, 'display'), 'Lung nodule');
 });
 
+test('$validate-code with a codeableConcept is true when one of its codings is in the code system', () => {
+  const concept = (codings: { system: string; code: string }[]): Parameters => ({
+    resourceType: 'Parameters',
+    parameter: [
+      { name: 'url', valueUri: CT_ABNORMALITY },
+      { name: 'codeableConcept', valueCodeableConcept: { coding: codings } },
+    ],
+  });
+  const snomedFirst = [
+    { system: SNOMED, code: '60046008' },
+    { system: CT_ABNORMALITY, code: 'pleural_effusion' },
+  ];
+  assert.equal(value(validateCode(t, concept(snomedFirst)), 'result'), true);
+  assert.equal(value(validateCode(t, concept([{ system: SNOMED, code: '60046008' }])), 'result'), false);
+  assert.equal(value(validateCode(t, concept([{ system: CT_ABNORMALITY, code: 'nope' }])), 'result'), false);
+});
+
 test('$translate to SNOMED CT gives the confirmed code, with laterality as a product for a sided lobe', () => {
   const out = translate(t, parametersFromQuery({ url: MAP_LOCATION_SNOMED, system: CT_LOCATION, code: 'right_lower' }));
   assert.equal(value(out, 'result'), true);
