@@ -2,6 +2,7 @@
 // for findings an amended report no longer contains. Pure: returns a transaction Bundle for the repository.
 // Shapes: US Core Observation clinical result (category imaging) and the DICOM SR-to-FHIR imaging observation.
 import type { Bundle, BundleEntry, DiagnosticReport, Extension, Observation, Provenance, Reference } from 'fhir/r4.js';
+import { CANONICAL_BASE } from '../terminology/systems.js';
 import type { AlgorithmInfo } from './authorship.js';
 import { authorshipEntries } from './authorship.js';
 import { replace, stableId, stableUrn, upsertByIdentifier } from './bundle-entries.js';
@@ -14,7 +15,8 @@ import {
   type ReportFindingInput,
 } from './types.js';
 
-export const EVIDENCE_EXTENSION = 'https://ct-fhir.org/fhir/StructureDefinition/finding-evidence';
+/** Own extension, under the project's canonical base like every other own URL (terminology/README). */
+export const EVIDENCE_EXTENSION = `${CANONICAL_BASE}/StructureDefinition/finding-evidence`;
 const STRENGTH: Record<Polarity, number> = { present: 3, uncertain: 2, absent: 1 };
 const INTERPRETATION: Record<Polarity, { code: string; display: string }> = {
   present: { code: 'POS', display: 'Positive' },

@@ -9,6 +9,7 @@ import {
   retractFindingsBundle,
 } from '../../../src/findings/report-findings.js';
 import type { ReportFindingInput } from '../../../src/findings/types.js';
+import { CANONICAL_BASE } from '../../../src/terminology/systems.js';
 import { testCodes } from './codes-fixture.js';
 
 const report: DiagnosticReport = {
@@ -78,6 +79,12 @@ describe('report findings to FHIR', () => {
     const pneumo = obs.find((o) => o.code.coding?.[0]?.code === 'pneumothorax')!;
     assert.equal(pneumo.interpretation?.[0]?.coding?.[0]?.code, 'NEG');
     assert.equal(pneumo.bodySite, undefined);
+  });
+
+  it("names its evidence extension under the project's canonical base, never a real publisher's domain", () => {
+    const obs = build().entry!.filter((e) => e.resource?.resourceType === 'Observation');
+    const urls = new Set(obs.flatMap((e) => (e.resource as Observation).extension ?? []).map((x) => x.url));
+    assert.deepEqual([...urls], [`${CANONICAL_BASE}/StructureDefinition/finding-evidence`]);
   });
 
   it('upserts by a stable identifier so the same input gives the same bundle', () => {
