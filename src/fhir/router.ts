@@ -31,7 +31,10 @@ async function operation(
 ): Promise<FhirResponse> {
   const op = ctx.operations.find((o) => o.name === name);
   const allowed =
-    op && (id ? op.instance : resourceType ? op.types === undefined || op.types.includes(resourceType) : op.system);
+    op &&
+    (resourceType
+      ? (op.types === undefined || op.types.includes(resourceType)) && (id === undefined || op.instance === true)
+      : op.system);
   if (!op || !allowed) {
     throw notFound(
       `Operation $${name} is not supported ${id ? 'on instances of' : resourceType ? 'on' : 'at system level'} ${resourceType ?? ''}`.trim(),

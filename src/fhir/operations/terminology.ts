@@ -5,7 +5,7 @@ import type { Parameters } from 'fhir/r4.js';
 import type { OperationDef, OperationHandler } from '../context.js';
 import type { Terminology } from '../../terminology/load.js';
 import { lookup, parametersFromQuery, translate, validateCode } from '../../terminology/operations.js';
-import { badRequest } from '../outcomes.js';
+import { badRequest, notFound } from '../outcomes.js';
 import type { FhirRequest } from '../request.js';
 
 function input(req: FhirRequest): Parameters {
@@ -19,8 +19,27 @@ function input(req: FhirRequest): Parameters {
   return parametersFromQuery(query);
 }
 
+/** The canonical URL of the CodeSystem or ConceptMap with this id (an instance-level invocation names it by id). */
+function canonicalOf(t: Terminology, type: string, id: string): string {
+  const all = type === 'ConceptMap' ? t.conceptMaps.values() : t.codeSystems.values();
+  const found = [...all].find((r) => r.id === id)?.url;
+  if (!found) throw notFound(`${type}/${id} is not a terminology resource of this server`);
+  return found;
+}
+
+/**
+ * One operation handler; at instance level (CodeSystem/[id]/$validate-code, ConceptMap/[id]/$translate) the instance
+ * is the `url` parameter (R4 OperationDefinitions: instance true).
+ */
 function op(t: Terminology, fn: (t: Terminology, p: Parameters) => Parameters): OperationHandler {
-  return async (req) => ({ status: 200, body: fn(t, input(req)) });
+  return async (req, _ctx, target) => {
+    const p = input(req);
+    if (target.resourceType && target.id) {
+      const url = canonicalOf(t, target.resourceType, target.id);
+      p.parameter = [{ name: 'url', valueUri: url }, ...(p.parameter ?? []).filter((x) => x.name !== 'url')];
+    }
+    return { status: 200, body: fn(t, p) };
+  };
 }
 
 /** The three terminology operations for a loaded terminology. */
@@ -35,12 +54,14 @@ export function terminologyOperations(t: Terminology): OperationDef[] {
     {
       name: 'validate-code',
       types: ['CodeSystem'],
+      instance: true,
       definition: 'http://hl7.org/fhir/OperationDefinition/CodeSystem-validate-code',
       handler: op(t, validateCode),
     },
     {
       name: 'translate',
       types: ['ConceptMap'],
+      instance: true,
       definition: 'http://hl7.org/fhir/OperationDefinition/ConceptMap-translate',
       handler: op(t, translate),
     },

@@ -3,6 +3,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Bundle, CodeSystem, Parameters } from 'fhir/r4.js';
+import { getTerminology } from '../../../src/terminology/load.js';
 import { CT_ABNORMALITY, MAP_ABNORMALITY_SNOMED } from '../../../src/terminology/systems.js';
 import { sqliteDatabase } from '../../support/databases.js';
 import { fhirFetch, startTestServer, type TestServer } from '../../support/server.js';
@@ -46,6 +47,25 @@ describe('terminology over FHIR', () => {
     const t = (await fhirFetch(server, `ConceptMap/$translate?${q}`)).body as Parameters;
     assert.equal(param(t, 'result')?.valueBoolean, true);
     assert.match(JSON.stringify(t), /60046008/);
+  });
+
+  it('validates and translates at instance level: CodeSystem/[id]/$validate-code, ConceptMap/[id]/$translate', async () => {
+    const terminology = getTerminology();
+    const cs = terminology.codeSystems.get(CT_ABNORMALITY)!;
+    const map = terminology.conceptMaps.get(MAP_ABNORMALITY_SNOMED)!;
+    const v = await fhirFetch(server, `CodeSystem/${cs.id}/$validate-code?code=pleural_effusion`);
+    assert.equal(v.status, 200, JSON.stringify(v.body));
+    assert.equal(param(v.body as Parameters, 'result')?.valueBoolean, true);
+    const q = `system=${encodeURIComponent(CT_ABNORMALITY)}&code=pleural_effusion`;
+    const t = await fhirFetch(server, `ConceptMap/${map.id}/$translate?${q}`);
+    assert.equal(t.status, 200, JSON.stringify(t.body));
+    assert.match(JSON.stringify(t.body), /60046008/);
+    assert.equal((await fhirFetch(server, 'CodeSystem/no-such-system/$validate-code?code=x')).status, 404);
+    assert.equal(
+      (await fhirFetch(server, 'Patient/p1/$validate-code?code=x')).status,
+      404,
+      'not an operation of Patient',
+    );
   });
 
   it('answers an unknown code system with an OperationOutcome', async () => {
