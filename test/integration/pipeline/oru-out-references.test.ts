@@ -3,16 +3,13 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ImagingStudy, Patient } from 'fhir/r4.js';
-import { aiFindingsBundle } from '../../../src/findings/ai-findings.js';
-import { findingCodes } from '../../../src/findings/codes.js';
 import type { Job, JobContext } from '../../../src/jobs/types.js';
 import { silentLogger } from '../../../src/log.js';
-import { writeFindings } from '../../../src/pipeline/fhir-io.js';
 import type { FocusPayload } from '../../../src/pipeline/job-types.js';
 import { oruOutHandler } from '../../../src/pipeline/oru-out.js';
-import { getTerminology } from '../../../src/terminology/load.js';
 import { sqliteDatabase } from '../../support/databases.js';
 import { startRis, type RecordingRis } from '../../support/ris.js';
+import { writeTestAiFindings } from '../../support/ai-findings.js';
 import { fhirFetch, startTestServer, type TestServer } from '../../support/server.js';
 
 describe('outbound ORU with absolute references on this server', () => {
@@ -47,17 +44,7 @@ describe('outbound ORU with absolute references on this server', () => {
       subject: { reference: `${server.baseUrl}/Patient/${patient.id}` },
     };
     const study = (await fhirFetch(server, 'ImagingStudy', { method: 'POST', body })).body as ImagingStudy;
-    const codes = findingCodes(getTerminology());
-    const { bundle } = aiFindingsBundle({
-      study,
-      findings: [{ abnormality: 'pneumothorax', location: null, probability: 0.9, positive: true, threshold: 0.5 }],
-      codes,
-      organizationName: 'Test',
-      algorithm: { name: 'test-model', displayName: 'Test model', version: '1', type: 'test', notes: [] },
-      now: new Date().toISOString(),
-      display: codes.display,
-    });
-    await writeFindings(server.ctx, bundle, 'AI findings');
+    await writeTestAiFindings(server.ctx, study);
     const handler = oruOutHandler({
       ctx: server.ctx,
       outbound: { host: '127.0.0.1', port: ris.port },

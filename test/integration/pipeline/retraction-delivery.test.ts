@@ -5,16 +5,14 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { DiagnosticReport, ImagingStudy } from 'fhir/r4.js';
-import { aiFindingsBundle } from '../../../src/findings/ai-findings.js';
-import { findingCodes } from '../../../src/findings/codes.js';
 import type { Job, JobContext } from '../../../src/jobs/types.js';
 import { silentLogger } from '../../../src/log.js';
 import { retractAiOutputs } from '../../../src/pipeline/ai-retract-job.js';
-import { writeFindings } from '../../../src/pipeline/fhir-io.js';
 import type { FocusPayload } from '../../../src/pipeline/job-types.js';
 import { extractHandler, retractHandler } from '../../../src/pipeline/report-jobs.js';
 import { getTerminology } from '../../../src/terminology/load.js';
 import { sqliteDatabase } from '../../support/databases.js';
+import { writeTestAiFindings } from '../../support/ai-findings.js';
 import { fhirFetch, startTestServer, type TestServer } from '../../support/server.js';
 
 const terminology = getTerminology();
@@ -80,17 +78,7 @@ describe('a retraction retried after its commit still sends the withdrawal on', 
   });
 
   it('imaging.retract for a deleted study', async () => {
-    const codes = findingCodes(terminology);
-    const { bundle } = aiFindingsBundle({
-      study,
-      findings: [{ abnormality: 'pneumothorax', location: null, probability: 0.9, positive: true, threshold: 0.5 }],
-      codes,
-      organizationName: 'Test',
-      algorithm: { name: 'test-model', displayName: 'Test model', version: '1', type: 'test', notes: [] },
-      now: new Date().toISOString(),
-      display: codes.display,
-    });
-    await writeFindings(server.ctx, bundle, 'AI findings');
+    await writeTestAiFindings(server.ctx, study);
     const focus = `ImagingStudy/${study.id}`;
     assert.equal((await fhirFetch(server, focus, { method: 'DELETE' })).status, 204);
     const ris = failingOnce();

@@ -55,6 +55,30 @@ const entriesFor = (discrepancies: Discrepancy[], existing: DetectedIssue[], now
     now,
   });
 
+/** One study's discrepancy for an abnormality: the model says `ai`, the report the opposite. */
+const discrepancyOf = (abnormality: string, ai: boolean): Discrepancy[] =>
+  findDiscrepancies(
+    [{ abnormality, positive: ai, observation: { reference: 'Observation/a1' } }],
+    [{ abnormality, positive: !ai, observation: { reference: 'Observation/r1' } }],
+  );
+
+/** The issue first raised for `d` (stored with `id`), and the same issue as a radiologist decided it. */
+function review(
+  d: Discrepancy[],
+  id: string,
+  status: DetectedIssue['status'],
+  action: string,
+): { first: DetectedIssue; decided: DetectedIssue } {
+  const [first] = entriesFor(d, []).map((e) => ({ ...(e.resource as DetectedIssue), id }));
+  const decided = {
+    ...first!,
+    status,
+    author: { reference: 'Practitioner/rad1' },
+    mitigation: [{ action: { text: action } }],
+  };
+  return { first: first!, decided };
+}
+
 describe('AI findings to FHIR', () => {
   it('writes one preliminary Observation per output with probability, interpretation and study links', () => {
     const obs = build()
@@ -217,24 +241,15 @@ describe('AI findings to FHIR', () => {
   });
 
   it('keeps discrepancies current: a reviewer keeps their status, resolved ones are cancelled, cancelled ones reopen', () => {
-    const pneumothorax = findDiscrepancies(
-      [{ abnormality: 'pneumothorax', positive: true, observation: { reference: 'Observation/a1' } }],
-      [{ abnormality: 'pneumothorax', positive: false, observation: { reference: 'Observation/r1' } }],
-    );
-    const [first] = entriesFor(pneumothorax, []).map((e) => ({ ...(e.resource as DetectedIssue), id: 'd1' }));
+    const pneumothorax = discrepancyOf('pneumothorax', true);
     // A reviewer confirms it and says what was done.
-    const reviewed: DetectedIssue = {
-      ...first!,
-      status: 'final',
-      author: { reference: 'Practitioner/rad1' },
-      mitigation: [{ action: { text: 'Report addendum requested' } }],
-    };
+    const { first, decided: reviewed } = review(pneumothorax, 'd1', 'final', 'Report addendum requested');
     const [again] = entriesFor(pneumothorax, [reviewed], '2024-06-01T00:00:00Z');
     const kept = again!.resource as DetectedIssue;
     assert.equal(kept.status, 'final');
     assert.deepEqual(kept.mitigation, reviewed.mitigation);
     assert.deepEqual(kept.author, reviewed.author);
-    assert.equal(kept.identifiedDateTime, first!.identifiedDateTime, 'first identified, not re-identified');
+    assert.equal(kept.identifiedDateTime, first.identifiedDateTime, 'first identified, not re-identified');
     // The report is amended to agree: the issue no longer holds.
     const resolved = entriesFor([], [reviewed]);
     assert.equal(resolved.length, 1);
@@ -250,29 +265,17 @@ describe('AI findings to FHIR', () => {
   });
 
   it("keeps a reviewer's dismissal (entered-in-error) while the same discrepancy holds; a flipped one is new", () => {
-    const aiPositive = findDiscrepancies(
-      [{ abnormality: 'nodule', positive: true, observation: { reference: 'Observation/a1' } }],
-      [{ abnormality: 'nodule', positive: false, observation: { reference: 'Observation/r1' } }],
-    );
-    const [first] = entriesFor(aiPositive, []).map((e) => ({ ...(e.resource as DetectedIssue), id: 'd2' }));
-    const dismissed: DetectedIssue = {
-      ...first!,
-      status: 'entered-in-error',
-      author: { reference: 'Practitioner/rad1' },
-      mitigation: [{ action: { text: 'False positive: vessel' } }],
-    };
+    const aiPositive = discrepancyOf('nodule', true);
+    const { first, decided: dismissed } = review(aiPositive, 'd2', 'entered-in-error', 'False positive: vessel');
     // The model runs again with the same result: the dismissal stands.
     const [again] = entriesFor(aiPositive, [dismissed], '2024-06-01T00:00:00Z');
     const kept = again!.resource as DetectedIssue;
     assert.equal(kept.status, 'entered-in-error');
     assert.deepEqual(kept.mitigation, dismissed.mitigation);
-    assert.equal(kept.identifiedDateTime, first!.identifiedDateTime);
+    assert.equal(kept.identifiedDateTime, first.identifiedDateTime);
     // Both sides change before one comparison: now the report has it and the model does not. A new discrepancy,
     // for review again, whatever was decided about the old one.
-    const flipped = findDiscrepancies(
-      [{ abnormality: 'nodule', positive: false, observation: { reference: 'Observation/a1' } }],
-      [{ abnormality: 'nodule', positive: true, observation: { reference: 'Observation/r1' } }],
-    );
+    const flipped = discrepancyOf('nodule', false);
     for (const before of [dismissed, { ...dismissed, status: 'final' as const }]) {
       const issue = entriesFor(flipped, [before], '2024-07-01T00:00:00Z')[0]!.resource as DetectedIssue;
       assert.equal(issue.status, 'preliminary', before.status);
