@@ -83,6 +83,18 @@ export function assertKnownFlags(flags: Source, commandKeys: readonly string[] =
   if (unknown) throw new ConfigError(`unknown option --${unknown.toLowerCase().replace(/_/g, '-')}`);
 }
 
+/**
+ * A command's configuration from its arguments, flags over the environment; a stray argument or a flag that names
+ * no setting (of the config or `commandKeys`) is a ConfigError. `env` is the merged source for command settings.
+ */
+export function commandConfig(argv: string[], commandKeys: readonly string[] = []): { config: Config; env: Source } {
+  const { env: flags, rest } = flagsToEnv(argv);
+  if (rest.length > 0) throw new ConfigError(`unexpected argument "${rest[0]}"`);
+  assertKnownFlags(flags, commandKeys);
+  const env = { ...process.env, ...flags };
+  return { config: loadConfig(env), env };
+}
+
 /** An integer setting in [min, max], `dflt` when unset; anything else is a ConfigError naming the variable. */
 export function intSetting(src: Source, key: string, dflt: number, min: number, max: number): number {
   const raw = src[key];

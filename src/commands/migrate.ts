@@ -1,7 +1,7 @@
 // `ct-fhir migrate`: applies the pending database migrations (store, jobs, HL7 message store) and exits, so a
 // deployment with many API and worker processes can migrate once before starting them (each would otherwise race to
 // run them at open). Prints the migrations now applied.
-import { assertKnownFlags, ConfigError, flagsToEnv, loadConfig } from '../config.js';
+import { commandConfig } from '../config.js';
 import { hl7StoreModule } from '../hl7v2/store/schema.js';
 import { jobsModule } from '../jobs/schema.js';
 import { createLogger } from '../log.js';
@@ -9,10 +9,7 @@ import { openDataSource } from '../store/datasource.js';
 
 /** Returns 0 once every migration is applied. */
 export async function migrate(argv: string[]): Promise<number> {
-  const { env, rest } = flagsToEnv(argv);
-  if (rest.length > 0) throw new ConfigError(`unexpected argument "${rest[0]}"`);
-  assertKnownFlags(env);
-  const config = loadConfig({ ...process.env, ...env });
+  const { config } = commandConfig(argv);
   const logger = createLogger(config.logLevel, { command: 'migrate' });
   const ds = await openDataSource(config.databaseUrl, { modules: [jobsModule, hl7StoreModule], logger });
   try {

@@ -1,14 +1,11 @@
 // `ct-fhir serve`: the FHIR HTTP API with the embedded defaults (SQLite under ./data) unless configured otherwise.
 import { startServer } from '../app.js';
-import { assertKnownFlags, ConfigError, flagsToEnv, loadConfig } from '../config.js';
+import { commandConfig } from '../config.js';
 import { createLogger } from '../log.js';
 
 /** Runs until SIGINT/SIGTERM; returns the exit code. */
 export async function serve(argv: string[]): Promise<number> {
-  const { env, rest } = flagsToEnv(argv);
-  if (rest.length > 0) throw new ConfigError(`unexpected argument "${rest[0]}"`);
-  assertKnownFlags(env);
-  const config = loadConfig({ ...process.env, ...env });
+  const { config } = commandConfig(argv);
   const logger = createLogger(config.logLevel, { service: 'ct-fhir' });
   const server = await startServer(config, logger);
   await new Promise<void>((resolve) => {

@@ -2,7 +2,7 @@
 // API processes). Settings: WORKERS (jobs at once, >= 1), JOB_TYPES (comma list; default every registered type),
 // JOB_LIMITS (per-type limits, see jobs/limits.ts), JOB_LEASE_MS (30000), JOB_POLL_MS (1000), JOB_STOP_TIMEOUT_MS
 // (25000, under docker's default 30 s stop grace). Each also as a --flag. SIGTERM/SIGINT: graceful stop.
-import { assertKnownFlags, ConfigError, flagsToEnv, loadConfig } from '../config.js';
+import { commandConfig, ConfigError } from '../config.js';
 import { createLogger } from '../log.js';
 import { DEFAULT_LIMITS, openCore } from '../core.js';
 import { parseTypeLimits } from '../jobs/limits.js';
@@ -34,11 +34,13 @@ export function selectHandlers(all: HandlerRegistry, types: string | undefined):
 
 /** Entry point of `ct-fhir worker`; resolves with the exit code after a graceful stop. */
 export async function worker(argv: string[]): Promise<number> {
-  const { env: flags, rest } = flagsToEnv(argv);
-  if (rest.length > 0) throw new ConfigError(`unexpected argument "${rest[0]}"`);
-  assertKnownFlags(flags, ['JOB_LIMITS', 'JOB_LEASE_MS', 'JOB_POLL_MS', 'JOB_STOP_TIMEOUT_MS', 'JOB_TYPES']);
-  const env = { ...process.env, ...flags };
-  const config = loadConfig(env);
+  const { config, env } = commandConfig(argv, [
+    'JOB_LIMITS',
+    'JOB_LEASE_MS',
+    'JOB_POLL_MS',
+    'JOB_STOP_TIMEOUT_MS',
+    'JOB_TYPES',
+  ]);
   if (config.workers < 1) throw new ConfigError('WORKERS must be at least 1 for ct-fhir worker');
   let limits;
   try {
