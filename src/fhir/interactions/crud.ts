@@ -146,7 +146,6 @@ export async function conditionalDeleteInteraction(
   resourceType: string,
 ): Promise<FhirResponse> {
   assertKnownType(resourceType);
-  if ([...req.query.keys()].length === 0) throw badRequest('Conditional delete needs search parameters');
   return ctx.repo.transaction(async (repo) => {
     const matches = await findMatches(ctx, repo, resourceType, req.query);
     if (matches.length > 1) throw preconditionFailed(`Conditional delete matched ${matches.length} resources`);
