@@ -68,6 +68,17 @@ export async function finishRun(
 /** One run of a job, as the worker knows it: the claim's `attempts` tells this run from a later one. */
 export type RunKey = Pick<Job, 'id' | 'attempts'>;
 
+/** `(id = .. AND attempts = ..) OR ...` for the runs, their values added to params. */
+function runFences(runs: RunKey[], params: Params): string {
+  return runs
+    .map((r, i) => {
+      params[`id${i}`] = Number(r.id);
+      params[`at${i}`] = r.attempts;
+      return `(id = :id${i} AND attempts = :at${i})`;
+    })
+    .join(' OR ');
+}
+
 /**
  * Extends the leases of runs this worker holds; returns the ids it still holds (the others were lost). Fenced by
  * attempts too: a run whose job was reaped and claimed again, even by this worker, holds nothing.
@@ -80,17 +91,12 @@ export async function heartbeat(
 ): Promise<Set<string>> {
   if (runs.length === 0) return new Set();
   const params: Params = { leaseMs, workerId };
-  const fences = runs.map((r, i) => {
-    params[`id${i}`] = Number(r.id);
-    params[`at${i}`] = r.attempts;
-    return `(id = :id${i} AND attempts = :at${i})`;
-  });
   const rows = await queue.run((m) =>
     query<{ id: number | string }>(
       m,
       queue.dialect,
       `UPDATE job SET locked_until = ${nowMs(queue.dialect)} + :leaseMs
-        WHERE status = 'running' AND locked_by = :workerId AND (${fences.join(' OR ')}) RETURNING id`,
+        WHERE status = 'running' AND locked_by = :workerId AND (${runFences(runs, params)}) RETURNING id`,
       params,
     ),
   );
@@ -118,15 +124,19 @@ export function reapExpired(queue: JobQueue): Promise<Job[]> {
   );
 }
 
-/** Hands running jobs back to the queue at shutdown; the interrupted run does not count as an attempt. */
-export function releaseRuns(queue: JobQueue, workerId: string, ids: string[]): Promise<Job[]> {
-  if (ids.length === 0) return Promise.resolve([]);
+/**
+ * Hands running jobs back to the queue at shutdown; the interrupted run does not count as an attempt. Fenced by
+ * attempts like heartbeat: only the runs named are released, never a later run of the same job.
+ */
+export function releaseRuns(queue: JobQueue, workerId: string, runs: RunKey[]): Promise<Job[]> {
+  if (runs.length === 0) return Promise.resolve([]);
   const now = nowMs(queue.dialect);
+  const params: Params = { workerId };
   return queue.jobs(
     `UPDATE job SET status = 'queued', attempts = ${greatest(queue.dialect, 'attempts - 1', '0')},
         run_at = ${now}, rerun = 0, started_at = NULL, locked_by = NULL, locked_until = NULL, updated_at = ${now}
-      WHERE status = 'running' AND locked_by = :workerId AND id IN (:ids)
+      WHERE status = 'running' AND locked_by = :workerId AND (${runFences(runs, params)})
       RETURNING *`,
-    { workerId, ids: ids.map(Number) },
+    params,
   );
 }

@@ -157,7 +157,7 @@ export class Worker {
       released = await releaseRuns(
         this.queue,
         this.id,
-        left.map((r) => r.job.id),
+        left.map((r) => r.job),
       );
       this.queue.publish(released);
     } catch (err) {
@@ -212,13 +212,7 @@ export class Worker {
         const { jobs, contended } = await claimJobs(this.queue, plan, this.id, this.leaseMs);
         if (this.stopping) {
           // stop() began while claiming: hand these straight back.
-          this.queue.publish(
-            await releaseRuns(
-              this.queue,
-              this.id,
-              jobs.map((j) => j.id),
-            ),
-          );
+          this.queue.publish(await releaseRuns(this.queue, this.id, jobs));
           break;
         }
         this.queue.publish(jobs);

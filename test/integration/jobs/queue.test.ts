@@ -13,7 +13,7 @@ import type { WorkerOptions } from '../../../src/jobs/worker.js';
 import { enqueue } from '../../../src/jobs/enqueue.js';
 import { query } from '../../../src/jobs/sql.js';
 import { withTransaction } from '../../../src/store/datasource.js';
-import { heartbeat, reapExpired } from '../../../src/jobs/lifecycle.js';
+import { heartbeat, reapExpired, releaseRuns } from '../../../src/jobs/lifecycle.js';
 import { countJobs, listDeadLetters, purgeCompleted, requeueFailed, retryJob } from '../../../src/jobs/admin.js';
 import { claimJobs } from '../../../src/jobs/claim.js';
 import { jobToTask } from '../../../src/jobs/task.js';
@@ -518,6 +518,23 @@ for (const { kind, make } of databaseKinds) {
       assert.equal(second.attempts, 2);
       assert.deepEqual([...(await heartbeat(queue, 'w1', [first], 60_000))], [], 'the first run holds nothing');
       assert.deepEqual([...(await heartbeat(queue, 'w1', [second], 60_000))], [job.id]);
+    });
+
+    it('a release at stop is fenced by attempts: an earlier run of a reclaimed job releases nothing', async () => {
+      const { job } = await queue.enqueue({ type: 'x.fence', payload: {} });
+      const claim = async (): Promise<Job> => {
+        const { jobs } = await claimJobs(queue, { slots: 1, unlimited: ['x.fence'], limited: [] }, 'w1', 60_000);
+        return jobs[0]!;
+      };
+      const first = await claim();
+      await expireLease(job.id);
+      await reapExpired(queue);
+      const second = await claim();
+      assert.deepEqual(await releaseRuns(queue, 'w1', [first]), [], 'the first run holds nothing to release');
+      assert.equal((await status(job.id)).status, 'running', 'the second run keeps its job');
+      const [released] = await releaseRuns(queue, 'w1', [second]);
+      assert.equal(released?.status, 'queued');
+      assert.equal(released?.attempts, 1, 'the interrupted run does not count as an attempt');
     });
 
     it('a run that lost its lease keeps its perProcess slot until its handler returns', async () => {
