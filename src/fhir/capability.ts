@@ -1,11 +1,15 @@
 // CapabilityStatement generated from what the server really supports: resource types and search parameters from
-// the registry, interactions from the router, operations registered in the context, profiles known to validation.
+// the registry, interactions from the router, operations registered in the context, and as supportedProfile only the
+// profiles ct-fhir's own output conforms to (terminology/supported-profiles.json), not every profile the validator can
+// check: clients such as Inferno read supportedProfile as a promise about the resources of that type.
 // FHIR R4 CapabilityStatement: http://hl7.org/fhir/R4/capabilitystatement.html
 import type {
   CapabilityStatement,
   CapabilityStatementRestResource,
   CapabilityStatementRestResourceSearchParam,
 } from 'fhir/r4.js';
+import { DEFAULT_TERMINOLOGY_DIR, readJson } from '../terminology/load.js';
+import { arr, At, obj, str, strings } from '../terminology/validate.js';
 import type { FhirContext } from './context.js';
 import { getResourceTypes, getSearchParams } from './search/registry.js';
 import { knownProfiles } from './validation.js';
@@ -31,6 +35,43 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
+/** A profile the server claims for a resource type (CapabilityStatement.rest.resource.supportedProfile). */
+export interface SupportedProfile {
+  type: string;
+  url: string;
+}
+
+const SUPPORTED_PROFILES_FILE = 'supported-profiles.json';
+
+/**
+ * Reads and checks `supported-profiles.json` of a terminology folder: each entry names a resource type the server
+ * serves; a profile the validator knows must constrain that type, and one it does not know must say why
+ * (`notValidatedHere`) and list the `mandatory` elements the output is checked for instead (by the tests).
+ */
+export function loadSupportedProfiles(dir: string = DEFAULT_TERMINOLOGY_DIR): SupportedProfile[] {
+  const at = new At(SUPPORTED_PROFILES_FILE).at('profiles');
+  const entries = arr(obj(readJson(dir, SUPPORTED_PROFILES_FILE), new At(SUPPORTED_PROFILES_FILE)).profiles, at);
+  const types = new Set(getResourceTypes());
+  const validatable = new Map(knownProfiles().map((p) => [p.url, p.type]));
+  return entries.map((e, i) => {
+    const o = obj(e, at.at(i));
+    const type = str(o.type, at.at(i).at('type'));
+    if (!types.has(type)) at.at(i).at('type').fail(`"${type}" is not a resource type this server serves`);
+    const url = str(o.url, at.at(i).at('url'));
+    str(o.conformingOutput, at.at(i).at('conformingOutput'));
+    const constrains = validatable.get(url);
+    if (constrains !== undefined && constrains !== type) at.at(i).at('type').fail(`${url} constrains ${constrains}`);
+    if (constrains === undefined) {
+      str(o.notValidatedHere, at.at(i).at('notValidatedHere'));
+      if (strings(o.mandatory, at.at(i).at('mandatory')).length === 0) at.at(i).at('mandatory').fail('empty');
+    }
+    return { type, url };
+  });
+}
+
+// Read on first use (GET /metadata) and kept: the file ships with the release, like the rest of terminology/.
+let shipped: SupportedProfile[] | undefined;
+
 const published = new WeakMap<FhirContext, { operations: number; statement: CapabilityStatement }>();
 
 /**
@@ -54,7 +95,7 @@ export function capabilityStatement(
   ctx: FhirContext,
   software: { name: string; version: string },
 ): CapabilityStatement {
-  const profiles = knownProfiles();
+  const profiles = (shipped ??= loadSupportedProfiles());
   const resource: CapabilityStatementRestResource[] = getResourceTypes().map((type) => {
     const searchParam: CapabilityStatementRestResourceSearchParam[] = getSearchParams(type)
       .filter((p) => !p.code.startsWith('_') || p.code === '_id' || p.code === '_lastUpdated')

@@ -4,11 +4,19 @@
 import type { CodeableConcept } from 'fhir/r4.js';
 import { abnormalityConcept, locationConcept } from '../terminology/codings.js';
 import type { Terminology } from '../terminology/load.js';
-import { CANONICAL_BASE, CT_ABNORMALITY, CT_LOCATION, RADLEX, SNOMED } from '../terminology/systems.js';
+import {
+  CANONICAL_BASE,
+  CT_ABNORMALITY,
+  CT_FHIR_WORKFLOW,
+  CT_LOCATION,
+  RADLEX,
+  SNOMED,
+} from '../terminology/systems.js';
 import type { FindingCodes, Polarity } from './types.js';
 
 export const LATERALITY_EXTENSION = `${CANONICAL_BASE}/StructureDefinition/body-site-laterality`;
-export const WORKFLOW_SYSTEM = `${CANONICAL_BASE}/CodeSystem/ct-fhir-workflow`;
+/** Shipped as terminology/codesystem-ct-fhir-workflow.json, so receivers can $lookup and $validate-code its codes. */
+export const WORKFLOW_SYSTEM = CT_FHIR_WORKFLOW;
 /** The identifier system of the resources ct-fhir writes, by kind (finding, task, detected-issue). */
 export const identifierSystem = (kind: string): string => `${CANONICAL_BASE}/identifier/${kind}`;
 

@@ -9,6 +9,7 @@ import { compileVocabulary, type Vocabulary, type VocabularySource } from '../re
 import * as files from './files.js';
 import {
   CT_ABNORMALITY,
+  CT_FHIR_WORKFLOW,
   CT_LOCATION,
   CT_RATE_18,
   MAP_ABNORMALITY_CT_RATE,
@@ -37,7 +38,8 @@ export interface Terminology {
 /** The terminology/ folder shipped with the project. */
 export const DEFAULT_TERMINOLOGY_DIR = fileURLToPath(new URL('../../terminology/', import.meta.url));
 
-function readJson(dir: string, file: string): unknown {
+/** One JSON file of `dir`, parsed; a TerminologyError naming the file when it cannot be read or parsed. */
+export function readJson(dir: string, file: string): unknown {
   let text: string;
   try {
     text = readFileSync(join(dir, file), 'utf8');
@@ -87,6 +89,7 @@ export function loadTerminology(dir: string = DEFAULT_TERMINOLOGY_DIR): Terminol
   const abn = files.codeSystem(...read('codesystem-ct-abnormality.json'), CT_ABNORMALITY, true);
   const loc = files.codeSystem(...read('codesystem-ct-location.json'), CT_LOCATION, true);
   const rate = files.codeSystem(...read('codesystem-ct-rate-18.json'), CT_RATE_18, false);
+  const workflow = files.codeSystem(...read('codesystem-ct-fhir-workflow.json'), CT_FHIR_WORKFLOW, false);
   const abnCodes = new Set(abn.codes.map((c) => c.code));
   const locCodes = new Set(loc.codes.map((c) => c.code));
   const rateCodes = new Set(rate.codes.map((c) => c.code));
@@ -135,6 +138,7 @@ export function loadTerminology(dir: string = DEFAULT_TERMINOLOGY_DIR): Terminol
       [CT_ABNORMALITY, abn.resource],
       [CT_LOCATION, loc.resource],
       [CT_RATE_18, rate.resource],
+      [CT_FHIR_WORKFLOW, workflow.resource],
     ]),
     conceptMaps,
     vocabulary: compileVocabulary(source),

@@ -11,6 +11,8 @@ export const CT_ABNORMALITY = `${CANONICAL_BASE}/CodeSystem/ct-abnormality`;
 export const CT_LOCATION = `${CANONICAL_BASE}/CodeSystem/ct-location`;
 /** CodeSystem: the 18 CT-RATE labels. */
 export const CT_RATE_18 = `${CANONICAL_BASE}/CodeSystem/ct-rate-18`;
+/** CodeSystem: workflow codes on what ct-fhir writes (Observation.method, Task.code/statusReason, DetectedIssue.code). */
+export const CT_FHIR_WORKFLOW = `${CANONICAL_BASE}/CodeSystem/ct-fhir-workflow`;
 
 /** ConceptMaps (canonical URLs). */
 export const MAP_ABNORMALITY_SNOMED = `${CANONICAL_BASE}/ConceptMap/ct-abnormality-to-snomed`;
