@@ -107,6 +107,24 @@ function termHits(tokens: readonly Token[], a: SentenceAnalysis, vocab: Vocabula
   );
 }
 
+// Where a finding's measurements are: its clause, plus a parenthesis right after it ("nodule in the right upper
+// lobe (12 mm)") and, when a parenthesis interrupts the phrase, the clause before it ("a 21 mm (previously 30 mm)
+// nodular lesion"). Parentheses bound negation scopes, not a phrase's size.
+function sizeRange(tokens: readonly Token[], a: SentenceAnalysis, h: Hit): [number, number] {
+  let [from, to] = a.clauses[a.clause[h.from]!] ?? [h.from, h.to];
+  if (tokens[to]?.text === '(') {
+    to++;
+    while (to < tokens.length && tokens[to]!.text !== ')' && tokens[to]!.text !== '(') to++;
+  }
+  if (from > 0 && tokens[from - 1]!.text === ')') {
+    let open = from - 2;
+    while (open >= 0 && tokens[open]!.text !== '(' && tokens[open]!.text !== ')') open--;
+    const before = open > 0 && tokens[open]!.text === '(' ? a.clause[open - 1]! : -1;
+    if (before >= 0) from = a.clauses[before]![0];
+  }
+  return [from, to];
+}
+
 function sizeHits(tokens: readonly Token[], a: SentenceAnalysis, hits: readonly Hit[], vocab: Vocabulary): Hit[] {
   const out: Hit[] = [];
   const words = vocab.sizeWords.matchAll(tokens);
@@ -114,7 +132,7 @@ function sizeHits(tokens: readonly Token[], a: SentenceAnalysis, hits: readonly 
     for (const h of hits) {
       if (h.code !== rule.when || h.state === ABSENT) continue;
       const c = a.clause[h.from]!;
-      const [from, to] = a.clauses[c] ?? [h.from, h.to];
+      const [from, to] = sizeRange(tokens, a, h);
       const big = largestMillimetres(tokens, from, to, vocab) > rule.minMillimetresExclusive;
       const word = words.some(
         (w) => w.term.value.includes(rule) && a.clause[w.from] === c && a.state[w.from] === PRESENT,
@@ -127,6 +145,7 @@ function sizeHits(tokens: readonly Token[], a: SentenceAnalysis, hits: readonly 
 
 function locationsFor(
   locs: readonly Match<readonly LocationHit[]>[],
+  tokens: readonly Token[],
   a: SentenceAnalysis,
   cache: Map<number, LocationSet>,
   clause: number,
@@ -134,7 +153,7 @@ function locationsFor(
   let set = cache.get(clause);
   if (!set) {
     const [from, to] = a.clauses[clause] ?? [0, 0];
-    set = collectLocations(locs, from, to);
+    set = collectLocations(locs, tokens, from, to);
     cache.set(clause, set);
   }
   return set;
@@ -161,14 +180,14 @@ function extractSentence(
   const base = termHits(tokens, a, vocab);
   const hits = base.concat(sizeHits(tokens, a, base, vocab));
   const locs = matchLocations(tokens, vocab);
-  const sentenceLocs = collectLocations(locs, 0, tokens.length);
+  const sentenceLocs = collectLocations(locs, tokens, 0, tokens.length);
   const cache = new Map<number, LocationSet>();
   const sentence = text.slice(start, end);
   let anyFinding = false;
   for (const h of hits) {
     const polarity = POLARITY[h.state]!;
     if (polarity !== 'absent') anyFinding = true;
-    const clauseLocs = locationsFor(locs, a, cache, a.clause[h.from]!);
+    const clauseLocs = locationsFor(locs, tokens, a, cache, a.clause[h.from]!);
     const evidence = {
       section,
       sentence,

@@ -1,71 +1,135 @@
 // Location assignment (SARLE stage B): locations named in the same clause (else the same sentence) are paired with
-// each abnormality; lobe words combine with side words ("right", "left", "both", "bilateral", "bases", "apices");
-// lung-only and heart-only abnormalities fall back to their organ, others to other_location; sanity rules drop
-// pairs that cannot be (a lung abnormality in the heart).
+// each abnormality; lobe words combine with the side words of their own phrase ("right", "left", "both",
+// "bilateral", "bases", "apices"), else with the clause's; lung-only and heart-only abnormalities fall back to their
+// organ, others to other_location; sanity rules drop pairs that cannot be (a lung abnormality in the heart).
 import type { Match } from './matcher.js';
 import type { Token } from './tokens.js';
 import type { LocationHit, Lobe, Side, Vocabulary } from './vocabulary.js';
+
+/** A lobe word with the sides named with it ("right upper lobe", "lower lobe of the left lung"); none: unsided. */
+export interface LobeHit {
+  readonly lobe: Lobe;
+  readonly sides: readonly Side[];
+}
 
 /** Locations found in a token range. */
 export interface LocationSet {
   readonly codes: ReadonlySet<string>;
   readonly sides: ReadonlySet<Side>;
-  readonly lobes: ReadonlySet<Lobe>;
+  readonly lobes: readonly LobeHit[];
 }
 
-/** Collects location, side and lobe words of matches that start in [from, to). */
+// Words that may sit inside one location phrase ("lower lobe of the right lung", "upper lobe on the left"), and
+// the ones that list sides before a lobe ("right and left lower lobes").
+const PHRASE_GLUE = new Set(['of', 'the', 'on']);
+const SIDE_LIST = new Set(['and', 'or', ',']);
+// Sided lung locations also name the side of a lobe in their phrase ("right lung lower lobe").
+const SIDED_LUNG = new Map<string, Side>([
+  ['right_lung', 'right'],
+  ['left_lung', 'left'],
+]);
+
+function gapIn(tokens: readonly Token[], from: number, to: number, words: ReadonlySet<string>): boolean {
+  for (let i = from; i < to; i++) if (!words.has(tokens[i]!.text)) return false;
+  return true;
+}
+
+function hasSide(m: Match<readonly LocationHit[]>): boolean {
+  return m.term.value.some((h) => h.kind === 'side' || (h.kind === 'location' && SIDED_LUNG.has(h.code)));
+}
+
+/** Collects location, side and lobe words of matches that start in [from, to). Each lobe takes the sides of its
+ * own location phrase (matches joined only by "of the", "on the"), so "right upper lobe and left lower lobe" is two
+ * lobes, not four; a lobe with no side in its phrase is unsided and takes the range's sides later. */
 export function collectLocations(
   matches: readonly Match<readonly LocationHit[]>[],
+  tokens: readonly Token[],
   from: number,
   to: number,
 ): LocationSet {
   const codes = new Set<string>();
   const sides = new Set<Side>();
-  const lobes = new Set<Lobe>();
+  const lobes: LobeHit[] = [];
+  let phraseSides: Side[] = [];
+  let phraseLobes: Lobe[] = [];
+  let prev: Match<readonly LocationHit[]> | undefined;
   for (const m of matches) {
     if (m.from < from || m.from >= to) continue;
-    for (const hit of m.term.value) {
-      if (hit.kind === 'location') codes.add(hit.code);
-      else if (hit.kind === 'side') sides.add(hit.side);
-      else lobes.add(hit.lobe);
+    if (prev && !gapIn(tokens, prev.to, m.from, PHRASE_GLUE)) {
+      // A new phrase. A side-only phrase listed before it ("right and left lower lobes") lends it its sides.
+      const listed = phraseLobes.length === 0 && hasSide(m) && gapIn(tokens, prev.to, m.from, SIDE_LIST);
+      for (const lobe of phraseLobes) lobes.push({ lobe, sides: phraseSides });
+      phraseSides = listed ? [...phraseSides] : [];
+      phraseLobes = [];
     }
+    for (const hit of m.term.value) {
+      if (hit.kind === 'location') {
+        codes.add(hit.code);
+        const side = SIDED_LUNG.get(hit.code);
+        if (side) phraseSides.push(side);
+      } else if (hit.kind === 'side') {
+        sides.add(hit.side);
+        phraseSides.push(hit.side);
+      } else phraseLobes.push(hit.lobe);
+    }
+    prev = m;
   }
+  for (const lobe of phraseLobes) lobes.push({ lobe, sides: phraseSides });
   return { codes, sides, lobes };
 }
 
-/** Matches location words in a sentence (longest match wins). */
+/** Matches location words in a sentence (longest match wins); a plural-only side needs a plural word. */
 export function matchLocations(tokens: readonly Token[], vocab: Vocabulary): Match<readonly LocationHit[]>[] {
-  return vocab.locationTerms.matchLongest(tokens);
+  const out: Match<readonly LocationHit[]>[] = [];
+  for (const m of vocab.locationTerms.matchLongest(tokens)) {
+    const hits = m.term.value;
+    if (tokens[m.to - 1]!.plural || !hits.some((h) => h.kind === 'side' && h.plural)) out.push(m);
+    else {
+      const value = hits.filter((h) => !(h.kind === 'side' && h.plural));
+      if (value.length > 0) out.push({ ...m, term: { ...m.term, value } });
+    }
+  }
+  return out;
 }
 
 function isEmpty(set: LocationSet): boolean {
-  return set.codes.size === 0 && set.sides.size === 0 && set.lobes.size === 0;
+  return set.codes.size === 0 && set.sides.size === 0 && set.lobes.length === 0;
 }
 
-function sidesOf(set: LocationSet): ('right' | 'left')[] {
-  const right = set.sides.has('right') || set.sides.has('both') || set.codes.has('right_lung');
-  const left = set.sides.has('left') || set.sides.has('both') || set.codes.has('left_lung');
+function lungSides(sides: Iterable<Side>, codes?: ReadonlySet<string>): ('right' | 'left')[] {
+  let right = codes?.has('right_lung') ?? false;
+  let left = codes?.has('left_lung') ?? false;
+  for (const s of sides) {
+    right ||= s !== 'left';
+    left ||= s !== 'right';
+  }
   const out: ('right' | 'left')[] = [];
   if (right) out.push('right');
   if (left) out.push('left');
   return out;
 }
 
+function sidesOf(set: LocationSet): ('right' | 'left')[] {
+  return lungSides(set.sides, set.codes);
+}
+
 function lungLocations(set: LocationSet, vocab: Vocabulary): string[] {
   const file = vocab.source.locationTerms;
   const sides = sidesOf(set);
-  if (set.lobes.size > 0) {
+  if (set.lobes.length > 0) {
     const out: string[] = [];
-    for (const lobe of set.lobes) {
-      // Without a side, the middle lobe is the right one; upper/lower lobes stay unsided (lung).
-      const lobeSides = sides.length > 0 ? sides : lobe === 'middle' ? (['right'] as const) : [];
+    for (const { lobe, sides: own } of set.lobes) {
+      // A lobe's own sides, else the range's; without any, the middle lobe is the right one and upper/lower
+      // lobes stay unsided (lung).
+      const fallback: ('right' | 'left')[] = sides.length > 0 ? sides : lobe === 'middle' ? ['right'] : [];
+      const lobeSides = own.length > 0 ? lungSides(own) : fallback;
       for (const s of lobeSides) out.push(file.lobeLocations[s][lobe]);
     }
     if (out.length > 0) return out;
   }
   if (
     sides.length > 0 &&
-    (set.codes.has('lung') || set.codes.has('right_lung') || set.codes.has('left_lung') || set.lobes.size > 0)
+    (set.codes.has('lung') || set.codes.has('right_lung') || set.codes.has('left_lung') || set.lobes.length > 0)
   ) {
     return sides.map((s) => file.lungSide[s]);
   }

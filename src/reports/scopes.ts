@@ -117,6 +117,22 @@ function subjectStart(ctx: Ctx, clause: number, cFrom: number): number {
   return start;
 }
 
+// A normal word that ends a verbless clause ("Heart unremarkable.", "Lungs: clear.") describes the words before it
+// (before the colon), back to a comma: "Nodule in the RUL, lungs clear" keeps the nodule. With a verb it is no
+// bare predicate ("the arch is slightly above normal").
+function bareSubject(ctx: Ctx, cFrom: number, from: number): [number, number] | null {
+  let end = from;
+  if (from === cFrom) {
+    if (from < 2 || ctx.tokens[from - 1]!.text !== ':' || ctx.clause[from - 2]! < 0) return null;
+    end = from - 1;
+  }
+  const c = ctx.clause[end - 1]!;
+  let start = end;
+  while (start > 0 && ctx.clause[start - 1] === c && ctx.tokens[start - 1]!.text !== ',') start--;
+  for (let i = start; i < end; i++) if (ctx.vocab.verbs.has(ctx.tokens[i]!.text)) return null;
+  return start < end ? [backwardStart(ctx, start, end), end] : null;
+}
+
 function applyMatch(ctx: Ctx, rule: CompiledRule, from: number, to: number): void {
   const { state, tokens } = ctx;
   const c = ctx.clause[from] ?? -1;
@@ -145,17 +161,25 @@ function applyMatch(ctx: Ctx, rule: CompiledRule, from: number, to: number): voi
       if (precededBy(rule, tokens, from)) return;
       claimRange(state, to, forwardEnd(ctx, to, cTo, false), ABSENT);
       return;
-    case 'absent-backward':
+    case 'absent-backward': {
       claimRange(state, from, to, CLAIMED);
       if (precededBy(rule, tokens, from) || followedBy(rule, tokens, to)) return;
-      claimRange(state, subjectStart(ctx, c, cFrom), from, ABSENT);
+      const subject = subjectStart(ctx, c, cFrom);
+      // Nothing before it ("No longer seen is the effusion", "Resolved effusion"): it denies what follows.
+      if (subject === from) claimRange(state, to, forwardEnd(ctx, to, cTo, false), ABSENT);
+      else claimRange(state, subject, from, ABSENT);
       return;
+    }
     case 'normal': {
       claimRange(state, from, to, CLAIMED);
       const before = from > cFrom ? tokens[from - 1]!.text : '';
       const before2 = from - 1 > cFrom ? tokens[from - 2]!.text : '';
-      if (rule.copulas.has(before) || rule.copulas.has(before2)) {
+      const copula = rule.copulas.has(before) || rule.copulas.has(before2);
+      const bare = !copula && to === cTo ? bareSubject(ctx, cFrom, from) : null;
+      if (copula) {
         claimRange(state, backwardStart(ctx, subjectStart(ctx, c, cFrom), from), from, ABSENT);
+      } else if (bare) {
+        claimRange(state, bare[0], bare[1], ABSENT);
       } else {
         claimRange(state, to, forwardEnd(ctx, to, cTo, true), ABSENT);
       }

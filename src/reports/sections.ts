@@ -1,5 +1,7 @@
 // Report sections: split a report at its headings ("FINDINGS:", "IMPRESSION:", ...). Sections whose kind is marked
 // skip (indication, history, technique, comparison) are not searched. A report without headings is all findings.
+// When the report has a findings heading, the findings are under it: a skipped section runs to the next heading,
+// and the text before the first heading (patient data, exam title) is skipped too.
 
 /** Section definitions: kind -> heading names (lower case) and whether the section is skipped. */
 export interface SectionVocabulary {
@@ -31,19 +33,23 @@ export function compileSections(vocab: SectionVocabulary): CompiledSections {
   for (const [kind, def] of Object.entries(vocab.sections)) {
     for (const name of def.names) kinds.set(name.toLowerCase(), { kind, skip: def.skip });
   }
+  // Horizontal white space, Unicode spaces included; a line ends at LF, CRLF or a bare CR.
+  const sp = '[^\\S\\r\\n]';
   const names = [...kinds.keys()]
     .sort((a, b) => b.length - a.length)
-    .map((n) => escapeRegExp(n).replace(/ /g, '[ \\t]+'));
+    .map((n) => escapeRegExp(n).replace(/ /g, `${sp}+`));
   const alt = names.join('|');
-  const pattern = new RegExp(`(?:^|(?<=[\\n.!?])[ \\t]*)[ \\t]*(${alt})[ \\t]*(?::|(?=[ \\t]*\\r?\\n))`, 'gim');
+  const pattern = new RegExp(`(?:^|(?<=[\\r\\n.!?])${sp}*)${sp}*(${alt})${sp}*(?::|(?=${sp}*[\\r\\n]))`, 'gim');
   return { pattern, kinds };
 }
 
 function skippedEnd(text: string, from: number, end: number): number {
   let i = from;
   while (i < end && /\s/.test(text[i]!)) i++;
-  const line = text.indexOf('\n', i);
-  if (line >= 0 && line < end) return line;
+  const line = /[\r\n]/g;
+  line.lastIndex = i;
+  const l = line.exec(text);
+  if (l && l.index < end) return l.index;
   const sentence = /[.!?](?=\s+["\u201c\u2022\u00b7A-Z])/g;
   sentence.lastIndex = i;
   const m = sentence.exec(text);
@@ -57,7 +63,7 @@ function isCapitalised(text: string): boolean {
 /** Splits a report into sections (offsets into `text`). */
 export function splitSections(text: string, compiled: CompiledSections): Section[] {
   // Every heading needs a colon or a line break after it: text with neither is one findings section.
-  if (text.indexOf(':') < 0 && text.indexOf('\n') < 0) {
+  if (!/[:\r\n]/.test(text)) {
     return [{ kind: 'findings', heading: null, start: 0, end: text.length, skip: false }];
   }
   const heads: { kind: string; skip: boolean; heading: string; start: number; bodyStart: number }[] = [];
@@ -73,18 +79,19 @@ export function splitSections(text: string, compiled: CompiledSections): Section
     if (m[0].length === 0) compiled.pattern.lastIndex++;
   }
   if (heads.length === 0) return [{ kind: 'findings', heading: null, start: 0, end: text.length, skip: false }];
+  const headed = heads.some((h) => h.kind === 'findings');
   const out: Section[] = [];
   if (text.slice(0, heads[0]!.start).trim().length > 0) {
-    out.push({ kind: 'preamble', heading: null, start: 0, end: heads[0]!.start, skip: false });
+    out.push({ kind: 'preamble', heading: null, start: 0, end: heads[0]!.start, skip: headed });
   }
   heads.forEach((h, i) => {
     const end = i + 1 < heads.length ? heads[i + 1]!.start : text.length;
-    if (!h.skip) {
-      out.push({ kind: h.kind, heading: h.heading, start: h.bodyStart, end, skip: false });
+    if (!h.skip || headed) {
+      out.push({ kind: h.kind, heading: h.heading, start: h.bodyStart, end, skip: h.skip });
       return;
     }
-    // A skipped section (indication, comparison, ...) is short: it ends at its first line break or, in a report
-    // written on one line, at its first sentence end; what follows without a heading is findings.
+    // Without a findings heading the findings follow a skipped section unheaded, so the skipped section is short:
+    // it ends at its first line break or, in a report written on one line, at its first sentence end.
     const stop = skippedEnd(text, h.bodyStart, end);
     out.push({ kind: h.kind, heading: h.heading, start: h.bodyStart, end: stop, skip: true });
     if (stop < end && text.slice(stop, end).trim().length > 0) {

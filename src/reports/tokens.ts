@@ -9,6 +9,8 @@ export interface Token {
   readonly end: number;
   /** True for punctuation tokens (; : , ( ) [ ] ? <). */
   readonly punct: boolean;
+  /** True when stemming dropped a plural ending ("bases" -> "base"), for terms whose meaning needs the plural. */
+  readonly plural: boolean;
   /** Interned id of `text` (see lexicon), so matchers can memoise per word with an array index. */
   readonly id: number;
 }
@@ -57,6 +59,7 @@ interface Folded {
   readonly text: string;
   readonly id: number;
   readonly punct: boolean;
+  readonly plural: boolean;
 }
 
 // Raw word -> folded form and id, so each distinct word is lower-cased, stemmed and interned once.
@@ -72,8 +75,9 @@ function fold(raw: string): Folded {
   if (f === undefined) {
     const c = raw.charCodeAt(0);
     const isWord = raw.length > 1 || (c >= 48 && c <= 57) || /\p{L}/u.test(raw);
-    const text = isWord ? stem(raw.toLowerCase()) : raw;
-    f = { text, id: intern(text), punct: !isWord };
+    const lower = raw.toLowerCase();
+    const text = isWord ? stem(lower) : raw;
+    f = { text, id: intern(text), punct: !isWord, plural: isWord && text !== lower && !lower.endsWith("'s") };
     if (foldsGeneration !== generation) {
       folds.clear();
       foldsGeneration = generation;
@@ -91,7 +95,7 @@ export function tokenize(text: string, start = 0, end = text.length): Token[] {
     let raw = m[0];
     if (m.index + raw.length > end) raw = raw.slice(0, end - m.index);
     const f = fold(raw);
-    out.push({ text: f.text, start: m.index, end: m.index + raw.length, punct: f.punct, id: f.id });
+    out.push({ text: f.text, start: m.index, end: m.index + raw.length, punct: f.punct, plural: f.plural, id: f.id });
   }
   return out;
 }

@@ -1,6 +1,6 @@
 // The extraction vocabulary: the shapes of the JSON files under terminology/vocabulary/ and their compiled form.
 // Files are read and validated by src/terminology (I/O); compiling is pure and happens once per process.
-import { TermMatcher } from './matcher.js';
+import { parseTerm, TermMatcher } from './matcher.js';
 import { compileSections, type CompiledSections, type SectionVocabulary } from './sections.js';
 import { stem } from './tokens.js';
 
@@ -101,8 +101,10 @@ export interface VocabularySource {
   readonly sanityRules: SanityRulesFile;
 }
 
+/** A side written as a plural ("bases", "apexes") holds only when the report's word is plural too: stemming folds
+ * "bases" onto "base", and one base is not both sides. */
 export type LocationHit =
-  { kind: 'location'; code: string } | { kind: 'side'; side: Side } | { kind: 'lobe'; lobe: Lobe };
+  { kind: 'location'; code: string } | { kind: 'side'; side: Side; plural?: true } | { kind: 'lobe'; lobe: Lobe };
 
 export interface CompiledRule {
   readonly name: string;
@@ -178,12 +180,21 @@ function compileLocations(file: LocationTermsFile): TermMatcher<readonly Locatio
     for (const t of terms) entries.push([t, { kind: 'location', code }]);
   }
   for (const [side, terms] of Object.entries(file.sides) as [Side, readonly string[]][]) {
-    for (const t of terms) entries.push([t, { kind: 'side', side }]);
+    for (const t of terms) {
+      const last = t.trim().toLowerCase().split(/\s+/).at(-1)!;
+      const plural = !last.endsWith('*') && stem(last) !== last;
+      entries.push([t, plural ? { kind: 'side', side, plural } : { kind: 'side', side }]);
+    }
   }
   for (const [lobe, terms] of Object.entries(file.lobes) as [Lobe, readonly string[]][]) {
     for (const t of terms) entries.push([t, { kind: 'lobe', lobe }]);
   }
-  return new TermMatcher(grouped(entries));
+  // Group by the folded form, so "base" and "bases" are one term carrying every hit (the plural filter picks).
+  const folded = (t: string): string =>
+    parseTerm(t)
+      .map((p) => `${p.text}${p.prefix ? '*' : ''}`)
+      .join(' ');
+  return new TermMatcher(grouped(entries.map(([t, hit]) => [folded(t), hit] as const)));
 }
 
 function compileRules(file: SentenceRulesFile): CompiledRule[] {

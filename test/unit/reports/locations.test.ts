@@ -56,3 +56,36 @@ test('a hiatal hernia is at the esophagus', () => {
 test('a location named in abnormal text with no known abnormality is other_disease', () => {
   assert.deepEqual(locations('The thyroid gland appears heterogeneous.', 'other_disease').includes('thyroid'), true);
 });
+
+test('each lobe takes the side named with it, not every side of the sentence', () => {
+  assert.deepEqual(locations('Nodules in the right upper lobe and left lower lobe.', 'nodule'), [
+    'left_lower',
+    'right_upper',
+  ]);
+  assert.deepEqual(
+    locations('Atelectasis in the lower lobe of the right lung and the upper lobe of the left lung.', 'atelectasis'),
+    ['left_upper', 'right_lower'],
+  );
+  assert.deepEqual(locations('Consolidation in the lingula and right lower lobe.', 'consolidation'), [
+    'left_mid',
+    'right_lower',
+  ]);
+  // Sides listed before one lobe, a side after the lobe, and a lobe with no side of its own.
+  assert.deepEqual(locations('Atelectasis in the right and left lower lobes.', 'atelectasis'), [
+    'left_lower',
+    'right_lower',
+  ]);
+  assert.deepEqual(locations('Atelectasis in the lower lobes bilaterally.', 'atelectasis'), [
+    'left_lower',
+    'right_lower',
+  ]);
+  assert.deepEqual(locations('In the right lung, atelectasis is seen in the lower lobe.', 'atelectasis'), [
+    'right_lower',
+  ]);
+});
+
+test('a singular "base" is one lower lobe, not both sides as "bases" is', () => {
+  assert.deepEqual(locations('Atelectasis at the right base.', 'atelectasis'), ['right_lower']);
+  assert.deepEqual(locations('Atelectasis at the lung base.', 'atelectasis'), ['lung']);
+  assert.deepEqual(locations('Atelectasis at both lung bases.', 'atelectasis'), ['left_lower', 'right_lower']);
+});

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { polarity } from './helpers.js';
+import { polarity, summary } from './helpers.js';
 
 test('a finding with no rule applying is present', () => {
   assert.equal(polarity('There is a right pleural effusion.', 'pleural_effusion'), 'present');
@@ -115,4 +115,30 @@ test('"resolution of" denies what follows unless the resolution is partial or ne
   assert.equal(polarity('Partial resolution of the right pleural effusion.', 'pleural_effusion'), 'present');
   assert.equal(polarity('Near complete resolution of the left lower lobe consolidation.', 'consolidation'), 'present');
   assert.equal(polarity('Incomplete resolution of the consolidation.', 'consolidation'), 'present');
+});
+
+test('a bare "not" denies the words after it: "the heart is not enlarged", "does not show mass configuration"', () => {
+  assert.notEqual(polarity('The heart is not enlarged.', 'cardiomegaly'), 'present');
+  assert.equal(polarity('The soft tissue does not show mass configuration.', 'mass'), 'absent');
+  assert.equal(polarity('There is not a pleural effusion.', 'pleural_effusion'), 'absent');
+  assert.equal(polarity('The nodule is not seen.', 'nodule'), 'absent');
+  // Earlier rules still win: "not excluded" hedges, "not changed" asserts nothing, "not resolved" stays present.
+  assert.equal(polarity('Pneumonia is not excluded.', 'pneumonia'), 'uncertain');
+  assert.equal(polarity('The pleural effusion has not changed.', 'pleural_effusion'), 'present');
+  assert.equal(polarity('The pleural effusion has not resolved.', 'pleural_effusion'), 'present');
+});
+
+test('a verbless "X unremarkable." / "X: normal." denies X; a comma or "and" bounds it', () => {
+  assert.deepEqual(summary('Heart unremarkable. Mediastinum normal. Lungs: clear.'), []);
+  assert.equal(polarity('Mediastinal lymph nodes unremarkable.', 'lymphadenopathy'), 'absent');
+  assert.equal(polarity('Nodule in the right upper lobe, lungs otherwise clear.', 'nodule'), 'present');
+  assert.equal(polarity('Right lower lobe consolidation and left lung clear.', 'consolidation'), 'present');
+  // With a verb it is no bare predicate: "above normal" stays abnormal.
+  assert.deepEqual(summary('The aortic arch calibration is slightly above normal.'), ['other_disease@aorta=present']);
+});
+
+test('"no longer present/seen" denies (resolved), also written first', () => {
+  assert.equal(polarity('The previously seen nodule is no longer present.', 'nodule'), 'absent');
+  assert.equal(polarity('The left pleural effusion is no longer seen.', 'pleural_effusion'), 'absent');
+  assert.equal(polarity('No longer seen is the left pleural effusion.', 'pleural_effusion'), 'absent');
 });

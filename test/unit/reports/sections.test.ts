@@ -44,3 +44,36 @@ test('the evidence names the section it came from', () => {
   const f = extractFindings(text, vocab).find((x) => x.abnormality === 'pneumothorax');
   assert.equal(f?.evidence.section, 'impression');
 });
+
+test('with a findings heading, a skipped section runs to the next heading, not to its first line break', () => {
+  const text = 'CLINICAL HISTORY: Lung cancer.\nTreated pneumonia.\nFINDINGS: No pleural effusion.';
+  assert.deepEqual(
+    splitSections(text, vocab.sections).map((s) => `${s.kind}:${s.skip}`),
+    ['history:true', 'findings:false'],
+  );
+  assert.equal(polarity(text, 'pneumonia'), undefined);
+  assert.equal(polarity(text, 'cancer'), undefined);
+});
+
+test('headings are found after a bare CR line end', () => {
+  const text = 'FINDINGS\rMild emphysema.\rIMPRESSION\rEmphysema.';
+  assert.deepEqual(
+    splitSections(text, vocab.sections).map((s) => s.kind),
+    ['findings', 'impression'],
+  );
+});
+
+test('evidence never quotes the preamble before a findings heading (patient identifiers)', () => {
+  const text = 'Patient: John Doe MRN 123, right lung nodule follow-up\nFINDINGS: Nodule in the right upper lobe.';
+  const findings = extractFindings(text, vocab);
+  assert.ok(findings.length > 0);
+  for (const f of findings) {
+    assert.equal(f.evidence.section, 'findings');
+    assert.ok(!f.evidence.sentence.includes('John Doe'));
+    assert.ok(f.evidence.sentenceStart > text.indexOf('FINDINGS'));
+  }
+});
+
+test('without a findings heading, text before the first heading is still read', () => {
+  assert.equal(polarity('Small right pleural effusion.\nIMPRESSION: Effusion.', 'pleural_effusion'), 'present');
+});

@@ -46,6 +46,32 @@ test('quote marks and bullets used as impression items split', () => {
   ]);
 });
 
+test('a quotation inside a sentence does not split it; quotes around items still do', () => {
+  assert.deepEqual(
+    split('The so-called "tree-in-bud" pattern is seen. Areas of \u201ccrazy paving\u201d, both lungs.'),
+    ['The so-called "tree-in-bud" pattern is seen.', 'Areas of \u201ccrazy paving\u201d, both lungs.'],
+  );
+  assert.deepEqual(split('"Mosaic pattern in both lungs" Minimal atelectasis.'), [
+    'Mosaic pattern in both lungs',
+    'Minimal atelectasis.',
+  ]);
+});
+
+test('Unicode spaces separate sentences; a bare CR ends a line like LF and CRLF', () => {
+  assert.deepEqual(split('No effusion.\u00a0Emphysema.\u2003Nodule.\u202fAtelectasis.'), [
+    'No effusion.',
+    'Emphysema.',
+    'Nodule.',
+    'Atelectasis.',
+  ]);
+  assert.deepEqual(split('No effusion\rEmphysema\r\nNodule\nAtelectasis'), [
+    'No effusion',
+    'Emphysema',
+    'Nodule',
+    'Atelectasis',
+  ]);
+});
+
 test('a question mark inside parentheses does not split, one before a capital does', () => {
   assert.deepEqual(split('Hypodense lesion (cyst?) in the liver. Atelectasis? Infection?'), [
     'Hypodense lesion (cyst?) in the liver.',

@@ -30,3 +30,16 @@ test('a lymph node over 1 cm or described as enlarged is lymphadenopathy', () =>
   assert.equal(polarity('Mediastinal adenopathy.', 'lymphadenopathy'), 'present');
   assert.equal(polarity('No enlarged lymph nodes were detected.', 'lymphadenopathy'), 'absent');
 });
+
+test('a size in parentheses, or after "up to" / "maximum", is the nodule size', () => {
+  assert.equal(polarity('Nodule in the right upper lobe (12 mm).', 'nodulegr1cm'), 'present');
+  assert.equal(polarity('A 12 mm (previously 8 mm) nodule in the right upper lobe.', 'nodulegr1cm'), 'present');
+  assert.equal(polarity('Nodules measuring up to 12 mm in both lungs.', 'nodulegr1cm'), 'present');
+  assert.equal(polarity('A nodule with a maximum diameter of 14 mm.', 'nodulegr1cm'), 'present');
+});
+
+test('a size of the previous examination is not the current size', () => {
+  assert.equal(polarity('Nodule measuring 8 mm, previously 12 mm.', 'nodulegr1cm'), undefined);
+  assert.equal(polarity('Nodule measuring 8 mm (12 mm in the previous examination).', 'nodulegr1cm'), undefined);
+  assert.equal(polarity('Nodule measuring 12 mm, previously 8 mm.', 'nodulegr1cm'), 'present');
+});
