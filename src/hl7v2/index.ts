@@ -13,8 +13,8 @@ export { MllpListener, type MessageHandler } from './listener.js';
 export { createInboundProcessor, type Executor, type InboundOptions, type ProcessOutcome } from './inbound.js';
 export { mapMessage, MappingError, type MappingResult, type MergeOperation, type Trigger } from './mapping/index.js';
 export { fhirExecutor, ExecuteError } from './execute.js';
-export { MllpSender, outboundDisposition, type SendResult, type SendOutcome } from './sender.js';
-export { buildOruR01, type FindingsMessageInput, type OutboundFinding } from './oru-out.js';
+export { MllpSender, outboundDisposition, type SendOptions, type SendResult, type SendOutcome } from './sender.js';
+export { buildOruR01, stableControlId, type FindingsMessageInput, type OutboundFinding } from './oru-out.js';
 export { Hl7MessageStore } from './store/message-store.js';
 export { hl7Entities, hl7Migrations, hl7StoreModule, type Hl7MessageRow } from './store/schema.js';
 

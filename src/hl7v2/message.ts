@@ -96,6 +96,8 @@ export interface MessageType {
 
 /** A parsed message: segments in order plus the header values used for routing and acknowledgement. */
 export class Hl7Message {
+  private occurrences: Map<Segment, number> | undefined;
+
   private constructor(
     readonly raw: string,
     readonly sep: Separators,
@@ -140,6 +142,24 @@ export class Hl7Message {
     let seen = 0;
     for (const s of this.segments) if (s.name === name && ++seen === occurrence) return s;
     return undefined;
+  }
+
+  /**
+   * The 1-based occurrence of one of this message's segments among those with its name: ERR-2 ERL.2 "segment
+   * sequence" (HL7 v2.5.1 2.A.27), which counts segments in the message, whatever their own Set ID says; 0 for a
+   * segment of another message.
+   */
+  occurrence(segment: Segment): number {
+    if (!this.occurrences) {
+      this.occurrences = new Map();
+      const seen = new Map<string, number>();
+      for (const s of this.segments) {
+        const n = (seen.get(s.name) ?? 0) + 1;
+        seen.set(s.name, n);
+        this.occurrences.set(s, n);
+      }
+    }
+    return this.occurrences.get(segment) ?? 0;
   }
 
   /** Every segment with this name, in order. */

@@ -1,6 +1,7 @@
 // Outbound ORU^R01 with the findings of one study (HL7 v2.5.1 chapter 7): OBR for the study (accession in OBR-18
 // as IHE SWF does, study UID in ZDS-1), one OBX per finding (CWE code with the SNOMED CT alternate, value
 // Present/Absent, body site in OBX-20), an NM OBX with the probability for AI findings, OBX-11 P or F.
+import { createHash } from 'node:crypto';
 import { escapeText, DEFAULT_SEPARATORS } from './encoding.js';
 import { hl7Timestamp, newControlId } from './ack.js';
 
@@ -68,6 +69,17 @@ function row(fields: (string | undefined)[]): string {
 function resultStatusOf(findings: readonly OutboundFinding[]): 'P' | 'F' | 'C' {
   if (findings.some((f) => f.status === 'P')) return 'P';
   return findings.some((f) => f.status === 'C' || f.status === 'D') ? 'C' : 'F';
+}
+
+/**
+ * An MSH-10 that stays the same for every attempt to send one message and is new for a new message (MSH-10
+ * identifies the message, HL7 v2.5.1 2.14.9.10, so a receiver recognises a resend by it): a hash of
+ * `scope` (the sending job) and `content` (the message input without its timestamps, and the versions it was built
+ * from, so findings that change and change back still make a new message). 20 characters, the v2.5.1 MSH-10 length.
+ */
+export function stableControlId(scope: string, content: unknown): string {
+  const hash = createHash('sha256').update(scope).update('\n').update(JSON.stringify(content)).digest('hex');
+  return `O${hash.slice(0, 19).toUpperCase()}`;
 }
 
 /** Builds the ORU^R01 (v2.5.1) text with `\r` segment terminators. */

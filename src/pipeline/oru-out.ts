@@ -1,6 +1,8 @@
 // hl7.oru-out: sends the findings of a study to the RIS (HL7_OUTBOUND) as ORU^R01 over MLLP, as a durable job.
 // The ACK is matched by MSA-2; AA ends the job, AE dead-letters it (the receiver would refuse it again), AR and
-// timeouts retry with backoff. Study identity (accession, study UID) and patient come from FHIR.
+// timeouts retry with backoff. Study identity (accession, study UID) and patient come from FHIR. Every attempt of one
+// job sends the same MSH-10 while the findings are unchanged, so the RIS can recognise a resend; an abort of the job
+// (lease lost, worker stopping) ends the send at once.
 import type {
   DiagnosticReport,
   Identifier,
@@ -13,7 +15,7 @@ import type {
 } from 'fhir/r4.js';
 import type { FhirContext } from '../fhir/context.js';
 import { lastLiveVersion } from '../fhir/repository.js';
-import { buildOruR01, type OutboundFinding } from '../hl7v2/oru-out.js';
+import { buildOruR01, stableControlId, type FindingsMessageInput, type OutboundFinding } from '../hl7v2/oru-out.js';
 import { MllpSender, outboundDisposition } from '../hl7v2/sender.js';
 import type { JobHandler, JobResult } from '../jobs/types.js';
 import { PermanentJobError } from '../jobs/types.js';
@@ -97,8 +99,15 @@ async function studyOf(ctx: FhirContext, focus: string): Promise<{ study: Imagin
   throw new PermanentJobError(`payload.focus must be DiagnosticReport/<id> or ImagingStudy/<id>, got ${focus}`);
 }
 
-/** The ORU^R01 for a study's findings; throws PermanentJobError when FHIR lacks what the RIS needs. */
-async function oruMessage(ctx: FhirContext, focus: string): Promise<{ message: string; findings: number }> {
+/**
+ * The ORU^R01 for a study's findings, its MSH-10 stable within the job `jobId` for this content (see
+ * stableControlId); throws PermanentJobError when FHIR lacks what the RIS needs.
+ */
+async function oruMessage(
+  ctx: FhirContext,
+  focus: string,
+  jobId: string,
+): Promise<{ message: string; findings: number }> {
   const { study, findings } = await studyOf(ctx, focus);
   const uid = study.identifier?.find((i) => i.system === 'urn:dicom:uid')?.value?.replace(/^urn:oid:/, '');
   if (!uid) throw new PermanentJobError(`ImagingStudy/${study.id} has no urn:dicom:uid identifier`);
@@ -112,7 +121,7 @@ async function oruMessage(ctx: FhirContext, focus: string): Promise<{ message: s
   // Withdrawn findings go too, as OBX-11 D, so the RIS drops what it was sent before.
   const outbound = findings.map(outboundFinding).filter((f) => f !== undefined);
   const name = patient?.name?.[0];
-  const message = buildOruR01({
+  const input: FindingsMessageInput = {
     patient: {
       id: pid.value,
       assigningAuthority: pid.system?.replace(/^urn:oid:/, ''),
@@ -122,17 +131,21 @@ async function oruMessage(ctx: FhirContext, focus: string): Promise<{ message: s
     accession,
     studyInstanceUid: uid,
     findings: outbound,
-  });
+  };
+  const versions = findings.map((o) => `${o.id}/${o.meta?.versionId}`);
+  const message = buildOruR01({ ...input, controlId: stableControlId(jobId, { input, versions }) });
   return { message, findings: outbound.length };
 }
 
 /** The job handler: build the ORU^R01 from FHIR and deliver it, retrying by the ACK's disposition. */
 export function oruOutHandler(deps: OruOutDeps): JobHandler<FocusPayload> {
-  return async (job): Promise<JobResult> => {
-    const { message, findings } = await oruMessage(deps.ctx, job.payload.focus);
+  return async (job, run): Promise<JobResult> => {
+    const { message, findings } = await oruMessage(deps.ctx, job.payload.focus, job.id);
     const sender = new MllpSender({ ...deps.outbound, ackTimeoutMs: deps.ackTimeoutMs, logger: deps.logger });
     try {
-      const result = await sender.send(message);
+      const result = await sender.send(message, { signal: run.signal });
+      // Aborted: end with the signal's reason as the job runtime expects (the run is released or retried).
+      run.signal.throwIfAborted();
       const disposition = outboundDisposition(result);
       const answer = `RIS answered ${result.outcome}: ${result.text ?? ''}`.trim();
       if (disposition === 'dead-letter') throw new PermanentJobError(answer);

@@ -28,18 +28,21 @@ export interface MapContext {
   authority: string;
 }
 
-/** Runs a segment map and turns its problems into AE (required) or warnings (optional). */
+/**
+ * Runs a segment map and turns its problems into AE (required) or warnings (optional), each located at the
+ * segment's occurrence in the message (ERL.2).
+ */
 export function mapSegments(
   ctx: MapContext,
   mapName: string,
   segs: Record<string, Segment | undefined>,
-  sequence = 1,
 ): Record<string, unknown> {
   const map = ctx.cfg.segments[mapName];
   if (!map) throw new Error(`no segment map ${mapName}`);
   const out: MappedElements = applySegmentMap(ctx.cfg, map, segs);
   const fatal: AckError[] = [];
   for (const p of out.problems) {
+    const seg = segs[p.field.slice(0, 3)];
     const err: AckError = {
       code:
         p.kind === 'missing'
@@ -47,7 +50,7 @@ export function mapSegments(
           : p.kind === 'unknown-code'
             ? ErrorCode.tableValueNotFound
             : ErrorCode.dataType,
-      location: locationOf(p.field, sequence),
+      location: locationOf(p.field, seg && ctx.msg.occurrence(seg)),
       text: `${p.field} ${p.kind === 'missing' ? 'is required' : p.kind === 'unknown-code' ? 'has a code not in the table' : 'has a bad value'}`,
       severity: p.required ? 'E' : 'W',
     };
@@ -76,7 +79,6 @@ export function patientEntry(
   ctx: MapContext,
   pid: Segment | undefined,
   extra: Partial<Patient> = {},
-  location: ErrorLocation = { segment: 'PID', sequence: 1, field: 3 },
 ): { ref: Reference; query: string } {
   if (!pid) {
     throw new MappingError('AE', [
@@ -86,11 +88,13 @@ export function patientEntry(
   const mapped = mapSegments(ctx, 'pid-patient', { PID: pid }) as Partial<Patient>;
   const ids = withSystem(ctx, mapped.identifier ?? []);
   const match = matchIdentifier(ids);
+  // ADT^A40 carries one PID per merge: the location names which one.
+  const location: ErrorLocation = { segment: 'PID', sequence: ctx.msg.occurrence(pid), field: 3 };
   if (!match) {
     throw new MappingError('AE', [
       {
         code: ErrorCode.requiredFieldMissing,
-        location: { segment: 'PID', sequence: 1, field: 3 },
+        location,
         text: 'PID-3 patient identifier is required',
       },
     ]);
@@ -128,7 +132,7 @@ export function encounterEntry(ctx: MapContext, pv1: Segment | undefined, subjec
     identifier: ids,
     subject,
   };
-  return ctx.tx.upsert(enc, identifierQuery(ids[0]), { segment: 'PV1', sequence: 1, field: 19 });
+  return ctx.tx.upsert(enc, identifierQuery(ids[0]), { segment: 'PV1', sequence: ctx.msg.occurrence(pv1), field: 19 });
 }
 
 /** One order group: its ORC (optional in ORU), OBR, and the segments that follow the OBR. */
@@ -218,7 +222,7 @@ export function serviceRequestEntry(
   subject: Reference,
   encounter: Reference | undefined,
 ): Reference {
-  const mapped = mapSegments(ctx, 'orc-obr-service-request', { ORC: g.orc, OBR: g.obr }, g.sequence);
+  const mapped = mapSegments(ctx, 'orc-obr-service-request', { ORC: g.orc, OBR: g.obr });
   const sr: ServiceRequest = {
     resourceType: 'ServiceRequest',
     ...(mapped as Partial<ServiceRequest>),
@@ -271,9 +275,7 @@ export function imagingStudyEntry(
   if (modality && modalities) study.modality = [{ system: modalities.system, code: modality }];
   const desc = g.obr.rep(4).c(2);
   if (desc) study.description = desc;
-  return ctx.tx.createIfNone(study, identifierQuery(uidId), {
-    segment: g.ipc ? 'IPC' : 'ZDS',
-    sequence: 1,
-    field: g.ipc ? 3 : 1,
-  });
+  const from = g.ipc ?? g.zds;
+  const location = from && { segment: from.name, sequence: ctx.msg.occurrence(from), field: g.ipc ? 3 : 1 };
+  return ctx.tx.createIfNone(study, identifierQuery(uidId), location);
 }

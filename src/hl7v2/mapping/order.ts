@@ -33,11 +33,13 @@ export function mapOrder(ctx: MapContext): void {
   }
   for (const g of groups) {
     const control = g.orc?.get(1) ?? '';
+    // ERL.2 counts ORC segments in the message; a group without an ORC is named by its OBR's position.
+    const at = { segment: 'ORC', sequence: g.orc ? msg.occurrence(g.orc) : g.sequence, field: 1 };
     if (!g.orc || !control) {
       throw new MappingError('AE', [
         {
           code: ErrorCode.requiredFieldMissing,
-          location: { segment: 'ORC', sequence: g.sequence, field: 1 },
+          location: at,
           text: 'ORC-1 order control is required',
         },
       ]);
@@ -50,7 +52,7 @@ export function mapOrder(ctx: MapContext): void {
       throw new MappingError('AE', [
         {
           code: ErrorCode.tableValueNotFound,
-          location: { segment: 'ORC', sequence: g.sequence, field: 1 },
+          location: at,
           text: `ORC-1 order control "${control.slice(0, 4)}" is not supported`,
         },
       ]);

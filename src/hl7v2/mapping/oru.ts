@@ -95,7 +95,7 @@ function observationEntry(
 ): Reference | undefined {
   const type = obx.get(2).toUpperCase();
   if (!['NM', 'SN', 'CE', 'CWE', 'CNE'].includes(type)) return undefined;
-  const mapped = mapSegments(ctx, 'obx-observation', { OBX: obx }, Number(obx.get(1)) || 1) as Partial<Observation>;
+  const mapped = mapSegments(ctx, 'obx-observation', { OBX: obx }) as Partial<Observation>;
   const obs: Observation = {
     resourceType: 'Observation',
     status: mapped.status ?? (status === 'final' ? 'final' : 'preliminary'),
@@ -108,7 +108,8 @@ function observationEntry(
   Object.assign(obs, value);
   const id = { system: obxSystem(key.system), value: `${key.value}.${obx.get(1) || '0'}.${obx.get(4) || '0'}` };
   obs.identifier = [id];
-  return ctx.tx.upsert(obs, identifierQuery(id), { segment: 'OBX', sequence: Number(obx.get(1)) || 1 });
+  // ERL.2 is the OBX's occurrence in the message, not its Set ID (OBX-1 restarts per OBR, may skip or be empty).
+  return ctx.tx.upsert(obs, identifierQuery(id), { segment: 'OBX', sequence: ctx.msg.occurrence(obx) });
 }
 
 /** The report text as a text/plain attachment, then any RP pointers. */
@@ -148,7 +149,7 @@ export function mapOru(ctx: MapContext): Trigger[] {
   const triggers: Trigger[] = [];
   const reportKeys = new Set<string>();
   for (const g of groups) {
-    const mapped = mapSegments(ctx, 'obr-diagnostic-report', { OBR: g.obr }, g.sequence) as Partial<DiagnosticReport>;
+    const mapped = mapSegments(ctx, 'obr-diagnostic-report', { OBR: g.obr }) as Partial<DiagnosticReport>;
     if (!mapped.code) {
       throw new MappingError('AE', [
         {

@@ -2,6 +2,7 @@
 // AE/AR passed through, timeouts and dropped connections reported as outcomes for the job layer.
 import { describe, it } from 'node:test';
 import net from 'node:net';
+import { once } from 'node:events';
 import assert from 'node:assert/strict';
 import { MllpListener, type MessageHandler } from '../../../src/hl7v2/listener.js';
 import { createInboundProcessor } from '../../../src/hl7v2/inbound.js';
@@ -117,6 +118,58 @@ describe('MLLP sender', () => {
     const r = await pending;
     assert.deepEqual([r.outcome, r.controlId], ['error', 'D1']);
     await sender.close();
+  });
+
+  it('an abort settles a send waiting for its ACK, or for its connection, at once and closes the socket', async () => {
+    // A downstream that reads frames and never answers; to a TLS client, a handshake that never completes.
+    const frames: string[] = [];
+    const sockets: net.Socket[] = [];
+    const server = net.createServer((socket) => {
+      sockets.push(socket);
+      const decoder = new MllpDecoder();
+      socket.on('data', (chunk: Buffer) => {
+        for (const f of decoder.push(chunk)) frames.push(f.data.toString());
+      });
+      socket.on('error', () => undefined);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as net.AddressInfo).port;
+    const closed = (s: net.Socket): Promise<void> =>
+      s.destroyed ? Promise.resolve() : once(s, 'close').then(() => {});
+    const within = async <T>(p: Promise<T>, ms: number): Promise<T> =>
+      Promise.race([
+        p,
+        new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`not within ${ms} ms`)), ms)),
+      ]);
+    const until = async (ok: () => boolean): Promise<void> => {
+      while (!ok()) await new Promise((r) => setTimeout(r, 10));
+    };
+    const sender = new MllpSender({ host: '127.0.0.1', port, ackTimeoutMs: 30_000 });
+    const tlsSender = new MllpSender({ host: '127.0.0.1', port, tls: {}, connectTimeoutMs: 30_000 });
+    try {
+      const waiting = new AbortController();
+      const pending = sender.send(findings('AB1'), { signal: waiting.signal });
+      await until(() => frames.length === 1);
+      waiting.abort(new Error('lease lost'));
+      const r = await within(pending, 500);
+      assert.deepEqual([r.outcome, r.controlId, r.text], ['aborted', 'AB1', 'aborted: lease lost']);
+      await within(closed(sockets[0]!), 500);
+      // An already aborted signal sends nothing.
+      assert.equal((await sender.send(findings('AB2'), { signal: waiting.signal })).outcome, 'aborted');
+      assert.equal(frames.length, 1);
+
+      const connecting = new AbortController();
+      const stuck = tlsSender.send(findings('AB3'), { signal: connecting.signal });
+      await until(() => sockets.length === 2);
+      connecting.abort(new Error('worker stopping'));
+      assert.equal((await within(stuck, 500)).outcome, 'aborted');
+      await within(closed(sockets[1]!), 500);
+    } finally {
+      await sender.close();
+      await tlsSender.close();
+      for (const s of sockets) s.destroy();
+      await new Promise((r) => server.close(r));
+    }
   });
 
   it('reports a refused connection and an unparseable message as error without throwing', async () => {

@@ -25,15 +25,16 @@ const one = <T>(b: Bundle, type: string): { entry: BundleEntry; resource: T } =>
 };
 const reportText = (dr: DiagnosticReport): string =>
   Buffer.from(dr.presentedForm![0]!.data!, 'base64').toString('utf8');
-const mappingError = (name: string): MappingError => {
+const mappingErrorOf = (text: string): MappingError => {
   try {
-    map(name);
+    mapMessage(Hl7Message.parse(text));
   } catch (err) {
     assert.ok(err instanceof MappingError);
     return err;
   }
   assert.fail('expected a MappingError');
 };
+const mappingError = (name: string): MappingError => mappingErrorOf(fixture(name));
 
 describe('ORU^R01 mapping', () => {
   it('v2.3: Patient matched or created on PID-3 (results never rewrite it), Encounter from PV1-19, urn:uuid references', () => {
@@ -283,6 +284,28 @@ describe('ORU^R01 mapping', () => {
     );
     assert.equal((entries(r.bundle, 'Observation')[0]!.resource as Observation).status, 'preliminary');
   });
+  it('ERR-2 names an OBX by its occurrence in the message, not by its Set ID (OBX-1 5, 7, empty)', () => {
+    const text = [
+      'MSH|^~\\&|RIS|GENHOSP|CTFHIR|CTF|20240317090000||ORU^R01^ORU_R01|MSG00272|P|2.5.1',
+      'PID|1||MRN789^^^GENHOSP^MR||POE^EDGAR',
+      'OBR|1||FI2004|24627-2^CT Chest^LN|||20240317083000|||||||||||||||||CT|F',
+      'OBX|5|CWE|59776-5^Procedure findings^LN|1|60046008^Pleural effusion^SCT||||||F',
+      'OBX|7|CWE|59776-5^Procedure findings^LN|2|27925004^Nodule^SCT||||||Maybe',
+      'OBX||NM|21889-1^Size^LN|2|8|mm^millimeter^UCUM|||||F',
+    ].join('\r');
+    const r = mapMessage(Hl7Message.parse(text));
+    assert.deepEqual(
+      r.warnings.map((w) => w.location),
+      [{ segment: 'OBX', sequence: 2, field: 11 }],
+      'the unknown OBX-11 is in the second OBX (Set ID 7)',
+    );
+    const obxLocations = r.entryLocations.filter((l) => l?.segment === 'OBX');
+    assert.deepEqual(
+      obxLocations.map((l) => l?.sequence),
+      [1, 2, 3],
+      'a rejected Observation is reported at its OBX occurrence',
+    );
+  });
   it('no PID-3: AE with ERR at PID-3 (code 101)', () => {
     const err = mappingError('oru-r01-no-pid3.hl7');
     assert.equal(err.ackCode, 'AE');
@@ -433,6 +456,10 @@ describe('ADT mapping', () => {
     assert.match(r.merges[0]!.prior, /\|MRN901$/);
     assert.match(r.merges[0]!.survivor, /\|MRN900$/);
     assert.deepEqual(r.merges[0]!.location, { segment: 'MRG', sequence: 1, field: 1 });
+  });
+  it('A40 with two merges: a second PID without PID-3 is AE at PID^2^3, not at the first PID', () => {
+    const text = `${fixture('adt-a40.hl7')}\rPID|2||^^^GENHOSP^MR||DOE^JOHN\rMRG|MRN903^^^GENHOSP^MR`;
+    assert.deepEqual(mappingErrorOf(text).errors[0]!.location, { segment: 'PID', sequence: 2, field: 3 });
   });
   it('A40 without MRG is AE', () => {
     const text = fixture('adt-a40.hl7').replace(/\rMRG\|[^\r]*/, '');

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Message } from 'node-hl7-client';
-import { buildOruR01, type FindingsMessageInput } from '../../../src/hl7v2/oru-out.js';
+import { buildOruR01, stableControlId, type FindingsMessageInput } from '../../../src/hl7v2/oru-out.js';
 import { Hl7Message } from '../../../src/hl7v2/message.js';
 import { mapMessage } from '../../../src/hl7v2/mapping/index.js';
 
@@ -87,5 +87,16 @@ describe('outbound ORU^R01 builder', () => {
       () => buildOruR01({ ...input, findings: [{ ...input.findings[0]!, probability: 1.5 }] }),
       /probability/,
     );
+  });
+  it('stableControlId: the same for one job and content, new for changed findings, versions or another job', () => {
+    const content = { input, versions: ['Observation/1/1'] };
+    const id = stableControlId('42', content);
+    assert.match(id, /^[A-Z0-9]{20}$/, 'fits the v2.5.1 MSH-10 length');
+    assert.equal(stableControlId('42', structuredClone(content)), id);
+    const changed = { ...input, findings: input.findings.slice(1) };
+    assert.notEqual(stableControlId('42', { input: changed, versions: content.versions }), id);
+    assert.notEqual(stableControlId('42', { input, versions: ['Observation/1/3'] }), id, 'changed and changed back');
+    assert.notEqual(stableControlId('43', content), id);
+    assert.equal(Hl7Message.parse(buildOruR01({ ...input, controlId: id })).controlId, id);
   });
 });
