@@ -92,8 +92,13 @@ export async function openCore(config: Config, logger: Logger, parts: CoreParts 
   const outbound = config.hl7Outbound;
   // Findings go to the RIS as a job of their own, so a RIS outage never blocks or repeats extraction.
   const onFindings = outbound
-    ? async (focus: string): Promise<void> => {
-        await queue.enqueue({ type: HL7_ORU_OUT, payload: { focus }, dedupeKey: `${HL7_ORU_OUT}:${focus}` });
+    ? async (focus: string, study?: string): Promise<void> => {
+        const payload = study ? { focus, study } : { focus };
+        await queue.enqueue({
+          type: HL7_ORU_OUT,
+          payload,
+          dedupeKey: `${HL7_ORU_OUT}:${focus}${study ? `:${study}` : ''}`,
+        });
       }
     : undefined;
   const handlers: HandlerRegistry = {

@@ -12,4 +12,6 @@ export interface FocusPayload {
   focus: string;
   /** The version that triggered the job (the handler always works on the current version). */
   versionId?: string;
+  /** hl7.oru-out of a report: the study ('ImagingStudy/123') its findings are withdrawn from, when not its own. */
+  study?: string;
 }

@@ -39,6 +39,10 @@ export interface OruOutDeps {
 
 const isAccession = (i: Identifier): boolean => i.type?.coding?.some((c) => c.code === 'ACSN') ?? false;
 
+/** A reference as this server reads it (`Type/id` for its own absolute URLs). */
+const readsAs = (ctx: FhirContext, ref: string | undefined): string | undefined =>
+  ref === undefined ? undefined : onBase(ref, basePrefix(ctx.baseUrl));
+
 /** The referenced resource, or its last version when it was deleted: a withdrawal still needs the accession, study UID
  * and patient identifier of what it withdraws. */
 async function readRef<T extends Resource>(
@@ -46,7 +50,7 @@ async function readRef<T extends Resource>(
   ref: Reference | undefined,
   type: string,
 ): Promise<T | undefined> {
-  const local = ref?.reference ? onBase(ref.reference, basePrefix(ctx.baseUrl)) : undefined;
+  const local = readsAs(ctx, ref?.reference);
   const m = local ? new RegExp(`^${type}/([A-Za-z0-9\\-.]{1,64})$`).exec(local) : null;
   return m ? (await lastLiveVersion<T>(ctx.repo, type, m[1]!))?.resource : undefined;
 }
@@ -78,21 +82,31 @@ export function outboundFinding(o: Observation): OutboundFinding | undefined {
   return f;
 }
 
-async function studyOf(ctx: FhirContext, focus: string): Promise<{ study: ImagingStudy; findings: Observation[] }> {
+async function studyOf(
+  ctx: FhirContext,
+  { focus, study: former }: FocusPayload,
+): Promise<{ study: ImagingStudy; findings: Observation[] }> {
   const [type, id] = focus.split('/');
   if (type === 'DiagnosticReport' && id) {
     // A deleted report's last version still names the study its withdrawn findings belong to.
     const report = (await lastLiveVersion<DiagnosticReport>(ctx.repo, 'DiagnosticReport', id))?.resource;
     if (!report) throw new PermanentJobError(`${focus} does not exist`);
-    const study = await readRef<ImagingStudy>(ctx, report.imagingStudy?.[0], 'ImagingStudy');
+    const own = report.imagingStudy?.[0];
+    const study = await readRef<ImagingStudy>(ctx, former ? { reference: former } : own, 'ImagingStudy');
     if (!study)
-      throw new PermanentJobError(`${focus} names no ImagingStudy: the RIS needs the study UID and accession`);
-    return { study, findings: await searchObservations(ctx, { 'derived-from': focus }) };
+      throw new PermanentJobError(
+        `${former ?? focus} names no ImagingStudy: the RIS needs the study UID and accession`,
+      );
+    const findings = await searchObservations(ctx, { 'derived-from': focus });
+    // The report was moved to another study (or none): every finding it was sent with for this one is withdrawn.
+    const moved = former !== undefined && readsAs(ctx, own?.reference) !== readsAs(ctx, former);
+    return { study, findings: moved ? findings.map((o) => ({ ...o, status: 'entered-in-error' })) : findings };
   }
   if (type === 'ImagingStudy' && id) {
     // A deleted study's last version still names its accession, UID and patient.
     const study = (await lastLiveVersion<ImagingStudy>(ctx.repo, 'ImagingStudy', id))?.resource;
     if (!study) throw new PermanentJobError(`${focus} does not exist`);
+    if (former) throw new PermanentJobError(`payload.study applies to a DiagnosticReport focus, not ${focus}`);
     const findings = await searchObservations(ctx, { 'part-of': focus, method: AI_METHOD });
     return { study, findings: latestAiRun(findings, { identifierSystem }) };
   }
@@ -105,10 +119,10 @@ async function studyOf(ctx: FhirContext, focus: string): Promise<{ study: Imagin
  */
 async function oruMessage(
   ctx: FhirContext,
-  focus: string,
+  payload: FocusPayload,
   jobId: string,
 ): Promise<{ message: string; findings: number }> {
-  const { study, findings } = await studyOf(ctx, focus);
+  const { study, findings } = await studyOf(ctx, payload);
   const uid = study.identifier?.find((i) => i.system === 'urn:dicom:uid')?.value?.replace(/^urn:oid:/, '');
   if (!uid) throw new PermanentJobError(`ImagingStudy/${study.id} has no urn:dicom:uid identifier`);
   const order = await readRef<ServiceRequest>(ctx, study.basedOn?.[0], 'ServiceRequest');
@@ -140,7 +154,7 @@ async function oruMessage(
 /** The job handler: build the ORU^R01 from FHIR and deliver it, retrying by the ACK's disposition. */
 export function oruOutHandler(deps: OruOutDeps): JobHandler<FocusPayload> {
   return async (job, run): Promise<JobResult> => {
-    const { message, findings } = await oruMessage(deps.ctx, job.payload.focus, job.id);
+    const { message, findings } = await oruMessage(deps.ctx, job.payload, job.id);
     const sender = new MllpSender({ ...deps.outbound, ackTimeoutMs: deps.ackTimeoutMs, logger: deps.logger });
     try {
       const result = await sender.send(message, { signal: run.signal });

@@ -3,6 +3,7 @@
 import type { Bundle, DiagnosticReport, Observation } from 'fhir/r4.js';
 import type { FhirContext } from '../fhir/context.js';
 import { lastLiveVersion, readIfPresent } from '../fhir/repository.js';
+import { basePrefix, onBase } from '../fhir/search/values.js';
 import { findingCodes } from '../findings/codes.js';
 import { reportFindingsBundle, retractFindingsBundle } from '../findings/report-findings.js';
 import type { JobHandler, JobResult, OutputReference } from '../jobs/types.js';
@@ -18,8 +19,11 @@ export interface ReportJobDeps {
   ctx: FhirContext;
   terminology: Terminology;
   organization: string;
-  /** Called after findings of a report linked to an ImagingStudy were written (e.g. to send them to the RIS). */
-  onFindings?: (focus: string) => Promise<void>;
+  /**
+   * Called after findings of a report linked to an ImagingStudy were written (e.g. to send them to the RIS); with
+   * `study`, the report's findings are withdrawn from that study (the report now names another study, or none).
+   */
+  onFindings?: (focus: string, study?: string) => Promise<void>;
 }
 
 export const EXTRACTOR_ALGORITHM = {
@@ -39,6 +43,26 @@ function outputs(response: Bundle): OutputReference[] {
     .map((e) => e.resource)
     .filter((r): r is Observation => r?.resourceType === 'Observation')
     .map((o) => ({ reference: `Observation/${o.id}` }));
+}
+
+/**
+ * Studies the report's findings were sent for that it no longer names: what its findings were part of before this
+ * run, and what its previous version named (a retry after the findings moved still finds the old study there).
+ */
+async function formerStudies(ctx: FhirContext, report: DiagnosticReport, existing: Observation[]): Promise<string[]> {
+  const prefix = basePrefix(ctx.baseUrl);
+  const local = (ref: string | undefined): string | undefined => (ref ? onBase(ref, prefix) : undefined);
+  const named = existing.map((o) => o.partOf?.[0]?.reference);
+  const version = Number(report.meta?.versionId);
+  if (version > 1) {
+    const page = await ctx.repo.history({ resourceType: 'DiagnosticReport', id: report.id!, count: 2, offset: 0 });
+    const previous = page.entries.find((e) => e.resource.meta?.versionId === String(version - 1));
+    if (previous && !previous.deleted) named.push((previous.resource as DiagnosticReport).imagingStudy?.[0]?.reference);
+  }
+  const now = local(report.imagingStudy?.[0]?.reference);
+  const former = new Set(named.map(local).filter((r): r is string => r?.startsWith('ImagingStudy/') === true));
+  former.delete(now ?? '');
+  return [...former];
 }
 
 /**
@@ -75,6 +99,7 @@ export function extractHandler(deps: ReportJobDeps): JobHandler<FocusPayload> {
     const text = await reportText(report, deps.ctx.repo);
     const findings = text.trim() ? extractFindings(text, deps.terminology.vocabulary) : [];
     const existing = await existingFindings(deps.ctx, id, codes.identifierSystem('finding'));
+    const former = await formerStudies(deps.ctx, report, existing);
     const bundle = reportFindingsBundle({
       report,
       findings,
@@ -89,6 +114,8 @@ export function extractHandler(deps: ReportJobDeps): JobHandler<FocusPayload> {
     if (!latest || isWithdrawn(latest)) return retractFindings(deps, id, report, latest?.status ?? 'deleted');
     const output = outputs(response);
     if (output.length > 0 && report.imagingStudy?.length) await deps.onFindings?.(`DiagnosticReport/${id}`);
+    // Re-linked to another study (or none): the RIS was sent these findings for the old study and must drop them.
+    for (const study of former) await deps.onFindings?.(`DiagnosticReport/${id}`, study);
     const present = findings.filter((f) => f.polarity === 'present').length;
     return {
       output,
