@@ -20,6 +20,8 @@ export interface Rule {
   vocabulary?: string;
   set?: Record<string, unknown>;
   required?: boolean;
+  /** Elements (path -> value) set when the field is empty, deleted ("") or unusable. */
+  absent?: Record<string, unknown>;
 }
 
 export interface SegmentMap {
@@ -127,6 +129,7 @@ export function loadMappingConfig(dir = fileURLToPath(new URL('../../../mappings
       check(isRecord(r) && typeof r.type === 'string' && typeof r.to === 'string', file, 'each rule needs type, to');
       const rule = r as unknown as Rule;
       if (rule.vocabulary) check(rule.vocabulary in vocabularies, file, `unknown vocabulary ${rule.vocabulary}`);
+      check(rule.absent === undefined || isRecord(rule.absent), file, 'absent must map element paths to values');
     }
     segments[name] = s as unknown as SegmentMap;
   }

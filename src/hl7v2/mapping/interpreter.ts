@@ -101,22 +101,23 @@ export function applySegmentMap(cfg: MappingConfig, map: SegmentMap, segs: Segme
   for (const rule of map.rules) {
     const sources = Array.isArray(rule.from) ? rule.from : [rule.from];
     const hit = sources.map((p) => ({ p, ...field(segs, p) })).find((f) => f.seg && f.seg.rawField(f.n) !== '');
-    if (!hit || !hit.seg) {
-      if (rule.required) problems.push({ field: sources[0]!, kind: 'missing', required: true });
-      continue;
-    }
-    const reps = rule.to.includes('[]') ? hit.seg.reps(hit.n) : [hit.seg.rep(hit.n)];
+    let placed = false;
+    const reps = !hit?.seg ? [] : rule.to.includes('[]') ? hit.seg.reps(hit.n) : [hit.seg.rep(hit.n)];
+    if (!hit?.seg && rule.required) problems.push({ field: sources[0]!, kind: 'missing', required: true });
     for (const rep of reps) {
       if (rep.isEmpty || rep.raw === '""') continue;
       const v = convert(cfg, rule, rep);
       if (v === undefined) {
         const kind = rule.vocabulary ? 'unknown-code' : 'bad-value';
-        if (rule.required || rule.vocabulary) problems.push({ field: hit.p, kind, required: Boolean(rule.required) });
+        if (rule.required || rule.vocabulary) problems.push({ field: hit!.p, kind, required: Boolean(rule.required) });
         continue;
       }
       const withSet = rule.set && typeof v === 'object' ? { ...(v as object), ...rule.set } : v;
       place(value, rule.to, withSet);
+      placed = true;
     }
+    // What the resource says when the message gives no usable value (US Core: gender unknown, name data-absent).
+    if (!placed) for (const [to, v] of Object.entries(rule.absent ?? {})) place(value, to, structuredClone(v));
   }
   return { value, problems };
 }

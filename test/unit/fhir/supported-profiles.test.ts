@@ -114,6 +114,10 @@ function outputs(): Bundle[] {
     algorithm,
   });
   const oru = ['oru-r01-v23.hl7', 'oru-r01-v251.hl7'].map((f) => mapMessage(Hl7Message.parse(fixture(f))).bundle);
+  // A PID with only its identifier: the Patient must still meet us-core-patient (name and gender required).
+  const bare = fixture('oru-r01-v251.hl7').replace(/^PID\|[^\r\n]*/m, 'PID|1||MRN-BARE^^^GENHOSP^MR');
+  assert.notEqual(bare, fixture('oru-r01-v251.hl7'));
+  oru.push(mapMessage(Hl7Message.parse(bare)).bundle);
   return [ai, fromReport, ...oru];
 }
 

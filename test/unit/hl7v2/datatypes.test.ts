@@ -61,11 +61,27 @@ describe('v2 data types to FHIR', () => {
   it('reports unknown codes of optional fields as warnings and of required fields as errors', () => {
     const pid = new Segment('PID|1||1^^^H||X^Y||19600101|Z', DEFAULT_SEPARATORS);
     const out = applySegmentMap(cfg, cfg.segments['pid-patient']!, { PID: pid });
-    assert.equal(out.value.gender, undefined);
+    assert.equal(out.value.gender, 'unknown', "an unusable PID-8 leaves the gender unknown (the rule's absent value)");
     assert.deepEqual(out.problems, [{ field: 'PID-8', kind: 'unknown-code', required: false }]);
     const obr = new Segment('OBR|1||F1|X^Y^LN||||||||||||||||||||CT|Q', DEFAULT_SEPARATORS);
     const r = applySegmentMap(cfg, cfg.segments['obr-diagnostic-report']!, { OBR: obr });
     assert.deepEqual(r.problems, [{ field: 'OBR-25', kind: 'unknown-code', required: true }]);
+  });
+  it('gives a rule\'s absent value when the field is empty or deleted (""), and not when it has a value', () => {
+    const DAR = 'http://hl7.org/fhir/StructureDefinition/data-absent-reason';
+    for (const pid of ['PID|1||1^^^H', 'PID|1||1^^^H||""||19600101|""', 'PID|1||1^^^H||^^^||19600101|']) {
+      const out = applySegmentMap(cfg, cfg.segments['pid-patient']!, { PID: new Segment(pid, DEFAULT_SEPARATORS) });
+      assert.equal(out.value.gender, 'unknown', pid);
+      assert.deepEqual(out.value.name, [{ extension: [{ url: DAR, valueCode: 'unknown' }] }], pid);
+      assert.deepEqual(out.value.extension, [{ url: DAR, valueCode: 'unknown' }], pid);
+      assert.deepEqual(out.problems, [], pid);
+    }
+    const given = applySegmentMap(cfg, cfg.segments['pid-patient']!, {
+      PID: new Segment('PID|1||1^^^H||DOE^JANE||19600101|F', DEFAULT_SEPARATORS),
+    });
+    assert.equal(given.value.gender, 'female');
+    assert.deepEqual(given.value.name, [{ family: 'DOE', given: ['JANE'] }]);
+    assert.equal(given.value.extension, undefined);
   });
   it('rejects a mapping file that names an unknown vocabulary or Patient write mode, naming the file', () => {
     const src = new URL('../../../mappings/', import.meta.url);
