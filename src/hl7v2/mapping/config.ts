@@ -26,6 +26,8 @@ export interface Rule {
 
 export interface SegmentMap {
   resource: string;
+  /** Elements (path -> value) every resource of this map gets, before the rules. */
+  fixed?: Record<string, unknown>;
   rules: Rule[];
 }
 
@@ -125,6 +127,7 @@ export function loadMappingConfig(dir = fileURLToPath(new URL('../../../mappings
     const file = `segments/${name}.json`;
     const s = readJson(dir, file);
     check(isRecord(s) && typeof s.resource === 'string' && Array.isArray(s.rules), file, 'needs resource and rules');
+    check(s.fixed === undefined || isRecord(s.fixed), file, 'fixed must map element paths to values');
     for (const r of (s as { rules: unknown[] }).rules) {
       check(isRecord(r) && typeof r.type === 'string' && typeof r.to === 'string', file, 'each rule needs type, to');
       const rule = r as unknown as Rule;

@@ -98,6 +98,7 @@ function place(target: Record<string, unknown>, path: string, value: unknown): v
 export function applySegmentMap(cfg: MappingConfig, map: SegmentMap, segs: Segments): MappedElements {
   const value: Record<string, unknown> = {};
   const problems: FieldProblem[] = [];
+  for (const [to, v] of Object.entries(map.fixed ?? {})) place(value, to, structuredClone(v));
   for (const rule of map.rules) {
     const sources = Array.isArray(rule.from) ? rule.from : [rule.from];
     const hit = sources.map((p) => ({ p, ...field(segs, p) })).find((f) => f.seg && f.seg.rawField(f.n) !== '');

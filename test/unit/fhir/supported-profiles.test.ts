@@ -6,7 +6,15 @@ import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { it } from 'node:test';
-import type { Bundle, CodeableConcept, DiagnosticReport, ImagingStudy, Provenance, Resource } from 'fhir/r4.js';
+import type {
+  Bundle,
+  CodeableConcept,
+  DiagnosticReport,
+  ImagingStudy,
+  Provenance,
+  Resource,
+  ServiceRequest,
+} from 'fhir/r4.js';
 import { loadSupportedProfiles } from '../../../src/fhir/capability.js';
 import { checkResource, knownProfiles } from '../../../src/fhir/validation.js';
 import { aiFindingsBundle } from '../../../src/findings/ai-findings.js';
@@ -145,6 +153,11 @@ const FIXED: Record<string, (r: Resource, isPatient: (ref?: string) => boolean) 
     if (!hasCoding(d.category, 'http://loinc.org', ['LP29684-5', 'LP29708-2', 'LP7839-6']))
       return 'category from us-core-diagnosticreport-category';
     return isPatient(d.subject?.reference) ? undefined : 'subject is a Patient';
+  },
+  [`${US_CORE}us-core-servicerequest`]: (r, isPatient) => {
+    const sr = r as ServiceRequest;
+    if (!hasCoding(sr.category, 'http://snomed.info/sct', ['363679005'])) return 'category Imaging';
+    return isPatient(sr.subject.reference) ? undefined : 'subject is a Patient';
   },
   [`${US_CORE}us-core-provenance`]: (r) => {
     const p = r as Provenance;
