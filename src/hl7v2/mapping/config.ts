@@ -127,7 +127,8 @@ export function loadMappingConfig(dir = fileURLToPath(new URL('../../../mappings
     const file = `segments/${name}.json`;
     const s = readJson(dir, file);
     check(isRecord(s) && typeof s.resource === 'string' && Array.isArray(s.rules), file, 'needs resource and rules');
-    check(s.fixed === undefined || isRecord(s.fixed), file, 'fixed must map element paths to values');
+    const fixed = (s as { fixed?: unknown }).fixed;
+    check(fixed === undefined || isRecord(fixed), file, 'fixed must map element paths to values');
     for (const r of (s as { rules: unknown[] }).rules) {
       check(isRecord(r) && typeof r.type === 'string' && typeof r.to === 'string', file, 'each rule needs type, to');
       const rule = r as unknown as Rule;
