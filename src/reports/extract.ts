@@ -70,15 +70,31 @@ function excluded(
   );
 }
 
-function termHits(tokens: readonly Token[], a: SentenceAnalysis, vocab: Vocabulary): Hit[] {
-  const hits: Hit[] = [];
+interface Named {
+  readonly from: number;
+  readonly to: number;
+  readonly codes: readonly string[];
+}
+
+// Abnormality terms of a sentence with the codes their exclusions leave ("pericardial effusion": not pleural).
+function namedTerms(tokens: readonly Token[], vocab: Vocabulary): Named[] {
+  const out: Named[] = [];
+  const matches = vocab.anyTerms.matchAll(tokens);
+  if (matches.length === 0) return out;
   const excludes = vocab.excludeTerms.matchAll(tokens);
-  for (const m of vocab.anyTerms.matchAll(tokens)) {
+  for (const m of matches) {
+    const codes = m.term.value.filter((code) => !excluded(code, m, excludes, tokens, vocab));
+    if (codes.length > 0) out.push({ from: m.from, to: m.to, codes });
+  }
+  return out;
+}
+
+function termHits(tokens: readonly Token[], named: readonly Named[], a: SentenceAnalysis, vocab: Vocabulary): Hit[] {
+  const hits: Hit[] = [];
+  for (const m of named) {
     const state = stateOf(a, m.from, m.to);
     if (state === IGNORED) continue;
-    for (const code of m.term.value) {
-      if (!excluded(code, m, excludes, tokens, vocab)) hits.push({ code, from: m.from, to: m.to, state });
-    }
+    for (const code of m.codes) hits.push({ code, from: m.from, to: m.to, state });
   }
   // Pairs: both terms in one clause, with the same state, at most pairWindow words apart.
   const seen = new Map<string, { from: number; to: number; state: number }[]>();
@@ -176,10 +192,11 @@ function extractSentence(
 ): void {
   const tokens = tokenize(text, start, end);
   if (tokens.length === 0) return;
-  const a = analyseSentence(tokens, vocab);
-  const base = termHits(tokens, a, vocab);
+  const named = namedTerms(tokens, vocab);
+  const a = analyseSentence(tokens, vocab, named);
+  const base = termHits(tokens, named, a, vocab);
   const hits = base.concat(sizeHits(tokens, a, base, vocab));
-  const locs = matchLocations(tokens, vocab);
+  const locs = matchLocations(tokens, vocab, text);
   const sentenceLocs = collectLocations(locs, tokens, 0, tokens.length);
   const cache = new Map<number, LocationSet>();
   const sentence = text.slice(start, end);

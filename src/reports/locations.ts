@@ -4,7 +4,7 @@
 // organ, others to other_location; sanity rules drop pairs that cannot be (a lung abnormality in the heart).
 import type { Match } from './matcher.js';
 import type { Token } from './tokens.js';
-import type { LocationHit, Lobe, Side, Vocabulary } from './vocabulary.js';
+import type { LobeModifier, LocationHit, Lobe, Side, Vocabulary } from './vocabulary.js';
 
 /** A lobe word with the sides named with it ("right upper lobe", "lower lobe of the left lung"); none: unsided. */
 export interface LobeHit {
@@ -78,16 +78,74 @@ export function collectLocations(
   return { codes, sides, lobes };
 }
 
-/** Matches location words in a sentence (longest match wins); a plural-only side needs a plural word. */
-export function matchLocations(tokens: readonly Token[], vocab: Vocabulary): Match<readonly LocationHit[]>[] {
+// Words that coordinate lobe modifiers sharing one head ("upper, middle and lower lobes"); without one, only a
+// hyphen or slash joins them ("upper-middle lobe"), since "superior lower lobe" is the lower lobe's superior segment.
+const MODIFIER_LIST = new Set([',', 'and', 'or']);
+const MODIFIER_JOINERS = new Set(['-', '/']);
+
+function modifierOf(vocab: Vocabulary, word: string, head: string): LobeModifier | undefined {
+  return vocab.lobeModifiers.find((m) => m.word === word && (m.headPrefix ? head.startsWith(m.head) : head === m.head));
+}
+
+function isHead(mod: LobeModifier, word: string): boolean {
+  return mod.headPrefix ? word.startsWith(mod.head) : word === mod.head;
+}
+
+/** Lobe modifiers coordinated before a two-word lobe match whose head they share: "right middle and lower lobes"
+ * is the middle and the lower lobe. A modifier right after a head names a segment ("lower lobe superior and middle
+ * lobe": the superior segment), not a lobe. Returns where the list starts and its lobes. */
+function elidedLobes(
+  text: string | undefined,
+  tokens: readonly Token[],
+  m: Match<readonly LocationHit[]>,
+  vocab: Vocabulary,
+): { from: number; lobes: Lobe[] } | null {
+  if (m.to - m.from !== 2 || !m.term.value.some((h) => h.kind === 'lobe')) return null;
+  const head = tokens[m.from + 1]!.text;
+  const own = modifierOf(vocab, tokens[m.from]!.text, head);
+  if (!own) return null;
+  const lobes: Lobe[] = [];
+  let from = m.from;
+  for (;;) {
+    let j = from - 1;
+    while (j >= 0 && MODIFIER_LIST.has(tokens[j]!.text)) j--;
+    if (j < 0) break;
+    const joined =
+      j < from - 1 ||
+      (text !== undefined && MODIFIER_JOINERS.has(text.slice(tokens[j]!.end, tokens[from]!.start).trim()));
+    const mod = modifierOf(vocab, tokens[j]!.text, head);
+    if (!joined || !mod || mod.lobe === own.lobe || lobes.includes(mod.lobe)) break;
+    if (j > 0 && isHead(mod, tokens[j - 1]!.text)) break;
+    lobes.push(mod.lobe);
+    from = j;
+  }
+  return lobes.length > 0 ? { from, lobes } : null;
+}
+
+/** Matches location words in a sentence (longest match wins); a plural-only side needs a plural word. `text` is the
+ * report the tokens point into (for hyphenated lobe lists). */
+export function matchLocations(
+  tokens: readonly Token[],
+  vocab: Vocabulary,
+  text?: string,
+): Match<readonly LocationHit[]>[] {
   const out: Match<readonly LocationHit[]>[] = [];
-  for (const m of vocab.locationTerms.matchLongest(tokens)) {
+  for (const found of vocab.locationTerms.matchLongest(tokens)) {
+    let m = found;
     const hits = m.term.value;
-    if (tokens[m.to - 1]!.plural || !hits.some((h) => h.kind === 'side' && h.plural)) out.push(m);
-    else {
+    if (!tokens[m.to - 1]!.plural && hits.some((h) => h.kind === 'side' && h.plural)) {
       const value = hits.filter((h) => !(h.kind === 'side' && h.plural));
-      if (value.length > 0) out.push({ ...m, term: { ...m.term, value } });
+      if (value.length === 0) continue;
+      m = { ...m, term: { ...m.term, value } };
     }
+    const elided = elidedLobes(text, tokens, m, vocab);
+    if (elided) {
+      // One phrase with every coordinated lobe, so they share its sides; words inside it are no locations.
+      while (out.length > 0 && out.at(-1)!.from >= elided.from) out.pop();
+      const value = [...elided.lobes.map((lobe): LocationHit => ({ kind: 'lobe', lobe })), ...m.term.value];
+      m = { from: elided.from, to: m.to, term: { ...m.term, value } };
+    }
+    out.push(m);
   }
   return out;
 }

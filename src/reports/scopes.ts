@@ -90,6 +90,8 @@ interface Ctx {
   readonly state: Uint8Array;
   readonly clause: Int32Array;
   readonly clauses: readonly (readonly [number, number])[];
+  /** 1 where a word belongs to an abnormality term (a finding is named there). */
+  readonly named: Uint8Array;
 }
 
 function forwardEnd(ctx: Ctx, from: number, to: number, untilVerb: boolean): number {
@@ -101,9 +103,63 @@ function forwardEnd(ctx: Ctx, from: number, to: number, untilVerb: boolean): num
   return to;
 }
 
-function backwardStart(ctx: Ctx, from: number, to: number): number {
+// A normal statement's subject or object may be a list: "Heart and pericardium are unremarkable", "Trachea, both
+// main bronchi are open", "Normal heart, mediastinum and great vessels". Its conjuncts are split by commas and the
+// backwardStops words ("and", "with"). A conjunct that names a finding or has a verb of its own is a statement of its
+// own, so the normal scope ends before it: "Small nodule in the RLL, the lungs are otherwise clear", "Consolidation
+// in the RLL and the left lung is clear", "Normal heart, small effusion".
+function isSeparator(ctx: Ctx, i: number): boolean {
+  const t = ctx.tokens[i]!.text;
+  return t === ',' || ctx.vocab.backwardStops.has(t);
+}
+
+function ownStatement(ctx: Ctx, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) {
+    const t = ctx.tokens[i]!;
+    if (ctx.named[i] || (!t.punct && ctx.vocab.verbs.has(t.text))) return true;
+  }
+  return false;
+}
+
+// "X otherwise normal": the exceptions were named before, so the scope is the nearest conjunct only.
+const OTHERWISE = 'otherwise';
+
+/** Start of a backward normal scope ending at `to`: the conjunct before `to`, and the conjuncts before it while
+ * they name no finding (with `nearestOnly`, none of them). */
+function backwardStart(ctx: Ctx, from: number, to: number, nearestOnly = false): number {
+  let i = to - 1;
+  while (i >= from && !isSeparator(ctx, i)) i--;
+  while (i >= from && !nearestOnly) {
+    let j = i - 1;
+    while (j >= from && !isSeparator(ctx, j)) j--;
+    if (ownStatement(ctx, j + 1, i)) break;
+    i = j;
+  }
+  return Math.max(from, i + 1);
+}
+
+// A subject in an earlier clause ("The heart, which was enlarged before, is normal"): back to an "and"/"with".
+function backwardStartAcross(ctx: Ctx, from: number, to: number): number {
   for (let i = to - 1; i >= from; i--) if (ctx.vocab.backwardStops.has(ctx.tokens[i]!.text)) return i + 1;
   return from;
+}
+
+/** End of a forward normal scope starting at `from`: up to a verb or forward stop, and not into a conjunct that
+ * names a finding of its own. */
+function normalForwardEnd(ctx: Ctx, from: number, to: number): number {
+  const end = forwardEnd(ctx, from, to, true);
+  for (let i = from; i < end; i++) {
+    if (!isSeparator(ctx, i)) continue;
+    let j = i + 1;
+    while (j < end && !isSeparator(ctx, j)) j++;
+    if (ownStatement(ctx, i + 1, j)) return i;
+  }
+  return end;
+}
+
+function qualifiedByOtherwise(ctx: Ctx, from: number, to: number): boolean {
+  const t = ctx.tokens;
+  return t[from - 1]?.text === OTHERWISE || t[to]?.text === OTHERWISE;
 }
 
 // A clause that starts with a verb ("..., was not detected") has its subject in the clause(s) before it.
@@ -118,19 +174,51 @@ function subjectStart(ctx: Ctx, clause: number, cFrom: number): number {
 }
 
 // A normal word that ends a verbless clause ("Heart unremarkable.", "Lungs: clear.") describes the words before it
-// (before the colon), back to a comma: "Nodule in the RUL, lungs clear" keeps the nodule. With a verb it is no
-// bare predicate ("the arch is slightly above normal").
-function bareSubject(ctx: Ctx, cFrom: number, from: number): [number, number] | null {
+// (before the colon), back over the conjuncts that name no finding: "Heart and pericardium unremarkable" denies
+// both, "Nodule in the RUL, lungs clear" keeps the nodule. With a verb it is no bare predicate ("the arch is
+// slightly above normal").
+function bareSubject(ctx: Ctx, cFrom: number, from: number, nearestOnly: boolean): [number, number] | null {
   let end = from;
   if (from === cFrom) {
     if (from < 2 || ctx.tokens[from - 1]!.text !== ':' || ctx.clause[from - 2]! < 0) return null;
     end = from - 1;
   }
   const c = ctx.clause[end - 1]!;
-  let start = end;
-  while (start > 0 && ctx.clause[start - 1] === c && ctx.tokens[start - 1]!.text !== ',') start--;
+  let clauseStart = end;
+  while (clauseStart > 0 && ctx.clause[clauseStart - 1] === c) clauseStart--;
+  const start = backwardStart(ctx, clauseStart, end, nearestOnly);
   for (let i = start; i < end; i++) if (ctx.vocab.verbs.has(ctx.tokens[i]!.text)) return null;
-  return start < end ? [backwardStart(ctx, start, end), end] : null;
+  return start < end ? [start, end] : null;
+}
+
+// A normal-word: backward after a copula, backward over a verbless clause's subject, else forward.
+function applyNormal(
+  ctx: Ctx,
+  rule: CompiledRule,
+  from: number,
+  to: number,
+  c: number,
+  cFrom: number,
+  cTo: number,
+): void {
+  const { state, tokens } = ctx;
+  const before = from > cFrom ? tokens[from - 1]!.text : '';
+  const before2 = from - 1 > cFrom ? tokens[from - 2]!.text : '';
+  const copula = rule.copulas.has(before) || rule.copulas.has(before2);
+  const otherwise = qualifiedByOtherwise(ctx, from, to);
+  const bare =
+    !copula && (to === cTo || (otherwise && to + 1 === cTo)) ? bareSubject(ctx, cFrom, from, otherwise) : null;
+  if (copula) {
+    // The subject's conjuncts in this clause; a subject in a clause before ("X, which ..., is normal"): to "and".
+    const subject = subjectStart(ctx, c, cFrom);
+    let start = backwardStart(ctx, cFrom, from, otherwise);
+    if (start === cFrom && subject < cFrom) start = backwardStartAcross(ctx, subject, cFrom);
+    claimRange(state, start, from, ABSENT);
+  } else if (bare) {
+    claimRange(state, bare[0], bare[1], ABSENT);
+  } else {
+    claimRange(state, to, normalForwardEnd(ctx, to, cTo), ABSENT);
+  }
 }
 
 function applyMatch(ctx: Ctx, rule: CompiledRule, from: number, to: number): void {
@@ -170,21 +258,10 @@ function applyMatch(ctx: Ctx, rule: CompiledRule, from: number, to: number): voi
       else claimRange(state, subject, from, ABSENT);
       return;
     }
-    case 'normal': {
+    case 'normal':
       claimRange(state, from, to, CLAIMED);
-      const before = from > cFrom ? tokens[from - 1]!.text : '';
-      const before2 = from - 1 > cFrom ? tokens[from - 2]!.text : '';
-      const copula = rule.copulas.has(before) || rule.copulas.has(before2);
-      const bare = !copula && to === cTo ? bareSubject(ctx, cFrom, from) : null;
-      if (copula) {
-        claimRange(state, backwardStart(ctx, subjectStart(ctx, c, cFrom), from), from, ABSENT);
-      } else if (bare) {
-        claimRange(state, bare[0], bare[1], ABSENT);
-      } else {
-        claimRange(state, to, forwardEnd(ctx, to, cTo, true), ABSENT);
-      }
+      applyNormal(ctx, rule, from, to, c, cFrom, cTo);
       return;
-    }
   }
 }
 
@@ -205,12 +282,19 @@ function longest(matches: readonly { from: number; to: number }[]): { from: numb
   return out;
 }
 
-/** Runs the ordered rules over one sentence's tokens. */
-export function analyseSentence(tokens: readonly Token[], vocab: Vocabulary): SentenceAnalysis {
+/** Runs the ordered rules over one sentence's tokens. `named` are the abnormality term matches of the sentence
+ * (found here when not given); they tell a list of structures from a list of findings. */
+export function analyseSentence(
+  tokens: readonly Token[],
+  vocab: Vocabulary,
+  named: readonly { readonly from: number; readonly to: number }[] = vocab.anyTerms.matchAll(tokens),
+): SentenceAnalysis {
   const state = new Uint8Array(tokens.length);
   const { clause, clauses } = segmentClauses(tokens, vocab);
   for (let i = 0; i < tokens.length; i++) if (clause[i] === -1) state[i] = IGNORED;
-  const ctx: Ctx = { tokens, vocab, state, clause, clauses };
+  const mask = new Uint8Array(tokens.length);
+  for (const m of named) mask.fill(1, m.from, m.to);
+  const ctx: Ctx = { tokens, vocab, state, clause, clauses, named: mask };
   // One pass finds every rule phrase; the rules then run in order over their own matches.
   const byRule: { from: number; to: number }[][] = vocab.rules.map(() => []);
   for (const m of vocab.ruleTerms.matchAll(tokens)) for (const r of m.term.value) byRule[r]!.push(m);

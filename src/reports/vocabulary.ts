@@ -106,6 +106,15 @@ export interface VocabularySource {
 export type LocationHit =
   { kind: 'location'; code: string } | { kind: 'side'; side: Side; plural?: true } | { kind: 'lobe'; lobe: Lobe };
 
+/** The modifier of a two-word lobe term ("middle" of "middle lobe*"), so an elided head can be restored in
+ * "right middle and lower lobes". */
+export interface LobeModifier {
+  readonly word: string;
+  readonly head: string;
+  readonly headPrefix: boolean;
+  readonly lobe: Lobe;
+}
+
 export interface CompiledRule {
   readonly name: string;
   readonly effect: RuleEffect;
@@ -140,6 +149,7 @@ export interface Vocabulary {
   /** Abnormalities whose clause exclusions also cancel multi-word matches. */
   readonly excludeClauseAll: ReadonlySet<string>;
   readonly locationTerms: TermMatcher<readonly LocationHit[]>;
+  readonly lobeModifiers: readonly LobeModifier[];
   readonly directional: ReadonlySet<string>;
   readonly rules: readonly CompiledRule[];
   /** Every rule phrase in one matcher; the payload lists the indexes (in `rules`) of the rules using it. */
@@ -195,6 +205,18 @@ function compileLocations(file: LocationTermsFile): TermMatcher<readonly Locatio
       .map((p) => `${p.text}${p.prefix ? '*' : ''}`)
       .join(' ');
   return new TermMatcher(grouped(entries.map(([t, hit]) => [folded(t), hit] as const)));
+}
+
+function compileLobeModifiers(file: LocationTermsFile): LobeModifier[] {
+  const out: LobeModifier[] = [];
+  for (const [lobe, terms] of Object.entries(file.lobes) as [Lobe, readonly string[]][]) {
+    for (const t of terms) {
+      const parts = parseTerm(t);
+      if (parts.length !== 2 || parts[0]!.prefix) continue;
+      out.push({ word: parts[0]!.text, head: parts[1]!.text, headPrefix: parts[1]!.prefix, lobe });
+    }
+  }
+  return out;
 }
 
 function compileRules(file: SentenceRulesFile): CompiledRule[] {
@@ -255,6 +277,7 @@ export function compileVocabulary(source: VocabularySource): Vocabulary {
     ),
     excludeStops: new Set(source.abnormalityTerms.excludeStops.map((w) => stem(w.toLowerCase()))),
     locationTerms: compileLocations(source.locationTerms),
+    lobeModifiers: compileLobeModifiers(source.locationTerms),
     directional: new Set(source.locationTerms.directional),
     rules: compileRules(rulesFile),
     ruleTerms: new TermMatcher(

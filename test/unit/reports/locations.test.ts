@@ -89,3 +89,39 @@ test('a singular "base" is one lower lobe, not both sides as "bases" is', () => 
   assert.deepEqual(locations('Atelectasis at the lung base.', 'atelectasis'), ['lung']);
   assert.deepEqual(locations('Atelectasis at both lung bases.', 'atelectasis'), ['left_lower', 'right_lower']);
 });
+
+test('lobe modifiers coordinated before one "lobes" each make a lobe with the shared side', () => {
+  assert.deepEqual(locations('Atelectasis in the right middle and lower lobes.', 'atelectasis'), [
+    'right_lower',
+    'right_mid',
+  ]);
+  assert.deepEqual(locations('Nodules in the upper, middle and lower lobes of the right lung.', 'nodule'), [
+    'right_lower',
+    'right_mid',
+    'right_upper',
+  ]);
+  assert.deepEqual(locations('Right lung upper and lower lobe nodules.', 'nodule'), ['right_lower', 'right_upper']);
+  assert.deepEqual(locations('Atelectasis in the right middle and lower lobes and left upper lobe.', 'atelectasis'), [
+    'left_upper',
+    'right_lower',
+    'right_mid',
+  ]);
+  assert.deepEqual(locations('Bilateral upper and lower lobe ground glass opacities.', 'groundglass'), [
+    'left_lower',
+    'left_upper',
+    'right_lower',
+    'right_upper',
+  ]);
+  assert.deepEqual(locations('Pleural plaques at the upper-middle lobe of the right lung.', 'plaque'), [
+    'right_mid',
+    'right_upper',
+  ]);
+  // A modifier after a lobe or right before one without a joiner names a segment, not another lobe.
+  assert.deepEqual(locations('Consolidation in the superior lower lobe of the right lung.', 'consolidation'), [
+    'right_lower',
+  ]);
+  assert.deepEqual(
+    locations('Nodule in the right lung lower lobe superior and middle lobe lateral segment.', 'nodule'),
+    ['right_lower', 'right_mid'],
+  );
+});

@@ -142,3 +142,33 @@ test('"no longer present/seen" denies (resolved), also written first', () => {
   assert.equal(polarity('The left pleural effusion is no longer seen.', 'pleural_effusion'), 'absent');
   assert.equal(polarity('No longer seen is the left pleural effusion.', 'pleural_effusion'), 'absent');
 });
+
+test('a backward normal scope stops at a conjunct that names its own finding ("lungs are otherwise clear")', () => {
+  assert.equal(polarity('Small nodule in the RLL, the lungs are otherwise clear.', 'nodule'), 'present');
+  assert.equal(polarity('Small nodule in the right lower lobe and the lungs are clear.', 'nodule'), 'present');
+  // "otherwise": the exceptions were named before, even in words the vocabulary does not know.
+  assert.deepEqual(summary('Right hilar fullness, the lungs are otherwise clear.'), ['other_disease@hilum=present']);
+  assert.deepEqual(summary('The lungs are otherwise clear.'), []);
+  assert.deepEqual(summary('Lungs clear otherwise.'), []);
+});
+
+test('a forward normal scope stops at a conjunct that names its own finding ("Normal heart, small effusion")', () => {
+  assert.equal(polarity('Normal heart, small effusion.', 'pleural_effusion'), 'present');
+  assert.equal(polarity('Normal lungs with a small nodule.', 'nodule'), 'present');
+  assert.equal(polarity('Normal heart and small pleural effusion.', 'pleural_effusion'), 'present');
+  // A list of structures still shares the normal word.
+  assert.deepEqual(summary('Normal heart, mediastinum and great vessels.'), []);
+});
+
+test('a normal statement over a coordinated subject denies each conjunct', () => {
+  assert.deepEqual(summary('Heart and pericardium are unremarkable.'), []);
+  assert.deepEqual(summary('Heart and pericardium unremarkable.'), []);
+  assert.deepEqual(summary('Trachea and both main bronchi are open.'), []);
+  assert.deepEqual(summary('Heart, mediastinum and great vessels are normal.'), []);
+  assert.deepEqual(summary('Liver, spleen, both adrenal glands and pancreas are normal.'), []);
+  // A conjunct with a finding is its own statement.
+  assert.equal(
+    polarity('Consolidation in the right lower lobe and the left lung is clear.', 'consolidation'),
+    'present',
+  );
+});
