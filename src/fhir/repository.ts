@@ -38,8 +38,9 @@ export interface HistoryRequest {
   id?: string;
   /** `_since`, ms since epoch. */
   since?: number;
-  /** `_at`: versions current at this instant (ms since epoch). */
+  /** `_at`: versions current at some point of [at, atEnd) (ms since epoch; atEnd defaults to at + 1, an instant). */
   at?: number;
+  atEnd?: number;
   count: number;
   offset: number;
 }

@@ -18,11 +18,13 @@ function historyWhere(request: HistoryRequest): Frag {
   if (request.id !== undefined) conds.push(sql`h.id = ${request.id}`);
   if (request.since !== undefined) conds.push(sql`h.last_updated >= ${Math.round(request.since)}`);
   if (request.at !== undefined) {
-    // The version current at `at`: written at or before it, with no later version also at or before it.
-    const at = Math.round(request.at);
-    conds.push(sql`h.last_updated <= ${at}`);
+    // Versions current at some point of [start, end): written before its end, and not replaced by its start (no
+    // later version written at or before start).
+    const start = Math.round(request.at);
+    const end = Math.round(request.atEnd ?? request.at + 1);
+    conds.push(sql`h.last_updated < ${end}`);
     conds.push(sql`NOT EXISTS (SELECT 1 FROM resource_history h2 WHERE h2.resource_type = h.resource_type
-      AND h2.id = h.id AND h2.version_id > h.version_id AND h2.last_updated <= ${at})`);
+      AND h2.id = h.id AND h2.version_id > h.version_id AND h2.last_updated <= ${start})`);
   }
   return and(conds);
 }

@@ -2,9 +2,10 @@
 // the planner drives from the index tables; values of a filter are ORed, filters ANDed. Chained parameters nest a
 // subquery on the referenced type. `_id` and `_lastUpdated` read the resource row itself. FHIR R4 search.html.
 import { badRequest } from '../fhir/outcomes.js';
+import { isImplicitSystem } from '../fhir/search/implicit-system.js';
 import type { SearchFilter, SearchParamType, SearchRequest, SearchValue, SortRule } from '../fhir/search/types.js';
 import { INDEX_TABLES } from './migrations/store-schema-ddl.js';
-import { and, type Frag, join, list, or, raw, sql } from './sql.js';
+import { and, escapeLike, type Frag, join, list, or, raw, sql } from './sql.js';
 import {
   dateMatch,
   numberMatch,
@@ -48,10 +49,11 @@ function valueMatch(f: SearchFilter, x: string, v: SearchValue, ctx: Ctx): Frag 
   switch (type) {
     case 'string':
       return v.kind === 'string' ? stringMatch(`${x}.value`, `${x}.exact`, v, f.modifier) : wrongKind(code, v);
-    case 'token':
-      return v.kind === 'token'
-        ? tokenMatch(`${x}.system`, `${x}.value`, `${x}.text`, v, f.modifier)
-        : wrongKind(code, v);
+    case 'token': {
+      if (v.kind !== 'token') wrongKind(code, v);
+      const implicit = v.system && isImplicitSystem(f.param, v.system) ? v.system : undefined;
+      return tokenMatch(`${x}.system`, `${x}.value`, `${x}.text`, v, f.modifier, implicit);
+    }
     case 'reference': {
       if (v.kind !== 'reference') wrongKind(code, v);
       const only = f.targetType ?? (f.param.target?.length === 1 ? f.param.target[0] : undefined);
@@ -74,6 +76,13 @@ function valueMatch(f: SearchFilter, x: string, v: SearchValue, ctx: Ctx): Frag 
   }
 }
 
+/** A reference part, indexed as the text `Type/id` or the absolute URL (index-values.ts compositeParts). */
+function compositeReferenceMatch(col: string, v: Extract<SearchValue, { kind: 'reference' }>): Frag {
+  if (v.id === undefined) return sql`${raw(col)} = ${v.url ?? ''}`;
+  if (v.resourceType !== undefined) return sql`${raw(col)} = ${`${v.resourceType}/${v.id}`}`;
+  return sql`${raw(col)} LIKE ${`%/${escapeLike(v.id)}`} ESCAPE '\\'`;
+}
+
 /** A composite value: part n against the p<n>_ columns, read as the component's type. */
 function compositeMatch(f: SearchFilter, x: string, parts: SearchValue[], ctx: Ctx): Frag {
   const components = f.param.components ?? [];
@@ -92,6 +101,7 @@ function compositeMatch(f: SearchFilter, x: string, parts: SearchValue[], ctx: C
       if (part.kind === 'number') return numberMatch(`${p}_number`, part);
       if (part.kind === 'date') return dateMatch({ start: `${p}_start`, end: `${p}_end` }, part, ctx.now);
       if (part.kind === 'string') return stringMatch(`${p}_value`, undefined, part);
+      if (part.kind === 'reference') return compositeReferenceMatch(`${p}_value`, part);
       return wrongKind(`${f.param.code} (part ${i + 1})`, part);
     }),
   );

@@ -103,13 +103,18 @@ export function stringMatch(
   return startsWith(valueCol, norm);
 }
 
-/** Token: `code`, `system|code`, `|code` (no system), `system|`; `:text` against the normalised display text. */
+/**
+ * Token: `code`, `system|code`, `|code` (no system), `system|`; `:text` against the normalised display text.
+ * `implicitSystem`: the system the parameter's codes have without writing it (fhir/search/implicit-system.ts); a
+ * search naming it also matches the rows indexed without a system.
+ */
 export function tokenMatch(
   systemCol: string,
   valueCol: string,
   textCol: string | undefined,
   v: Of<'token'>,
   modifier?: Modifier,
+  implicitSystem?: string,
 ): Frag {
   if (modifier === 'text') {
     const text = normalizeString(v.text ?? v.code ?? '');
@@ -119,7 +124,9 @@ export function tokenMatch(
   const conds: Frag[] = [];
   if (v.code !== undefined) conds.push(sql`${raw(valueCol)} = ${v.code}`);
   if (v.system === '') conds.push(raw(`${systemCol} IS NULL`));
-  else if (v.system !== undefined) conds.push(sql`${raw(systemCol)} = ${v.system}`);
+  else if (v.system !== undefined && v.system === implicitSystem) {
+    conds.push(sql`(${raw(systemCol)} = ${v.system} OR ${raw(`${systemCol} IS NULL`)})`);
+  } else if (v.system !== undefined) conds.push(sql`${raw(systemCol)} = ${v.system}`);
   if (conds.length === 0) throw badRequest('a token search value needs a code or a system');
   return and(conds);
 }

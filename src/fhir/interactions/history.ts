@@ -5,7 +5,7 @@ import type { FhirContext } from '../context.js';
 import { badRequest } from '../outcomes.js';
 import type { FhirRequest, FhirResponse } from '../request.js';
 import type { HistoryRequest } from '../repository.js';
-import { restoreZonePlus } from '../search/date.js';
+import { parseDateRange, restoreZonePlus, type DateRange } from '../search/date.js';
 import { assertKnownType, assertValidId } from './body.js';
 
 function instant(query: URLSearchParams, name: string): number | undefined {
@@ -16,6 +16,19 @@ function instant(query: URLSearchParams, name: string): number | undefined {
   if (!/^\d{4}-\d{2}-\d{2}T/.test(raw) || Number.isNaN(ms))
     throw badRequest(`Invalid ${name}: "${raw}" is not an instant`, name);
   return ms;
+}
+
+/**
+ * `_at` is a dateTime of any precision (http.html#history): the period it covers, e.g. a whole day for `2024-01-14`,
+ * in which a version must have been current.
+ */
+function period(query: URLSearchParams, name: string): DateRange | undefined {
+  const text = query.get(name);
+  if (text === null) return undefined;
+  const raw = restoreZonePlus(text);
+  const range = parseDateRange(raw);
+  if (!range) throw badRequest(`Invalid ${name}: "${raw}" is not a date or dateTime`, name);
+  return range;
 }
 
 function int(query: URLSearchParams, name: string, dflt: number, max: number): number {
@@ -35,11 +48,13 @@ export async function historyInteraction(
 ): Promise<FhirResponse> {
   if (resourceType) assertKnownType(resourceType);
   if (id) assertValidId(id);
+  const at = period(req.query, '_at');
   const request: HistoryRequest = {
     resourceType,
     id,
     since: instant(req.query, '_since'),
-    at: instant(req.query, '_at'),
+    at: at?.start,
+    atEnd: at?.end,
     count: int(req.query, '_count', ctx.defaultCount, ctx.maxCount),
     offset: int(req.query, '_offset', 0, Number.MAX_SAFE_INTEGER),
   };

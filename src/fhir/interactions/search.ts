@@ -16,31 +16,33 @@ function link(ctx: FhirContext, relation: string, request: SearchRequest, offset
 }
 
 function entry(ctx: FhirContext, resource: Resource, mode: 'match' | 'include', request: SearchRequest): BundleEntry {
+  // _elements applies to the matches only, not to included resources (search.html#elements).
+  const elements = mode === 'match' ? request.elements : undefined;
   return {
     fullUrl: `${ctx.baseUrl}/${resource.resourceType}/${resource.id}`,
-    resource: subset(resource, request.summary, request.elements),
+    resource: subset(resource, request.summary, elements),
     search: { mode },
   };
 }
 
 /** Runs a parsed search and formats the searchset Bundle. */
 export async function searchBundle(ctx: FhirContext, request: SearchRequest): Promise<Bundle> {
-  const countOnly = request.summary === 'count';
+  // _count=0 is the same request as _summary=count (search.html#count): the total, no entries.
+  const countOnly = request.summary === 'count' || request.count === 0;
   const result = await ctx.repo.search(
     countOnly ? { ...request, count: 0, total: 'accurate', include: [], revinclude: [] } : request,
   );
   const bundle: Bundle = { resourceType: 'Bundle', type: 'searchset' };
   if (result.total !== undefined) bundle.total = result.total;
-  if (countOnly) return bundle;
   bundle.link = [link(ctx, 'self', request, request.offset)];
-  // _count=0 asks for the total only: a next or previous page of 0 would be this page again, and a client following
-  // it would never stop.
-  if (request.count > 0) {
+  // A count-only page has no next or previous: a page of 0 would be this page again, and a client following it
+  // would never stop.
+  if (!countOnly) {
     if (result.hasMore) bundle.link.push(link(ctx, 'next', request, request.offset + request.count));
     if (request.offset > 0)
       bundle.link.push(link(ctx, 'previous', request, Math.max(0, request.offset - request.count)));
   }
-  bundle.entry = [
+  const entries = [
     ...result.resources.map((r) => entry(ctx, r, 'match', request)),
     ...result.included.map((r) => entry(ctx, r, 'include', request)),
   ];
@@ -50,8 +52,10 @@ export async function searchBundle(ctx: FhirContext, request: SearchRequest): Pr
       resourceType: 'OperationOutcome',
       issue: warnings.map((diagnostics) => ({ severity: 'warning', code: 'not-supported', diagnostics })),
     };
-    bundle.entry.push({ resource: outcome, search: { mode: 'outcome' } });
+    entries.push({ resource: outcome, search: { mode: 'outcome' } });
   }
+  // _summary=count has no entry at all unless there are warnings to return.
+  if (!countOnly || entries.length > 0) bundle.entry = entries;
   return bundle;
 }
 

@@ -136,11 +136,15 @@ export function referenceValues(
   return { refs, identifiers };
 }
 
-/** The [start, end) range of a date, dateTime, instant, Period or Timing (search.html#date). */
+/**
+ * The [start, end) range of a date, dateTime, instant, Period or Timing (search.html#date). An instant is a point in
+ * time, not the second it is written to: it is indexed as [t, t + 1 ms), so `gt...T10:00:00.500Z` misses 10:00:00Z.
+ */
 export function dateRanges(t: Typed): DateRange[] {
   const d = t.data;
   if (typeof d === 'string') {
     const r = parseDateRange(d);
+    if (r && t.type === 'instant') return [{ start: r.start, end: r.start + 1 }];
     return r ? [r] : [];
   }
   if (!isObj(d)) return [];

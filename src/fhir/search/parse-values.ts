@@ -56,8 +56,10 @@ export function parseDateValue(text: string, code: string): Extract<SearchValue,
 const NUMBER_RE = /^([-+]?)(\d*)(?:\.(\d+))?(?:[eE]([-+]?\d+))?$/;
 
 /**
- * A number with its implicit precision range (search.html#number): "100" is [99.5, 100.5), "100.00" is
- * [99.995, 100.005), and "1e2" is [95, 105) as in the spec's table.
+ * A number with its implicit precision range (search.html#number): half a unit of its last significant digit
+ * either side. "100" is [99.5, 100.5), "100.00" is [99.995, 100.005), "1.00e2" (3 significant digits) is
+ * [99.5, 100.5), "5.40e-3" is 0.0054 +- 0.000005, and "1e2" (1 significant digit) is [50, 150). The spec's table
+ * gives [95, 105) for 1e2, which contradicts its own significant-digit rule and its 5.40e-3 example.
  */
 export function parseNumber(text: string, code: string): { value: number; lower: number; upper: number } {
   const m = NUMBER_RE.exec(text);
@@ -67,7 +69,7 @@ export function parseNumber(text: string, code: string): { value: number; lower:
   }
   const decimals = m[3]?.length ?? 0;
   const exponent = m[4] === undefined ? undefined : Number(m[4]);
-  const half = exponent === undefined ? 0.5 * 10 ** -decimals : 0.5 * 10 ** (exponent - decimals - 1);
+  const half = 0.5 * 10 ** ((exponent ?? 0) - decimals);
   // toPrecision(15) drops binary noise so that 5.4 - 0.05 is 5.35, not 5.3500000000000005.
   const round = (x: number): number => Number(x.toPrecision(15));
   return { value, lower: round(value - half), upper: round(value + half) };

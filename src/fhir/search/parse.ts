@@ -1,6 +1,7 @@
 // A search query string -> SearchRequest (filters ANDed, values within a filter ORed) plus the result controls.
-// Unknown parameters and modifiers are warnings (lenient) or a 400 (Prefer: handling=strict); invalid values are
-// always a 400 naming the parameter. FHIR R4 search: http://hl7.org/fhir/R4/search.html
+// Unknown parameters are warnings (lenient) or a 400 (Prefer: handling=strict); unsupported modifiers on known
+// parameters and invalid values are always a 400 naming the parameter.
+// FHIR R4 search: http://hl7.org/fhir/R4/search.html
 import { badRequest, notFound } from '../outcomes.js';
 import {
   parseCompositeValue,
@@ -28,7 +29,7 @@ import type {
 export { formatSearchRequest } from './format.js';
 
 export interface ParseOptions {
-  /** Prefer: handling=strict: unknown parameters / modifiers are a 400 instead of a warning. */
+  /** Prefer: handling=strict: unknown parameters are a 400 instead of a warning. */
   strict: boolean;
   /** Page size when `_count` is absent. */
   defaultCount: number;
@@ -157,8 +158,9 @@ function parseFilter(
     ) {
       modifier = parsed.modifier as Modifier;
     } else {
-      problems.report(`Unsupported modifier ':${parsed.modifier}' on ${def.type} parameter '${parsed.code}'`, key);
-      return undefined;
+      // A known parameter with a modifier we do not support is rejected whatever the handling: dropping it would
+      // widen the search to more than was asked for (search.html#modifiers, R4 3.1.1.4.4).
+      throw badRequest(`Unsupported modifier ':${parsed.modifier}' on ${def.type} parameter '${parsed.code}'`, key);
     }
   }
   if (def.type === 'special') {
@@ -308,8 +310,8 @@ function entriesOf(params: URLSearchParams | Iterable<readonly [string, string]>
 
 /**
  * Parses `[type]?query` into a SearchRequest (http://hl7.org/fhir/R4/search.html). Repeated parameters are ANDed,
- * comma-separated values ORed. Throws 404 for an unknown type and 400 for invalid values, or, in strict mode,
- * for unknown parameters and modifiers (which are otherwise returned in `warnings`).
+ * comma-separated values ORed. Throws 404 for an unknown type, 400 for invalid values and unsupported modifiers,
+ * and, in strict mode, 400 for unknown parameters (which are otherwise returned in `warnings`).
  */
 export function parseSearchRequest(
   resourceType: string,

@@ -133,6 +133,16 @@ function fixTypeNames(expression: string): string {
   );
 }
 
+/**
+ * A component's path relative to its composite, read from the component parameter's own expression when that is
+ * the composite's path plus one child (`DocumentReference.relatesTo` + `.target`). R4's DocumentReference-relationship
+ * pairs each component definition with the other's expression (relatesto, a reference, with `code`); R5 corrected it.
+ */
+function componentPath(composite: string, component: string | undefined): string | undefined {
+  const child = component?.startsWith(`${composite}.`) ? component.slice(composite.length + 1) : undefined;
+  return child !== undefined && /^[a-z][A-Za-z0-9]*$/.test(child) ? child : undefined;
+}
+
 function buildDef(
   raw: RawSearchParameter,
   resourceType: string,
@@ -158,7 +168,8 @@ function buildDef(
     for (const c of raw.component ?? []) {
       const ref = c.definition ? byUrl.get(c.definition) : undefined;
       if (!ref?.code || !ref.type || !c.expression || !PARAM_TYPES.has(ref.type)) return undefined;
-      components.push({ code: ref.code, type: ref.type as SearchParamType, expression: fixTypeNames(c.expression) });
+      const expression = componentPath(raw.expression, ref.expression) ?? c.expression;
+      components.push({ code: ref.code, type: ref.type as SearchParamType, expression: fixTypeNames(expression) });
     }
     if (components.length < 2) return undefined;
     def.components = components;

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import type { Resource } from 'fhir/r4.js';
+import type { Provenance, Resource } from 'fhir/r4.js';
 import { indexResource } from '../../../src/fhir/search/indexer.js';
 import { DATE_MAX } from '../../../src/fhir/search/date.js';
 import type { IndexRows } from '../../../src/fhir/search/types.js';
@@ -58,6 +58,24 @@ test('Observation: dates are half-open ms ranges by precision, time zones honour
   assert.deepEqual(rows(ix, 'date', 'date'), [{ start: effective, end: effective + 1000 }]);
   const updated = Date.UTC(2024, 2, 5, 10, 15, 30, 123);
   assert.deepEqual(rows(ix, 'date', '_lastUpdated'), [{ start: updated, end: updated + 1 }]);
+});
+
+test('an instant is a point: indexed as [t, t + 1 ms), while a dateTime covers its precision', () => {
+  const t = Date.UTC(2013, 1, 1, 10, 0, 0);
+  const provenance: Provenance = {
+    resourceType: 'Provenance',
+    target: [{ reference: 'Observation/1' }],
+    recorded: '2013-02-01T10:00:00Z',
+    agent: [{ who: { display: 'x' } }],
+  };
+  const prov = indexResource(provenance);
+  assert.deepEqual(rows(prov, 'date', 'recorded'), [{ start: t, end: t + 1 }]);
+  const obs = (effective: object): IndexRows =>
+    indexResource({ resourceType: 'Observation', status: 'final', code: { text: 'x' }, ...effective } as Resource);
+  assert.deepEqual(rows(obs({ effectiveInstant: '2013-02-01T10:00:00Z' }), 'date', 'date'), [{ start: t, end: t + 1 }]);
+  assert.deepEqual(rows(obs({ effectiveDateTime: '2013-02-01T10:00:00Z' }), 'date', 'date'), [
+    { start: t, end: t + 1000 },
+  ]);
 });
 
 test('Observation: quantities by coded unit, plus the human unit when it differs', () => {

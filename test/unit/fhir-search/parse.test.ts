@@ -89,10 +89,20 @@ test('numbers carry their implicit precision range', () => {
   assert.ok(b?.kind === 'number');
   close(b.lower, 99.995);
   close(b.upper, 100.005);
+  // Exponents: half a unit of the last significant digit of the mantissa, scaled (1.00e2 has 3 significant digits).
+  // The spec's table says 1e2 is [95, 105), which contradicts its own rule and its 5.40e-3 example; we follow the rule.
   const c = num('probability=1e2');
   assert.ok(c?.kind === 'number');
-  close(c.lower, 95);
-  close(c.upper, 105);
+  close(c.lower, 50);
+  close(c.upper, 150);
+  const e = num('probability=1.00e2');
+  assert.ok(e?.kind === 'number');
+  close(e.lower, 99.5);
+  close(e.upper, 100.5);
+  const f = num('probability=5.40e-3');
+  assert.ok(f?.kind === 'number');
+  close(f.lower, 0.005395);
+  close(f.upper, 0.005405);
   const d = num('probability=gt-0.5');
   assert.ok(d?.kind === 'number' && d.prefix === 'gt' && d.value === -0.5);
 });
@@ -186,15 +196,10 @@ test('one-level chaining through an explicit or implied target type', () => {
   assertBadRequest(() => parse('patient.birthdate=1987-13'), 'birthdate');
 });
 
-test('unsupported chains, modifiers and parameters: warnings when lenient, 400 when strict', () => {
+test('unsupported chains and parameters: warnings when lenient, 400 when strict', () => {
   const cases: [string, string][] = [
     ['foo=bar', 'foo'],
     ['_has:Observation:patient:code=1234', '_has:Observation:patient:code'],
-    ['code:below=x', 'code:below'],
-    ['code:in=http://vs', 'code:in'],
-    ['code:of-type=a|b|c', 'code:of-type'],
-    ['date:exact=2020', 'date:exact'],
-    ['code:bogus=x', 'code:bogus'],
     ['code.name=x', 'code.name'],
     ['subject:Patient.organization.name=x', 'organization.name'],
     ['_sort=foo', '_sort'],
@@ -212,6 +217,26 @@ test('unsupported chains, modifiers and parameters: warnings when lenient, 400 w
   const near = parse('near=1|2|3', 'Location');
   assert.equal(near.warnings?.length, 1);
   assert.deepEqual(parse('code=x&_format=json&_pretty=true', 'Observation', strict).warnings, []);
+});
+
+test('a known parameter with an unsupported modifier is a 400 even when lenient (R4 3.1.1.4.4)', () => {
+  const cases: [string, string, string][] = [
+    ['identifier:of-type=http://terminology.hl7.org/CodeSystem/v2-0203|MR|111', 'identifier:of-type', 'Patient'],
+    ['code:in=http://example.org/ValueSet/x', 'code:in', 'Observation'],
+    ['code:below=http://loinc.org|1-1', 'code:below', 'Observation'],
+    ['code:of-type=a|b|c', 'code:of-type', 'Observation'],
+    ['name:text=smith', 'name:text', 'Patient'],
+    ['birthdate:not=2000', 'birthdate:not', 'Patient'],
+    ['subject:above=Patient/p1', 'subject:above', 'Observation'],
+    ['date:exact=2020', 'date:exact', 'Observation'],
+    ['code:bogus=x', 'code:bogus', 'Observation'],
+    ['subject:Foo=1', 'subject:Foo', 'Observation'],
+    ['patient.name:text=x', 'name:text', 'Observation'],
+  ];
+  for (const [query, param, type] of cases) {
+    assertBadRequest(() => parse(query, type), param);
+    assertBadRequest(() => parse(query, type, strict), param);
+  }
 });
 
 test('uri with :below / :above, composites and :missing', () => {

@@ -121,6 +121,16 @@ test('composite parameters carry their components with model-correct type names'
   assert.equal(getSearchParam('Observation', 'component-code-value-quantity')?.expression, 'Observation.component');
 });
 
+test('DocumentReference relationship pairs each component with its own path (R4 swapped them; R5 fixed it)', () => {
+  assert.deepEqual(
+    getSearchParam('DocumentReference', 'relationship')?.components?.map((c) => [c.code, c.type, c.expression]),
+    [
+      ['relatesto', 'reference', 'target'],
+      ['relation', 'token', 'code'],
+    ],
+  );
+});
+
 test('every narrowed expression compiles with the fhirpath R4 model', () => {
   let n = 0;
   for (const t of getResourceTypes()) {
