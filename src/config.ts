@@ -1,5 +1,6 @@
 // One typed configuration from environment variables and --flags (flags win). Bad values are a ConfigError
 // with a message naming the variable; the CLI prints it and exits 1. Contract: ../shared/design.md "Environment".
+import type { PacsAuth } from './imaging/dicomweb/http.js';
 import { runtimeOptionsFromEnv, type RuntimeOptions } from './imaging/model/options.js';
 
 export interface Config {
@@ -14,6 +15,8 @@ export interface Config {
   /** INFERENCE_PROVIDERS, thread counts and per-device concurrency (imaging/model/options.ts). */
   inference: RuntimeOptions;
   dicomwebUrl?: string;
+  /** Credentials for DICOMWEB_URL (DICOMWEB_TOKEN, or DICOMWEB_USERNAME and DICOMWEB_PASSWORD); sent to its origin only. */
+  dicomwebAuth?: PacsAuth;
   hl7Outbound?: { host: string; port: number };
   /** Inbound HL7 messages that arrive together share one FHIR transaction (HL7_GROUP_COMMIT=true). */
   hl7GroupCommit: boolean;
@@ -67,6 +70,9 @@ export const CONFIG_KEYS: readonly string[] = [
   'INFERENCE_CONCURRENCY_CPU',
   'INFERENCE_CONCURRENCY_CUDA',
   'DICOMWEB_URL',
+  'DICOMWEB_USERNAME',
+  'DICOMWEB_PASSWORD',
+  'DICOMWEB_TOKEN',
   'HL7_OUTBOUND',
   'HL7_GROUP_COMMIT',
   'AUTH',
@@ -115,6 +121,21 @@ export function boolSetting(src: Source, key: string, dflt: boolean): boolean {
   throw new ConfigError(`${key} must be true or false, got "${src[key]}"`);
 }
 
+/** PACS credentials: a bearer token, or a user name with its password; never both, never half a pair. */
+function dicomwebAuth(src: Source): PacsAuth | undefined {
+  const { DICOMWEB_USERNAME: username, DICOMWEB_PASSWORD: password, DICOMWEB_TOKEN: token } = src;
+  if (token && (username || password)) {
+    throw new ConfigError('DICOMWEB_TOKEN and DICOMWEB_USERNAME/DICOMWEB_PASSWORD exclude each other; set one');
+  }
+  if (token) return { type: 'bearer', token };
+  if (!username && !password) return undefined;
+  if (!username || password === undefined) {
+    throw new ConfigError('DICOMWEB_USERNAME and DICOMWEB_PASSWORD go together; set both');
+  }
+  if (username.includes(':')) throw new ConfigError('DICOMWEB_USERNAME must not contain ":" (RFC 7617)');
+  return { type: 'basic', username, password };
+}
+
 function hostPort(key: string, raw: string | undefined): { host: string; port: number } | undefined {
   if (!raw) return undefined;
   const m = /^([^:]+):(\d{1,5})$/.exec(raw);
@@ -148,6 +169,7 @@ export function loadConfig(src: Source = process.env): Config {
     model: src.MODEL || 'models/ctnet-phantom',
     inference: runtimeOptionsFromEnv(src),
     dicomwebUrl,
+    dicomwebAuth: dicomwebAuth(src),
     hl7Outbound: hostPort('HL7_OUTBOUND', src.HL7_OUTBOUND),
     hl7GroupCommit: boolSetting(src, 'HL7_GROUP_COMMIT', false),
     auth: src.AUTH || 'none',

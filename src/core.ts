@@ -110,6 +110,7 @@ export async function openCore(config: Config, logger: Logger, parts: CoreParts 
       organization: config.organization,
       models,
       dicomwebUrl: config.dicomwebUrl,
+      dicomwebAuth: config.dicomwebAuth,
       onFindings,
     }),
     [FINDINGS_COMPARE]: compareHandler({ ctx, terminology }),

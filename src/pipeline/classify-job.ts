@@ -11,6 +11,7 @@ import { triageEntry, triageIdentifier, type CriticalFindings } from '../finding
 import type { AiFindingInput } from '../findings/types.js';
 import { DicomParseError, PixelDataError } from '../imaging/dicom/errors.js';
 import { DicomwebError } from '../imaging/dicomweb/errors.js';
+import type { PacsAuth } from '../imaging/dicomweb/http.js';
 import { openStudy } from '../imaging/dicomweb/retrieve.js';
 import { ModelError } from '../imaging/model/errors.js';
 import type { ModelRegistry } from '../imaging/model/registry.js';
@@ -35,6 +36,8 @@ export interface ClassifyDeps {
   organization: string;
   models: ModelRegistry;
   dicomwebUrl?: string;
+  /** Credentials for DICOMWEB_URL (config.dicomwebAuth); sent to that origin only. */
+  dicomwebAuth?: PacsAuth;
   /** Called after AI findings of a study were written (e.g. to send them to the RIS). */
   onFindings?: (focus: string) => Promise<void>;
 }
@@ -70,9 +73,11 @@ export function classifyHandler(deps: ClassifyDeps): JobHandler<FocusPayload> {
     try {
       const retrieval = await openStudy(study, {
         dicomwebUrl: deps.dicomwebUrl,
+        dicomwebAuth: deps.dicomwebAuth,
+        // A deleted or unknown Endpoint is "not found", so DICOMWEB_URL is tried (study-ref.ts), not an error.
         resolveEndpoint: async (ref) => {
           const id = /^Endpoint\/([A-Za-z0-9\-.]{1,64})$/.exec(ref)?.[1];
-          return id ? deps.ctx.repo.read<Endpoint>('Endpoint', id) : undefined;
+          return id ? readIfPresent<Endpoint>(deps.ctx.repo, 'Endpoint', id) : undefined;
         },
       });
       series = retrieval.choice.reason;

@@ -11,9 +11,16 @@ import { IMPLICIT_VR_LITTLE_ENDIAN, EXPLICIT_VR_LITTLE_ENDIAN, transferSyntax } 
 export interface ParseOptions {
   /** Stop before the first top-level element whose tag is >= this one (e.g. Tags.PixelData for headers only). */
   untilTag?: number;
+  /**
+   * The bytes are the start of a longer file: running out of them before untilTag is truncation (a DicomParseError
+   * with `truncated`), not the end of the dataset, even when an element ends exactly at the cut.
+   */
+  prefix?: boolean;
 }
 
 const UNDEFINED = 0xffffffff;
+/** Deepest sequence nesting read; deeper input (crafted or corrupt) would otherwise overflow the stack. */
+export const MAX_SEQUENCE_DEPTH = 64;
 // VRs with a reserved 2 bytes and a 32-bit length in explicit VR encoding (PS3.5 section 7.1.2, Table 7.1-1).
 const LONG_VRS = new Set(['OB', 'OD', 'OF', 'OL', 'OV', 'OW', 'SQ', 'SV', 'UC', 'UN', 'UR', 'UT', 'UV']);
 const KNOWN_VRS = new Set([
@@ -29,6 +36,8 @@ interface Cursor {
   littleEndian: boolean;
   explicit: boolean;
   warnings: string[];
+  /** Sequences open around the current position. */
+  depth: number;
 }
 
 function truncated(what: string, offset: number, need: number, have: number, section: string): DicomParseError {
@@ -108,7 +117,14 @@ function readElement(c: Cursor, end: number, ds: DicomDataset): void {
 /** Items of a sequence (PS3.5 section 7.5) until `end` or the Sequence Delimitation Item. */
 function readSequence(c: Cursor, end: number, definedLength: boolean, implicitLittleEndian: boolean): DicomDataset[] {
   // A UN of undefined length holds implicit VR little endian items whatever the transfer syntax (PS3.5 6.2.2).
-  const saved = { explicit: c.explicit, littleEndian: c.littleEndian };
+  if (c.depth >= MAX_SEQUENCE_DEPTH) {
+    throw new DicomParseError(
+      `sequences nested more than ${MAX_SEQUENCE_DEPTH} deep at offset ${c.pos} (PS3.5 section 7.5)`,
+      c.pos,
+    );
+  }
+  const saved = { explicit: c.explicit, littleEndian: c.littleEndian, depth: c.depth };
+  c.depth++;
   if (implicitLittleEndian) Object.assign(c, { explicit: false, littleEndian: true });
   const items: DicomDataset[] = [];
   for (;;) {
@@ -186,6 +202,7 @@ function cursor(bytes: Uint8Array, pos: number, explicit: boolean, littleEndian:
     explicit,
     littleEndian,
     warnings,
+    depth: 0,
   };
 }
 
@@ -254,6 +271,15 @@ export function parseDicom(bytes: Uint8Array, options: ParseOptions = {}): Dicom
   // dataset's getters would misread.
   for (const [tag, el] of meta.elements) if (ds.littleEndian || tag !== 0x00020000) ds.elements.set(tag, el);
   const bodyCursor = cursor(body, start, ts?.explicitVR ?? true, ts?.littleEndian ?? true, warnings);
-  readDataset(bodyCursor, body.byteLength, ds, options.untilTag, false);
+  readTopLevel(bodyCursor, ds, options);
   return ds;
+}
+
+/** The top-level dataset; reaching the very end of a prefix before untilTag means what follows was cut off. */
+function readTopLevel(c: Cursor, ds: DicomDataset, options: ParseOptions): void {
+  readDataset(c, c.bytes.byteLength, ds, options.untilTag, false);
+  // readDataset stops before untilTag with bytes left, so no bytes left means untilTag was not reached.
+  if (options.prefix && options.untilTag !== undefined && c.pos >= c.bytes.byteLength) {
+    throw truncated(`dataset before ${formatTag(options.untilTag)}`, c.pos, 4, 0, '7.1');
+  }
 }

@@ -15,12 +15,25 @@ export function frameInfo(ds: DicomDataset): FrameInfo {
   if (!rows || !columns)
     throw new PixelDataError('Rows (0028,0010) and Columns (0028,0011) are required for pixel data (PS3.3 C.7.6.3)');
   const bitsAllocated = ds.number(0x00280100) ?? 16;
+  if (![8, 16, 32].includes(bitsAllocated))
+    throw new PixelDataError(`Bits Allocated ${bitsAllocated} is not supported (8, 16 or 32; PS3.3 C.7.6.3.1.1)`);
+  const bitsStored = ds.number(0x00280101) ?? bitsAllocated;
+  if (!(bitsStored >= 1 && bitsStored <= bitsAllocated))
+    throw new PixelDataError(`Bits Stored ${bitsStored} must be 1 to Bits Allocated ${bitsAllocated} (PS3.3 C.7.6.3)`);
+  // Samples not in the low bits would need a shift that every decoder applies alike; CT forbids them anyway.
+  const highBit = ds.number(0x00280102) ?? bitsStored - 1;
+  if (highBit !== bitsStored - 1) {
+    throw new PixelDataError(
+      `High Bit ${highBit} with Bits Stored ${bitsStored} is not supported: samples must sit in the low bits, ` +
+        `High Bit = Bits Stored - 1 (PS3.3 C.8.2.1.1.4)`,
+    );
+  }
   return {
     rows,
     columns,
     samplesPerPixel: ds.number(0x00280002) ?? 1,
     bitsAllocated,
-    bitsStored: ds.number(0x00280101) ?? bitsAllocated,
+    bitsStored,
     pixelRepresentation: ds.number(0x00280103) ?? 0,
     planarConfiguration: ds.number(0x00280006) ?? 0,
     littleEndian: ds.littleEndian,

@@ -1,12 +1,12 @@
 // DICOMweb client (PS3.18): QIDO-RS series search (10.6), instance attributes for the series choice, and WADO-RS
 // series retrieval (10.4) as multipart/related; type="application/dicom", yielded one instance at a time.
 import { parseDicom } from '../dicom/parse.js';
-import type { SeriesSummary } from '../volume/index.js';
+import { isLocalizer, type SeriesSummary } from '../volume/index.js';
 import type { DicomJsonObject } from './dicom-json.js';
 import { asDicomJsonArray, jsonNumber, jsonNumbers, jsonString, jsonStrings } from './dicom-json.js';
 import { DicomwebError, safeUrl } from './errors.js';
 import type { HttpOptions } from './http.js';
-import { backoffDelay, getJson, openGet, withRetries } from './http.js';
+import { backoffDelay, getJson, openGet, splitCredentials, withRetries } from './http.js';
 import type { MultipartLimits } from './multipart.js';
 import { boundaryOf, parseContentType, readMultipart } from './multipart.js';
 
@@ -28,6 +28,8 @@ const TAG = {
 } as const;
 
 const UID = /^(0|[1-9][0-9]*)(\.(0|[1-9][0-9]*))*$/;
+/** Instances asked for to describe a series: enough to get past the localizers filed with it. */
+const DESCRIBE_LIMIT = 8;
 
 /** Checks a UID before it goes into a URL path (PS3.5 9.1). */
 export function checkUid(uid: string, what: string): string {
@@ -51,15 +53,16 @@ export function seriesFromJson(obj: DicomJsonObject, studyUid: string): SeriesSu
 }
 
 export class DicomwebClient {
+  /** The base URL without user info (that becomes Basic auth unless `options.auth` is given). */
   readonly baseUrl: string;
+  readonly options: DicomwebClientOptions;
 
-  constructor(
-    baseUrl: string,
-    readonly options: DicomwebClientOptions = {},
-  ) {
+  constructor(baseUrl: string, options: DicomwebClientOptions = {}) {
     if (!/^https?:\/\//.test(baseUrl))
       throw new DicomwebError('bad-request', `DICOMweb base URL must be http(s), got "${safeUrl(baseUrl)}"`);
-    this.baseUrl = baseUrl.replace(/\/+$/, '');
+    const { url, auth } = splitCredentials(baseUrl, options.auth);
+    this.baseUrl = url.replace(/\/+$/, '');
+    this.options = { ...options, auth };
   }
 
   private url(path: string): string {
@@ -76,13 +79,18 @@ export class DicomwebClient {
     return json.map((o) => seriesFromJson(o, studyUid)).filter((s): s is SeriesSummary => s !== undefined);
   }
 
-  /** Adds Image Type and Image Orientation (Patient) of one instance (QIDO-RS instance level, limit=1). */
+  /**
+   * Adds Image Type and Image Orientation (Patient) of one instance (QIDO-RS instance level), skipping localizers:
+   * a scout filed in the axial series must not make it look non-axial. Asks for a few instances, not one or all
+   * (a PACS may read every file to answer these attributes).
+   */
   async describeSeries(studyUid: string, series: SeriesSummary): Promise<SeriesSummary> {
     const uid = checkUid(series.seriesInstanceUid, 'Series Instance UID');
     const url = this.url(
-      `/studies/${studyUid}/series/${uid}/instances?includefield=${TAG.ImageType}&includefield=${TAG.ImageOrientationPatient}&limit=1`,
+      `/studies/${studyUid}/series/${uid}/instances?includefield=${TAG.ImageType}&includefield=${TAG.ImageOrientationPatient}&limit=${DESCRIBE_LIMIT}`,
     );
-    const [first] = asDicomJsonArray(await getJson(url, this.options), `QIDO-RS ${safeUrl(url)}`);
+    const instances = asDicomJsonArray(await getJson(url, this.options), `QIDO-RS ${safeUrl(url)}`);
+    const first = instances.find((i) => !isLocalizer(jsonStrings(i, TAG.ImageType))) ?? instances[0];
     if (!first) return series;
     return {
       ...series,

@@ -1,5 +1,6 @@
 // Errors of DICOMweb retrieval as OperationOutcomeErrors, so a job can put them on its Task unchanged. `retryable`
-// tells the retry loop (and the job queue) whether trying again can help: connection errors, timeouts and 5xx.
+// tells the retry loop (and the job queue) whether trying again can help: connection errors, timeouts, 408, 429 and
+// most 5xx. Messages name URLs through safeUrl only: they reach Task.statusReason.
 import { OperationOutcomeError, outcome } from '../../fhir/outcomes.js';
 import type { IssueCode } from '../../fhir/outcomes.js';
 
@@ -28,11 +29,19 @@ export class DicomwebError extends OperationOutcomeError {
   readonly upstreamStatus?: number;
   readonly url?: string;
   readonly retryable: boolean;
+  /** The PACS's Retry-After, in milliseconds from when it answered. */
+  readonly retryAfterMs?: number;
 
   constructor(
     kind: DicomwebErrorKind,
     message: string,
-    details: { upstreamStatus?: number; url?: string; retryable?: boolean; cause?: unknown } = {},
+    details: {
+      upstreamStatus?: number;
+      url?: string;
+      retryable?: boolean;
+      retryAfterMs?: number;
+      cause?: unknown;
+    } = {},
   ) {
     const [status, code] = STATUS[kind];
     super(status, outcome('error', code, message), { cause: details.cause });
@@ -41,6 +50,7 @@ export class DicomwebError extends OperationOutcomeError {
     this.upstreamStatus = details.upstreamStatus;
     this.url = details.url;
     this.retryable = details.retryable ?? (kind === 'connection' || kind === 'timeout');
+    this.retryAfterMs = details.retryAfterMs;
   }
 }
 

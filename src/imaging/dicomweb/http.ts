@@ -1,6 +1,7 @@
 // HTTP for DICOMweb (PS3.18 section 8): GET with a time limit until the response headers, an idle limit between
 // body chunks, optional bearer/basic auth, and retries with exponential backoff (and jitter) for connection errors,
-// timeouts and 5xx answers. 4xx answers are never retried. Credentials never appear in errors or logs.
+// timeouts, 408, 429 and 5xx answers (not 501/505), honouring Retry-After up to a bound. Other 4xx answers are never
+// retried. Credentials never appear in errors or logs: messages carry safeUrl() and no error text of fetch's.
 import type { Logger } from '../../log.js';
 import { silentLogger } from '../../log.js';
 import { DicomwebError, safeUrl } from './errors.js';
@@ -17,6 +18,8 @@ export interface HttpOptions {
   /** First backoff delay; doubled per attempt up to maxBackoffMs (defaults 500 ms, 8 s). */
   backoffMs?: number;
   maxBackoffMs?: number;
+  /** Longest Retry-After (408, 429, 503) waited for in-process; a longer one ends the retries (default 30 s). */
+  maxRetryAfterMs?: number;
   auth?: PacsAuth;
   logger?: Logger;
 }
@@ -46,13 +49,70 @@ function causeCode(err: unknown): string | undefined {
   return undefined;
 }
 
-async function errorText(res: Response): Promise<string> {
+function causeMessage(err: unknown): string | undefined {
+  const cause = err instanceof Error ? err.cause : undefined;
+  return cause instanceof Error && cause.message ? cause.message.slice(0, 100) : undefined;
+}
+
+/**
+ * The start of an error answer's body for the message. Reads at most 4 KiB within `ms` (a body that stalls must not
+ * hang the request), then drops the connection.
+ */
+async function errorText(res: Response, controller: AbortController, ms: number): Promise<string> {
+  const timer = setTimeout(() => controller.abort(), ms);
+  const parts: Uint8Array[] = [];
+  let size = 0;
   try {
-    const text = (await res.text()).replace(/\s+/g, ' ').trim();
-    return text ? `: ${text.slice(0, 200)}` : '';
+    const reader = res.body?.getReader();
+    while (reader && size < 4096) {
+      const r = await reader.read();
+      if (r.done) break;
+      parts.push(r.value);
+      size += r.value.byteLength;
+    }
   } catch {
-    return '';
+    // aborted or reset: what arrived is enough for a message
+  } finally {
+    clearTimeout(timer);
+    controller.abort();
   }
+  const text = Buffer.concat(parts).toString('utf8').replace(/\s+/g, ' ').trim();
+  return text ? `: ${text.slice(0, 200)}` : '';
+}
+
+/** Retry-After (RFC 9110 10.2.3) in milliseconds from now: delay-seconds or an HTTP-date; undefined when absent. */
+export function retryAfterMs(value: string | null, now = Date.now()): number | undefined {
+  if (!value) return undefined;
+  if (/^\s*\d+\s*$/.test(value)) return Number(value) * 1000;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
+/** Statuses worth another try: timeout, throttling and server errors, but not 501/505 (never going to work). */
+function retryableStatus(status: number): boolean {
+  return status === 408 || status === 429 || (status >= 500 && status !== 501 && status !== 505);
+}
+
+/**
+ * Moves user info of a URL (http://user:pw@host/...) into Basic auth: fetch refuses such URLs, and its error would
+ * quote them. Explicit `auth` wins; the URL comes back without user info either way.
+ */
+export function splitCredentials(url: string, auth?: PacsAuth): { url: string; auth?: PacsAuth } {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new DicomwebError('bad-request', `DICOMweb base URL "${safeUrl(url)}" is not a valid URL`);
+  }
+  if (!u.username && !u.password) return { url, auth };
+  const basic: PacsAuth = {
+    type: 'basic',
+    username: decodeURIComponent(u.username),
+    password: decodeURIComponent(u.password),
+  };
+  u.username = '';
+  u.password = '';
+  return { url: u.toString(), auth: auth ?? basic };
 }
 
 /** Opens a GET request (one attempt). Errors are DicomwebErrors with `retryable` set as the policy says. */
@@ -75,13 +135,21 @@ export async function openGet(url: string, accept: string, options: HttpOptions 
         url: where,
         cause: err,
       });
-    const code = causeCode(err) ?? (err instanceof Error ? err.message : 'error');
+    // fetch reports network failures as TypeError "fetch failed" with the cause; any other TypeError means the
+    // request could not be built (credentials in the URL, a bad header value). Its message may quote the URL or the
+    // token, so neither it nor the error goes on, and trying again cannot help.
+    if (err instanceof TypeError && err.message !== 'fetch failed')
+      throw new DicomwebError('bad-request', `cannot build the request GET ${where} (bad URL or credentials)`, {
+        url: where,
+      });
+    // The URL has no user info by now (DicomwebClient moved it to auth), so the network cause may be named.
+    const code = causeCode(err) ?? causeMessage(err) ?? 'error';
     throw new DicomwebError('connection', `PACS unreachable for GET ${where} (${code})`, { url: where, cause: err });
   } finally {
     clearTimeout(timer);
   }
   if (!res.ok) {
-    const detail = await errorText(res);
+    const detail = await errorText(res, controller, Math.min(idleMs, timeoutMs));
     const status = res.status;
     if (status === 404)
       throw new DicomwebError('not-found', `PACS answered 404 Not Found for GET ${where}${detail}`, {
@@ -91,7 +159,8 @@ export async function openGet(url: string, accept: string, options: HttpOptions 
     throw new DicomwebError('http', `PACS answered ${status} ${res.statusText} for GET ${where}${detail}`, {
       url: where,
       upstreamStatus: status,
-      retryable: status >= 500,
+      retryable: retryableStatus(status),
+      retryAfterMs: retryAfterMs(res.headers.get('retry-after')),
     });
   }
   const stream = res.body;
@@ -144,7 +213,10 @@ export function backoffDelay(attempt: number, options: HttpOptions): number {
   return Math.round(base * (0.5 + Math.random() * 0.5));
 }
 
-/** Runs `fn` and retries it on retryable DicomwebErrors, with exponential backoff. */
+/**
+ * Runs `fn` and retries it on retryable DicomwebErrors, with exponential backoff, or after the PACS's Retry-After.
+ * A Retry-After beyond maxRetryAfterMs ends the retries here (the error stays retryable for the job queue).
+ */
 export async function withRetries<T>(what: string, options: HttpOptions, fn: () => Promise<T>): Promise<T> {
   const retries = options.retries ?? 3;
   const log = options.logger ?? silentLogger;
@@ -153,7 +225,8 @@ export async function withRetries<T>(what: string, options: HttpOptions, fn: () 
       return await fn();
     } catch (err) {
       if (!(err instanceof DicomwebError) || !err.retryable || attempt >= retries) throw err;
-      const delay = backoffDelay(attempt + 1, options);
+      if (err.retryAfterMs !== undefined && err.retryAfterMs > (options.maxRetryAfterMs ?? 30_000)) throw err;
+      const delay = err.retryAfterMs ?? backoffDelay(attempt + 1, options);
       log.warn('dicomweb retry', {
         what,
         attempt: attempt + 1,

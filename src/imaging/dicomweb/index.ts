@@ -7,6 +7,8 @@ export {
   getJson,
   withRetries,
   backoffDelay,
+  retryAfterMs,
+  splitCredentials,
   type HttpOptions,
   type PacsAuth,
   type OpenResponse,

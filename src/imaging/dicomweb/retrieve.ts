@@ -9,6 +9,7 @@ import { DEFAULT_SERIES_CRITERIA, VolumeError, scanFolder, selectSeries, seriesP
 import type { DicomwebClientOptions } from './client.js';
 import { DicomwebClient, checkUid } from './client.js';
 import { DicomwebError, safeUrl } from './errors.js';
+import type { PacsAuth } from './http.js';
 import type { EndpointResolver, StudyLocation } from './study-ref.js';
 import { locateStudy } from './study-ref.js';
 
@@ -17,6 +18,8 @@ export interface RetrieveOptions extends DicomwebClientOptions {
   resolveEndpoint?: EndpointResolver;
   /** PACS used when the ImagingStudy names no Endpoint (DICOMWEB_URL). */
   dicomwebUrl?: string;
+  /** Credentials of DICOMWEB_URL: sent only to its origin, never to an address an Endpoint resource names. */
+  dicomwebAuth?: PacsAuth;
   /** Series rules; defaults to the method's (CT, ORIGINAL, axial, most instances, more than 30). */
   criteria?: Partial<SeriesCriteria>;
 }
@@ -120,5 +123,20 @@ export async function openStudy(study: ImagingStudy, options: RetrieveOptions = 
     resolveEndpoint: options.resolveEndpoint,
     dicomwebUrl: options.dicomwebUrl,
   });
-  return openStudyAt(location, options);
+  return openStudyAt(location, { ...options, auth: options.auth ?? configuredAuth(location.url, options) });
+}
+
+/**
+ * The DICOMWEB_URL credentials where `url` is on that PACS (same origin), unless `url` brings its own user info;
+ * never for another address an Endpoint resource names (whoever may write Endpoints could collect them).
+ */
+function configuredAuth(url: string, options: RetrieveOptions): PacsAuth | undefined {
+  if (!options.dicomwebAuth || !options.dicomwebUrl || !/^https?:\/\//.test(url)) return undefined;
+  try {
+    const target = new URL(url);
+    if (target.username || target.password) return undefined;
+    return target.origin === new URL(options.dicomwebUrl).origin ? options.dicomwebAuth : undefined;
+  } catch {
+    return undefined;
+  }
 }

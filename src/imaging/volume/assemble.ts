@@ -10,6 +10,7 @@ import {
   dot,
   type Orientation,
 } from './geometry.js';
+import { isLocalizer } from './series.js';
 import { SliceStore } from './slice-store.js';
 import { checkStack, type StackChecks } from './stack.js';
 import { VolumeError, type Vec3, type Volume } from './types.js';
@@ -163,7 +164,12 @@ export async function assembleVolume(
   const placed: Placed[] = [];
   const transferSyntaxes = new Set<string>();
   const warnings: string[] = [];
+  let localizers = 0;
   for await (const ds of instances) {
+    if (isLocalizer(ds.strings('ImageType'))) {
+      localizers++;
+      continue;
+    }
     const index = placed.length;
     checkInstance(ds, index, options);
     if (!ref) {
@@ -193,14 +199,23 @@ export async function assembleVolume(
     transferSyntaxes.add(ds.transferSyntaxUid);
     for (const w of ds.warnings) if (!warnings.includes(w) && warnings.length < 50) warnings.push(w);
   }
+  checkCount(placed.length, localizers, options.expectedSlices);
   if (!ref || !store) throw new VolumeError('no-series', 'no instances to assemble');
-  if (options.expectedSlices !== undefined && placed.length !== options.expectedSlices) {
-    throw new VolumeError('instance-count', `${placed.length} instances arrived, ${options.expectedSlices} expected`);
-  }
+  if (localizers > 0) warnings.push(`skipped ${localizers} localizer image(s) (Image Type value 3 LOCALIZER)`);
   const t1 = performance.now();
   const volume = finish(ref, store, placed, [...transferSyntaxes], warnings, options);
   if (options.timings) options.timings.orderMs += performance.now() - t1;
   return volume;
+}
+
+/** The slices that arrived against the expected count, which includes the localizers skipped (QIDO, folder scan). */
+function checkCount(arrived: number, localizers: number, expectedSlices: number | undefined): void {
+  const besides = localizers > 0 ? ` besides ${localizers} localizer(s)` : '';
+  if (arrived === 0) throw new VolumeError('no-series', `no instances to assemble${besides}`);
+  const expected = expectedSlices === undefined ? arrived : expectedSlices - localizers;
+  if (arrived !== expected) {
+    throw new VolumeError('instance-count', `${arrived} instances arrived, ${expected} expected${besides}`);
+  }
 }
 
 function finish(
@@ -220,35 +235,39 @@ function finish(
   const spacingZ = checkStack(sorted, zAxis, o, warnings, ref.nominalSpacing);
   store.trim(placed.length);
   store.permute(sorted.map((p) => p.slot));
-  const [dy, dx] = ref.pixelSpacing;
+  const n = placed.length;
+  let [rows, columns] = [ref.rows, ref.columns];
+  let [dy, dx] = ref.pixelSpacing;
   let origin: Vec3 = sorted[0]!.position;
   let xAxis = row;
   let yAxis = column;
-  const flipX = canonical && row[0] < 0;
-  const flipY = canonical && column[1] < 0;
+  // Rows running front to back (decubitus, rotated acquisitions, e.g. 0\1\0\-1\0\0): swap rows and columns so that
+  // x runs along left-right before the flips; flips alone would leave x along P and y along R.
+  if (canonical && Math.abs(row[0]) < Math.abs(column[0])) {
+    transposeInPlane(store.data, n, rows, columns);
+    [rows, columns] = [columns, rows];
+    [dy, dx] = [dx, dy];
+    [xAxis, yAxis] = [yAxis, xAxis];
+    warnings.push('transposed rows and columns to LPS order');
+  }
+  const flipX = canonical && xAxis[0] < 0;
+  const flipY = canonical && yAxis[1] < 0;
   if (flipX || flipY) {
-    flipInPlane(store.data, placed.length, ref.rows, ref.columns, flipX, flipY);
+    flipInPlane(store.data, n, rows, columns, flipX, flipY);
+    // The first voxel is now the one at the far end of each flipped axis.
     if (flipX) {
-      origin = [
-        origin[0] + row[0] * dx * (ref.columns - 1),
-        origin[1] + row[1] * dx * (ref.columns - 1),
-        origin[2] + row[2] * dx * (ref.columns - 1),
-      ];
-      xAxis = [-row[0] + 0, -row[1] + 0, -row[2] + 0];
+      origin = add(origin, xAxis, dx * (columns - 1));
+      xAxis = [-xAxis[0] + 0, -xAxis[1] + 0, -xAxis[2] + 0];
     }
     if (flipY) {
-      origin = [
-        origin[0] + column[0] * dy * (ref.rows - 1),
-        origin[1] + column[1] * dy * (ref.rows - 1),
-        origin[2] + column[2] * dy * (ref.rows - 1),
-      ];
-      yAxis = [-column[0] + 0, -column[1] + 0, -column[2] + 0];
+      origin = add(origin, yAxis, dy * (rows - 1));
+      yAxis = [-yAxis[0] + 0, -yAxis[1] + 0, -yAxis[2] + 0];
     }
     warnings.push(`flipped ${[flipX ? 'x' : '', flipY ? 'y' : ''].filter(Boolean).join(' and ')} to LPS order`);
   }
   return {
     data: store.data,
-    shape: [placed.length, ref.rows, ref.columns],
+    shape: [n, rows, columns],
     spacing: [spacingZ, dy, dx],
     origin,
     direction: { x: xAxis, y: yAxis, z: zAxis },
@@ -257,6 +276,19 @@ function finish(
     transferSyntaxes,
     warnings,
   };
+}
+
+const add = (p: Vec3, axis: Vec3, mm: number): Vec3 => [p[0] + axis[0] * mm, p[1] + axis[1] * mm, p[2] + axis[2] * mm];
+
+/** Transposes each rows x columns slice into a columns x rows one (one slice of scratch memory). */
+function transposeInPlane(data: Int16Array, slices: number, rows: number, columns: number): void {
+  const size = rows * columns;
+  const scratch = new Int16Array(size);
+  for (let z = 0; z < slices; z++) {
+    const slice = data.subarray(z * size, (z + 1) * size);
+    scratch.set(slice);
+    for (let y = 0; y < rows; y++) for (let x = 0; x < columns; x++) slice[x * rows + y] = scratch[y * columns + x]!;
+  }
 }
 
 function flipInPlane(

@@ -6,6 +6,7 @@ export { DEFAULT_STACK_CHECKS, type StackChecks } from './stack.js';
 export {
   selectSeries,
   seriesProblems,
+  isLocalizer,
   DEFAULT_SERIES_CRITERIA,
   type SeriesSummary,
   type SeriesCriteria,

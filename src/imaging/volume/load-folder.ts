@@ -6,6 +6,7 @@ import { DicomParseError, parseDicom, Tags, type DicomDataset } from '../dicom/i
 import { assembleVolume, type AssembleOptions } from './assemble.js';
 import {
   DEFAULT_SERIES_CRITERIA,
+  isLocalizer,
   selectSeries,
   type SeriesChoice,
   type SeriesCriteria,
@@ -50,7 +51,7 @@ export async function readHeader(path: string): Promise<DicomDataset> {
     await handle.close();
   }
   try {
-    return parseDicom(prefix, { untilTag: Tags.PixelData });
+    return parseDicom(prefix, { untilTag: Tags.PixelData, prefix: size > prefix.byteLength });
   } catch (err) {
     if (!(err instanceof DicomParseError && err.truncated && size > prefix.byteLength)) throw err;
     return parseDicom(await readFile(path), { untilTag: Tags.PixelData });
@@ -95,6 +96,11 @@ export async function scanFolder(dir: string): Promise<FolderScan> {
       };
       bySeries.set(uid, s);
     }
+    // A localizer first in file order must not stand for the series (its orientation is not the slices').
+    if (isLocalizer(s.imageType) && !isLocalizer(ds.strings('ImageType'))) {
+      s.imageType = ds.strings('ImageType');
+      s.orientation = ds.numbers('ImageOrientationPatient');
+    }
     s.instanceCount++;
     s.files.push(files[i]!);
     if (!s.transferSyntaxes.includes(ds.transferSyntaxUid)) s.transferSyntaxes.push(ds.transferSyntaxUid);
@@ -116,25 +122,37 @@ async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promis
   return out;
 }
 
-/** Parsed instances of the files, in order, with up to READ_AHEAD reads in flight. */
+/**
+ * Parsed instances of the files, in order, with up to READ_AHEAD reads in flight. A read that fails while an earlier
+ * one is awaited must not become an unhandled rejection (which ends the process): each gets a handler at once and
+ * its error is raised in turn; reads still in flight are aborted when the consumer stops early or fails.
+ */
 export async function* readInstances(files: string[], timings?: { readMs: number }): AsyncGenerator<DicomDataset> {
+  const abort = new AbortController();
   const pending: Promise<Buffer>[] = [];
   let next = 0;
   const fill = (): void => {
-    while (pending.length < READ_AHEAD && next < files.length) pending.push(readFile(files[next++]!));
-  };
-  for (let i = 0; i < files.length; i++) {
-    fill();
-    const t0 = performance.now();
-    const bytes = await pending.shift()!;
-    let ds: DicomDataset;
-    try {
-      ds = parseDicom(bytes);
-    } catch (err) {
-      throw new VolumeError('unreadable', `${files[i]}: ${(err as Error).message}`);
+    while (pending.length < READ_AHEAD && next < files.length) {
+      const read = readFile(files[next++]!, { signal: abort.signal });
+      read.catch(() => undefined);
+      pending.push(read);
     }
-    if (timings) timings.readMs += performance.now() - t0;
-    yield ds;
+  };
+  try {
+    for (let i = 0; i < files.length; i++) {
+      fill();
+      const t0 = performance.now();
+      let ds: DicomDataset;
+      try {
+        ds = parseDicom(await pending.shift()!);
+      } catch (err) {
+        throw new VolumeError('unreadable', `${files[i]}: ${(err as Error).message}`);
+      }
+      if (timings) timings.readMs += performance.now() - t0;
+      yield ds;
+    }
+  } finally {
+    abort.abort();
   }
 }
 

@@ -43,6 +43,14 @@ export interface SeriesChoice {
   rejected: { seriesInstanceUid: string; description?: string; reasons: string[] }[];
 }
 
+/**
+ * A localizer (scout) image: Image Type value 3 LOCALIZER (PS3.3 C.8.2.1.1.1). Scanners file it inside the axial
+ * series at times; it is no slice of the volume, and its orientation says nothing about the series.
+ */
+export function isLocalizer(imageType: readonly string[] | undefined): boolean {
+  return imageType?.[2]?.trim().toUpperCase() === 'LOCALIZER';
+}
+
 /** Reasons a series fails the criteria ([] when it qualifies). */
 export function seriesProblems(s: SeriesSummary, c: SeriesCriteria): string[] {
   const reasons: string[] = [];
@@ -51,6 +59,8 @@ export function seriesProblems(s: SeriesSummary, c: SeriesCriteria): string[] {
   if (c.requireOriginal && s.imageType && s.imageType[0] !== 'ORIGINAL') {
     reasons.push(`Image Type ${s.imageType.join('\\') || '(empty)'} is not ORIGINAL`);
   }
+  // Described from a localizer only when every instance looked at was one: a scout series, not a volume.
+  if (isLocalizer(s.imageType)) reasons.push('localizer images (Image Type value 3 LOCALIZER)');
   if (c.requireAxial && s.orientation && s.orientation.length === 6) {
     const o = s.orientation;
     const angle = obliquityDeg(cross([o[0]!, o[1]!, o[2]!] as Vec3, [o[3]!, o[4]!, o[5]!] as Vec3));

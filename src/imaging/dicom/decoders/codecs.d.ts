@@ -16,12 +16,18 @@ interface EmscriptenDecoder {
   delete(): void;
 }
 
+/** Emscripten module overrides: where the codec's stdout and stderr lines go (console.log/error by default). */
+interface EmscriptenModuleOptions {
+  print?: (line: string) => void;
+  printErr?: (line: string) => void;
+}
+
 declare module '@cornerstonejs/codec-charls/decodewasmjs' {
-  const factory: () => Promise<{ JpegLSDecoder: new () => EmscriptenDecoder }>;
+  const factory: (options?: EmscriptenModuleOptions) => Promise<{ JpegLSDecoder: new () => EmscriptenDecoder }>;
   export default factory;
 }
 
 declare module '@cornerstonejs/codec-openjpeg/decodewasmjs' {
-  const factory: () => Promise<{ J2KDecoder: new () => EmscriptenDecoder }>;
+  const factory: (options?: EmscriptenModuleOptions) => Promise<{ J2KDecoder: new () => EmscriptenDecoder }>;
   export default factory;
 }

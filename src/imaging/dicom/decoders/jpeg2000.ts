@@ -7,8 +7,14 @@ import type { FrameDecoder, PixelArray } from './types.js';
 type Codec = Awaited<ReturnType<typeof factory>>;
 let codec: Promise<Codec> | undefined;
 
+const quiet = (): void => undefined;
+
 function load(): Promise<Codec> {
-  codec ??= import('@cornerstonejs/codec-openjpeg/decodewasmjs').then((m) => m.default());
+  // OpenJPEG prints [INFO] lines per frame on stdout (which carries `inspect --json`) and its errors on stderr (which
+  // carries JSON logs); both are dropped: a failed decode reaches us as an exception and becomes a PixelDataError.
+  codec ??= import('@cornerstonejs/codec-openjpeg/decodewasmjs').then((m) =>
+    m.default({ print: quiet, printErr: quiet }),
+  );
   return codec;
 }
 

@@ -1,5 +1,6 @@
 // The one signature every pixel decoder has (one module per transfer syntax, as in cornerstone3D's
 // dicomImageLoader/src/shared/decoders): encoded frame bytes + image pixel description -> typed pixel array.
+import { PixelDataError } from '../errors.js';
 
 /** Decoded samples: the typed array follows Bits Allocated and Pixel Representation (PS3.3 C.7.6.3.1). */
 export type PixelArray = Uint8Array | Int8Array | Uint16Array | Int16Array | Uint32Array | Int32Array;
@@ -44,7 +45,9 @@ export function pixelArray(info: FrameInfo, buffer?: ArrayBufferLike, byteOffset
     case 32:
       return signed ? new Int32Array(buf, byteOffset, n) : new Uint32Array(buf, byteOffset, n);
     default:
-      throw new Error(`Bits Allocated ${info.bitsAllocated} is not supported (8, 16 or 32; PS3.3 C.7.6.3.1.1)`);
+      throw new PixelDataError(
+        `Bits Allocated ${info.bitsAllocated} is not supported (8, 16 or 32; PS3.3 C.7.6.3.1.1)`,
+      );
   }
 }
 
