@@ -12,6 +12,7 @@ import {
   updateInteraction,
   vreadInteraction,
 } from './interactions/crud.js';
+import { assertNestingDepth } from './interactions/body.js';
 import { historyInteraction } from './interactions/history.js';
 import { notModifiedOr } from './interactions/respond.js';
 import { searchInteraction } from './interactions/search.js';
@@ -90,6 +91,7 @@ function shape(parts: string[]): string {
 
 /** Dispatches one FHIR request to its interaction (the single entry point for HTTP and bundle entries). */
 export async function dispatch(ctx: FhirContext, req: FhirRequest): Promise<FhirResponse> {
+  if (typeof req.body === 'object' && req.body !== null) assertNestingDepth(req.body);
   const parts = req.path.split('/').filter((s, i) => s !== '' || i === 0);
   if (parts.length === 0) parts.push('');
   const method = req.method === 'HEAD' ? 'GET' : req.method;

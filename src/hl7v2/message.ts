@@ -87,6 +87,17 @@ export class Segment {
   }
 }
 
+/**
+ * The non-empty segments of a message or batch. HL7 v2.5.1 2.5.4 ends segments with \r; \n and \r\n are read as
+ * ends too, for senders that use them. When the first segment ends with a lone \r, the sender uses \r: a lone \n
+ * after that is a line break inside a field (report text), not a segment end.
+ */
+export function splitSegments(text: string): string[] {
+  const end = /[\r\n]/.exec(text);
+  const crTerminated = end?.[0] === '\r' && text[end.index + 1] !== '\n';
+  return text.split(crTerminated ? /\r\n?/ : /\r\n|\r|\n/).filter((l) => l.trim() !== '');
+}
+
 /** The MSH-9 message type. */
 export interface MessageType {
   code: string;
@@ -105,11 +116,13 @@ export class Hl7Message {
   ) {}
 
   /**
-   * Parses one message; segments may end in \r, \n or \r\n (HL7 v2.5.1 2.5.4 requires \r; others read leniently).
-   * A second MSH is an Hl7ParseError: several messages in one frame need a batch.
+   * Parses one message; segments may end in \r, \n or \r\n (see splitSegments). A second MSH is an Hl7ParseError:
+   * several messages in one frame need a batch.
    */
   static parse(text: string): Hl7Message {
-    const lines = text.split(/\r\n|\r|\n/).filter((l) => l.trim() !== '');
+    // HL7 text holds no NUL, and PostgreSQL cannot store one: AR rather than a failure storing the raw message.
+    if (text.includes('\u0000')) throw new Hl7ParseError('message contains a NUL character');
+    const lines = splitSegments(text);
     if (lines.length === 0) throw new Hl7ParseError('empty message');
     const first = lines[0]!.replace(/^\uFEFF/, '');
     if (!first.startsWith('MSH')) throw new Hl7ParseError('message does not start with an MSH segment');
@@ -121,9 +134,12 @@ export class Hl7Message {
     }
     lines[0] = first;
     const segments = lines.map((l) => new Segment(l, sep));
-    for (const s of segments) {
-      if (!/^[A-Z][A-Z0-9]{2}$/.test(s.name)) throw new Hl7ParseError(`invalid segment name "${s.name.slice(0, 8)}"`);
-    }
+    // The position only: a line that is not a segment is usually report text split by a stray line break (PHI).
+    segments.forEach((s, i) => {
+      if (!/^[A-Z][A-Z0-9]{2}$/.test(s.name)) {
+        throw new Hl7ParseError(`segment ${i + 1} does not start with a valid segment ID`);
+      }
+    });
     // Two messages in one frame need an FHS/BHS batch (splitBatch); read as one, the second's segments would take the
     // first's patient.
     if (segments.some((s, i) => i > 0 && s.name === 'MSH')) {
@@ -207,18 +223,18 @@ export interface Batch {
 
 /** Splits a frame into messages at each MSH; batch envelope segments are set aside. */
 export function splitBatch(text: string): Batch {
-  const lines = text.split(/\r\n|\r|\n/).filter((l) => l.trim() !== '');
+  const lines = splitSegments(text);
   const first = lines[0]?.replace(/^\uFEFF/, '') ?? '';
   if (!/^(FHS|BHS)/.test(first)) return { headers: [], messages: [text], isBatch: false };
   const headers: string[] = [];
   const messages: string[][] = [];
-  for (const l of lines) {
+  for (const [i, l] of lines.entries()) {
     const name = l.replace(/^\uFEFF/, '').slice(0, 3);
     if (name === 'FHS' || name === 'BHS') headers.push(l);
     else if (name === 'FTS' || name === 'BTS') continue;
     else if (name === 'MSH') messages.push([l]);
     else if (messages.length > 0) messages[messages.length - 1]!.push(l);
-    else throw new Hl7ParseError(`segment ${name} before the first MSH in a batch`);
+    else throw new Hl7ParseError(`segment ${i + 1} comes before the first MSH in a batch`);
   }
   return { headers, messages: messages.map((m) => m.join('\r')), isBatch: true };
 }

@@ -4,7 +4,8 @@
 // `{ name, entities, migrations }` passed in `openDataSource(url, { modules: [...] })`. The store's own module is
 // always first. Entities are typeorm EntitySchemas (no decorators); migrations are classes whose name ends in a
 // 13-digit timestamp (typeorm orders them by it) and that branch on `dialectOf(queryRunner.connection)` for
-// dialect-specific DDL. Migrations run on open (`migrationsRun`); `synchronize` is never used.
+// dialect-specific DDL. Migrations run on open (`migrationsRun`) under a database-wide lock (runMigrationsExclusively);
+// `synchronize` is never used.
 //
 // SQLite: typeorm's better-sqlite3 driver shares ONE connection and ONE query runner among all callers, so two
 // interleaved async transactions would nest into each other. Every transaction on the DataSource must therefore go
@@ -13,8 +14,16 @@
 // PostgreSQL they go to the pool as named prepared statements (pg-reader.ts).
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import type { DataSourceOptions as TypeormOptions, EntityManager, EntitySchema, MigrationInterface } from 'typeorm';
-import { DataSource } from 'typeorm';
+import type {
+  DataSourceOptions as TypeormOptions,
+  EntityManager,
+  EntitySchema,
+  MigrationInterface,
+  QueryRunner,
+} from 'typeorm';
+import { DataSource, MigrationExecutor } from 'typeorm';
+import { ConfigError } from '../config.js';
+import { isUnavailableError } from './db-errors.js';
 import type { Dialect } from './sql.js';
 import { GroupCommit } from './group-commit.js';
 import { storeMigrations } from './migrations/index.js';
@@ -59,11 +68,11 @@ export const storeModule: StoreModule = { name: 'store', migrations: storeMigrat
 export function parseDatabaseUrl(databaseUrl: string): { dialect: Dialect; location: string } {
   if (databaseUrl.startsWith('sqlite:')) {
     const path = databaseUrl.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
-    if (!path) throw new Error('DATABASE_URL sqlite: needs a file path, e.g. sqlite:data/ct-fhir.sqlite');
+    if (!path) throw new ConfigError('DATABASE_URL sqlite: needs a file path, e.g. sqlite:data/ct-fhir.sqlite');
     return { dialect: 'sqlite', location: path };
   }
   if (/^postgres(ql)?:\/\//.test(databaseUrl)) return { dialect: 'postgres', location: databaseUrl };
-  throw new Error(`DATABASE_URL must start with sqlite: or postgres://, got "${databaseUrl}"`);
+  throw new ConfigError(`DATABASE_URL must start with sqlite: or postgres://, got "${databaseUrl}"`);
 }
 
 const checkpointers = new WeakMap<DataSource, Checkpointer>();
@@ -86,7 +95,8 @@ export async function openDataSource(databaseUrl: string, options: DataSourceOpt
   const entities = modules.flatMap((m) => m.entities ?? []);
   // typeorm types migration classes as Function; ours are constructors of MigrationInterface.
   const migrations = modules.flatMap((m) => m.migrations ?? []) as unknown as TypeormOptions['migrations'];
-  const common = { entities, migrations, migrationsRun: options.migrationsRun ?? true, synchronize: false };
+  // Migrations run below, under a lock, rather than in typeorm's initialize.
+  const common = { entities, migrations, migrationsRun: false, synchronize: false };
   let ds: DataSource;
   // A SQLite file (not :memory:) gets a read connection and a checkpointer besides typeorm's connection.
   const file = dialect === 'sqlite' && location !== ':memory:' ? resolve(location) : undefined;
@@ -122,6 +132,14 @@ export async function openDataSource(databaseUrl: string, options: DataSourceOpt
     });
   }
   await ds.initialize();
+  if (options.migrationsRun ?? true) {
+    try {
+      await runMigrationsExclusively(ds);
+    } catch (err) {
+      await ds.destroy();
+      throw err;
+    }
+  }
   if (dialect === 'postgres') {
     // typeorm's postgres driver keeps its pg Pool as `master`.
     readers.set(ds, new PgReader((ds.driver as unknown as { master: Pool }).master));
@@ -144,6 +162,61 @@ export async function openDataSource(databaseUrl: string, options: DataSourceOpt
     };
   }
   return ds;
+}
+
+/** PostgreSQL advisory lock (int, int) held while migrating; the first key is ct-fhir's namespace for it. */
+const MIGRATION_LOCK = [7_340_014, 1] as const;
+/** How long a process waits for another one's migrations before giving up. */
+const MIGRATION_WAIT_MS = 10 * 60_000;
+
+/** Takes the database-wide migration lock: PostgreSQL's advisory lock, or SQLite's write lock (BEGIN IMMEDIATE). */
+async function tryMigrationLock(qr: QueryRunner, dialect: Dialect): Promise<boolean> {
+  if (dialect === 'postgres') {
+    const [row] = (await qr.query('SELECT pg_try_advisory_lock($1, $2) AS ok', [...MIGRATION_LOCK])) as {
+      ok: boolean;
+    }[];
+    return row?.ok === true;
+  }
+  try {
+    await qr.query('BEGIN IMMEDIATE');
+    return true;
+  } catch (err) {
+    // Busy for the whole busy timeout: another process holds the write lock (perhaps migrating); try again.
+    if (isUnavailableError(err)) return false;
+    throw err;
+  }
+}
+
+/**
+ * Runs pending migrations while holding a database-wide lock, so processes opening a fresh database at once (several
+ * `ct-fhir migrate` or servers) do not all create the migrations table and the schema: the first migrates, the
+ * others wait, then find nothing pending. The lock is on the connection the migrations run on. On SQLite it is one
+ * IMMEDIATE transaction around all migrations (typeorm would start a deferred one that reads before it locks).
+ */
+async function runMigrationsExclusively(ds: DataSource): Promise<void> {
+  const dialect = dialectOf(ds);
+  const qr = ds.createQueryRunner();
+  const deadline = Date.now() + MIGRATION_WAIT_MS;
+  try {
+    while (!(await tryMigrationLock(qr, dialect))) {
+      if (Date.now() > deadline) throw new Error('timed out waiting for another process to finish migrating');
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const executor = new MigrationExecutor(ds, qr);
+    executor.transaction = dialect === 'postgres' ? (ds.options.migrationsTransactionMode ?? 'all') : 'none';
+    try {
+      await executor.executePendingMigrations();
+      if (dialect === 'sqlite') await qr.query('COMMIT');
+    } catch (err) {
+      // The migration's error is the one to report, not a ROLLBACK failing after it.
+      if (dialect === 'sqlite') await qr.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      if (dialect === 'postgres') await qr.query('SELECT pg_advisory_unlock($1, $2)', [...MIGRATION_LOCK]);
+    }
+  } finally {
+    await qr.release();
+  }
 }
 
 /**

@@ -3,6 +3,7 @@
 import type { IndexPart, IndexRows } from '../fhir/search/types.js';
 import { INDEX_TABLES, type IndexKind } from './migrations/store-schema-ddl.js';
 import { normalizeString } from './normalize.js';
+import { indexedPrefix } from './storable.js';
 import { clampInstant, type Frag, raw, sql } from './sql.js';
 
 type Row = unknown[];
@@ -54,7 +55,7 @@ function finite(n: number): number | null {
 /** Column values per table for a set of index rows (duplicates removed). */
 export function indexValues(rows: IndexRows): Record<IndexKind, Row[]> {
   const out: Record<IndexKind, Row[]> = {
-    string: rows.string.map((r) => [normalizeString(r.value), r.exact ?? r.value]),
+    string: rows.string.map((r) => [indexedPrefix(normalizeString(r.value)), r.exact ?? r.value]),
     token: rows.token.map((r) => [r.system, r.value, r.text ? normalizeString(r.text) : null]),
     reference: rows.reference.map((r) => [r.targetType, r.targetId, r.url]),
     date: rows.date.map((r) => [clampInstant(r.start), clampInstant(r.end)]),

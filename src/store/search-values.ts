@@ -3,6 +3,7 @@
 import { badRequest } from '../fhir/outcomes.js';
 import type { Modifier, Prefix, SearchValue } from '../fhir/search/types.js';
 import { normalizeString } from './normalize.js';
+import { indexedPrefix } from './storable.js';
 import { and, clampInstant, escapeLike, type Frag, or, prefixUpperBound, raw, sql } from './sql.js';
 
 type Of<K extends SearchValue['kind']> = Extract<SearchValue, { kind: K }>;
@@ -93,7 +94,8 @@ export function stringMatch(
   v: Of<'string'>,
   modifier?: Modifier,
 ): Frag {
-  const norm = normalizeString(v.value);
+  // Compared as indexed: a value longer than the index holds is searched by its indexed prefix.
+  const norm = indexedPrefix(normalizeString(v.value));
   if (modifier === 'exact') {
     if (!exactCol) return sql`${raw(valueCol)} = ${norm}`;
     return sql`${raw(valueCol)} = ${norm} AND ${raw(exactCol)} = ${v.value}`;

@@ -9,6 +9,7 @@ import type { IndexRows } from '../fhir/search/types.js';
 import { indexDeleteStatements, indexInsertStatements, insertStatements } from './index-writer.js';
 import { execute, num, select } from './rows.js';
 import { type Dialect, type Frag, join, sql } from './sql.js';
+import { assertIndexable, assertNoNul } from './storable.js';
 
 /** One version to write. */
 export interface PendingVersion {
@@ -27,31 +28,31 @@ export interface PendingVersion {
 /** Parameters per PostgreSQL statement (limit 65535). */
 const PG_MAX_PARAMS = 30_000;
 
-function guardStatement(v: PendingVersion): Frag {
+function guardStatement(v: PendingVersion, json: string): Frag {
   const { resourceType } = v.content;
   return sql`UPDATE resource SET version_id = ${v.version}, last_updated = ${v.lastUpdated},
-    deleted = ${v.method === 'DELETE' ? 1 : 0}, content = ${JSON.stringify(v.content)}
+    deleted = ${v.method === 'DELETE' ? 1 : 0}, content = ${json}
     WHERE resource_type = ${resourceType} AND id = ${v.content.id!} AND version_id = ${v.previousVersion!}`;
 }
 
-/** Every statement of the versions, guards first, index deletes before index inserts. */
-function statements(versions: PendingVersion[]): { guards: Frag[]; others: Frag[] } {
-  const row = (v: PendingVersion): unknown[] => [
+/** Every statement of the versions (`json`: each one's serialised content), guards first, index deletes first. */
+function statements(versions: PendingVersion[], json: string[]): { guards: Frag[]; others: Frag[] } {
+  const row = (v: PendingVersion, i: number): unknown[] => [
     v.content.resourceType,
     v.content.id!,
     v.version,
     v.lastUpdated,
     v.method === 'DELETE' ? 1 : 0,
-    JSON.stringify(v.content),
+    json[i],
   ];
-  const guards = versions.filter((v) => v.previousVersion !== undefined).map(guardStatement);
-  const fresh = versions.filter((v) => v.previousVersion === undefined).map(row);
+  const guards = versions.flatMap((v, i) => (v.previousVersion !== undefined ? [guardStatement(v, json[i]!)] : []));
+  const fresh = versions.flatMap((v, i) => (v.previousVersion === undefined ? [row(v, i)] : []));
   const others = [
     ...insertStatements('resource', ['resource_type', 'id', 'version_id', 'last_updated', 'deleted', 'content'], fresh),
     ...insertStatements(
       'resource_history',
       ['resource_type', 'id', 'version_id', 'last_updated', 'deleted', 'content', 'method'],
-      versions.map((v) => [...row(v), v.method]),
+      versions.map((v, i) => [...row(v, i), v.method]),
     ),
     ...versions
       .filter((v) => v.replaceIndex)
@@ -94,7 +95,13 @@ function pgBatches(guards: Frag[], others: Frag[]): Frag[] {
 
 /** Writes the versions in the manager's transaction; a guard that matches no row (a concurrent write) is 409. */
 export async function writeVersions(m: EntityManager, d: Dialect, versions: PendingVersion[]): Promise<void> {
-  const { guards, others } = statements(versions);
+  const json = versions.map((v) => JSON.stringify(v.content));
+  // Checked here so that both databases refuse the same writes (a deletion keeps content already stored).
+  versions.forEach((v, i) => {
+    if (v.method !== 'DELETE') assertNoNul(v.content, json[i]!);
+    if (v.rows) assertIndexable(v.content.resourceType, v.rows);
+  });
+  const { guards, others } = statements(versions, json);
   let guarded = 0;
   if (d === 'postgres') {
     for (const batch of pgBatches(guards, others)) {

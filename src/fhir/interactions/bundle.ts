@@ -28,21 +28,50 @@ export interface TransactionOptions {
 const ORDER: Record<string, number> = { DELETE: 0, POST: 1, PUT: 2, PATCH: 2, GET: 3, HEAD: 3 };
 const STATUS_TEXT: Record<number, string> = { 200: 'OK', 201: 'Created', 204: 'No Content', 304: 'Not Modified' };
 
+const METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH']);
+
+/** The entries of a batch or transaction; 400 unless Bundle.entry is an array (or absent). */
+function entriesOf(bundle: Bundle): BundleEntry[] {
+  const entries: unknown = bundle.entry ?? [];
+  if (!Array.isArray(entries)) throw badRequest('Bundle.entry must be an array', 'Bundle.entry');
+  return entries as BundleEntry[];
+}
+
+/** The request an entry makes; 400 naming the entry when it is not an object or its request is incomplete. */
 function entryRequest(entry: BundleEntry, index: number): FhirRequest {
-  const r = entry.request;
-  if (!r?.method || !r.url)
-    throw badRequest(`Bundle entry ${index} has no request method or url`, `Bundle.entry[${index}].request`);
-  const url = r.url.replace(/^\//, '');
+  const at = `Bundle.entry[${index}]`;
+  // Bundles arrive as parsed JSON: an entry may be null or anything else, whatever the types say.
+  if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) {
+    throw badRequest(`Bundle entry ${index} is not an object`, at);
+  }
+  const r = (entry.request ?? {}) as Record<string, unknown>;
+  const { method, url: rawUrl } = r;
+  if (typeof method !== 'string' || typeof rawUrl !== 'string' || rawUrl === '') {
+    throw badRequest(`Bundle entry ${index} has no request method or url`, `${at}.request`);
+  }
+  if (!METHODS.has(method)) {
+    throw badRequest(
+      `Bundle entry ${index}: request.method must be one of ${[...METHODS].join(', ')}`,
+      `${at}.request.method`,
+    );
+  }
+  /** An optional conditional header: a string or absent. */
+  const header = (name: string): string | undefined => {
+    const v = r[name];
+    if (v === undefined || typeof v === 'string') return v;
+    throw badRequest(`Bundle entry ${index}: request.${name} must be a string`, `${at}.request.${name}`);
+  };
+  const url = rawUrl.replace(/^\//, '');
   const q = url.indexOf('?');
   return {
-    method: r.method as FhirMethod,
+    method: method as FhirMethod,
     path: q < 0 ? url : url.slice(0, q),
     query: new URLSearchParams(q < 0 ? '' : url.slice(q + 1)),
     body: entry.resource,
-    ifMatch: r.ifMatch,
-    ifNoneExist: r.ifNoneExist,
-    ifNoneMatch: r.ifNoneMatch,
-    ifModifiedSince: r.ifModifiedSince,
+    ifMatch: header('ifMatch'),
+    ifNoneExist: header('ifNoneExist'),
+    ifNoneMatch: header('ifNoneMatch'),
+    ifModifiedSince: header('ifModifiedSince'),
   };
 }
 
@@ -282,7 +311,7 @@ export async function transaction(
   dispatch: Dispatch,
   options: TransactionOptions = {},
 ): Promise<Bundle> {
-  const entries = bundle.entry ?? [];
+  const entries = entriesOf(bundle);
   const responses = await ctx.repo.transaction(async (repo) => {
     const planned = await planTransaction(ctx, repo, entries);
     const out: FhirResponse[] = new Array(planned.length);
@@ -309,7 +338,7 @@ export async function transaction(
 /** Processes a batch Bundle: each entry on its own; failures become entries with an OperationOutcome. */
 export async function batch(ctx: FhirContext, bundle: Bundle, dispatch: Dispatch): Promise<Bundle> {
   const out: BundleEntry[] = [];
-  for (const [index, entry] of (bundle.entry ?? []).entries()) {
+  for (const [index, entry] of entriesOf(bundle).entries()) {
     try {
       out.push(responseEntry(await dispatch(ctx, entryRequest(entry, index))));
     } catch (err) {

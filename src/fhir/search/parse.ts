@@ -190,9 +190,14 @@ function parseFilter(
   return filter;
 }
 
+/** Largest _offset (and _page x _count): beyond it JavaScript numbers lose integers; SQL's bigint holds it. */
+const MAX_OFFSET = Number.MAX_SAFE_INTEGER;
+
 function parseCount(text: string, name: string): number {
   if (!/^\d+$/.test(text)) throw badRequest(`${name} must be a non-negative integer, not '${text}'`, name);
-  return Number(text);
+  const n = Number(text);
+  if (n > MAX_OFFSET) throw badRequest(`${name} must be at most ${MAX_OFFSET}`, name);
+  return n;
 }
 
 /** `_sort=a,-b`: keys by known, sortable parameters (search.html#sort). */
@@ -332,6 +337,9 @@ export function parseSearchRequest(
   };
   const state: { page?: number } = {};
   for (const [key, value] of entriesOf(params)) {
+    // No database compares U+0000 (PostgreSQL refuses it in text); FHIR strings cannot hold it either.
+    if (key.includes('\u0000')) throw badRequest('A search parameter name contains a NUL character');
+    if (value.includes('\u0000')) throw badRequest(`The value of ${key} contains a NUL character`, key);
     if (TRANSPORT_PARAMS.has(key)) continue;
     const { code, modifier } = parseKey(key);
     if (code.startsWith('_') && applyControl(req, state, code, modifier, value, options, problems)) continue;
@@ -341,7 +349,10 @@ export function parseSearchRequest(
     const filter = parseFilter(resourceType, key, raw, options, problems, true);
     if (filter) req.filters.push(filter);
   }
-  if (state.page !== undefined) req.offset = (state.page - 1) * req.count;
+  if (state.page !== undefined) {
+    req.offset = (state.page - 1) * req.count;
+    if (req.offset > MAX_OFFSET) throw badRequest(`_page ${state.page} of ${req.count} is past the last page`, '_page');
+  }
   req.warnings = problems.warnings;
   return req;
 }
