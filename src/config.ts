@@ -20,12 +20,19 @@ export interface Config {
   hl7Outbound?: { host: string; port: number };
   /** Inbound HL7 messages that arrive together share one FHIR transaction (HL7_GROUP_COMMIT=true). */
   hl7GroupCommit: boolean;
-  auth: string;
+  /** Only `none` for now: SMART-on-FHIR authorization is a separate piece of work (README "Security"). */
+  auth: 'none';
+  /** Bearer token for /admin/*; unset: /admin/* answers loopback clients only. */
+  adminToken?: string;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** Largest accepted request body in bytes. */
   maxBodyBytes: number;
-  /** How long shutdown waits for running HTTP requests before cutting them off. */
+  /** One deadline for shutdown: workers, MLLP and running HTTP requests stop within it. */
   shutdownTimeoutMs: number;
+  /** Longest time a client may take to send a whole request (headers and body), in ms. */
+  httpRequestTimeoutMs: number;
+  /** Most open HTTP connections; connections over it are closed at once. */
+  httpMaxConnections: number;
   /** Name of the Organization running ct-fhir (Provenance.agent.onBehalfOf, Device.owner). */
   organization: string;
 }
@@ -76,9 +83,12 @@ export const CONFIG_KEYS: readonly string[] = [
   'HL7_OUTBOUND',
   'HL7_GROUP_COMMIT',
   'AUTH',
+  'ADMIN_TOKEN',
   'LOG_LEVEL',
   'MAX_BODY_BYTES',
   'SHUTDOWN_TIMEOUT_MS',
+  'HTTP_REQUEST_TIMEOUT_MS',
+  'HTTP_MAX_CONNECTIONS',
   'ORGANIZATION',
 ];
 
@@ -143,6 +153,50 @@ function hostPort(key: string, raw: string | undefined): { host: string; port: n
   return { host: m[1]!, port: Number(m[2]) };
 }
 
+/** BASE_URL goes into Location headers and references, so it must be an absolute http(s) URL. */
+function baseUrl(raw: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(raw);
+  } catch {
+    // reported below
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+    throw new ConfigError(`BASE_URL must be an absolute http:// or https:// URL, got "${raw}"`);
+  }
+  return raw.replace(/\/$/, '');
+}
+
+function auth(raw: string | undefined): 'none' {
+  if (!raw || raw === 'none') return 'none';
+  throw new ConfigError(
+    `AUTH=${raw} is not implemented yet; only AUTH=none (put the FHIR endpoint behind your gateway, README "Security")`,
+  );
+}
+
+function adminToken(raw: string | undefined): string | undefined {
+  if (!raw) return undefined;
+  // A short token can be guessed over the network; 16 characters is the least a generator gives.
+  if (raw.length < 16) throw new ConfigError('ADMIN_TOKEN must be at least 16 characters');
+  return raw;
+}
+
+/** The database URL for logs: no user info and no secret query parameters (`?password=`, `?sslkey=`). */
+export function redactDatabaseUrl(databaseUrl: string): string {
+  if (databaseUrl.startsWith('sqlite:')) return databaseUrl;
+  try {
+    const url = new URL(databaseUrl);
+    if (url.username || url.password) {
+      url.username = '***';
+      url.password = '';
+    }
+    for (const key of ['password', 'sslpassword', 'sslkey']) url.searchParams.delete(key);
+    return url.toString();
+  } catch {
+    return 'postgres://(unparsable URL)';
+  }
+}
+
 /** Builds the configuration from env (and flags already merged into it). */
 export function loadConfig(src: Source = process.env): Config {
   const port = intSetting(src, 'PORT', 8080, 0, 65535);
@@ -162,7 +216,7 @@ export function loadConfig(src: Source = process.env): Config {
   return {
     port,
     host,
-    baseUrl: (src.BASE_URL || `http://${host}:${port}/fhir`).replace(/\/$/, ''),
+    baseUrl: baseUrl(src.BASE_URL || `http://${host}:${port}/fhir`),
     databaseUrl,
     mllpPort: intSetting(src, 'MLLP_PORT', 2575, 0, 65535),
     workers: intSetting(src, 'WORKERS', 1, 0, 64),
@@ -172,10 +226,14 @@ export function loadConfig(src: Source = process.env): Config {
     dicomwebAuth: dicomwebAuth(src),
     hl7Outbound: hostPort('HL7_OUTBOUND', src.HL7_OUTBOUND),
     hl7GroupCommit: boolSetting(src, 'HL7_GROUP_COMMIT', false),
-    auth: src.AUTH || 'none',
+    auth: auth(src.AUTH),
+    adminToken: adminToken(src.ADMIN_TOKEN),
     logLevel,
     maxBodyBytes: intSetting(src, 'MAX_BODY_BYTES', 16 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     shutdownTimeoutMs: intSetting(src, 'SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
+    // 120 s: a 16 MiB body (MAX_BODY_BYTES) at about 1.1 Mbit/s; a client slower than that holds a connection.
+    httpRequestTimeoutMs: intSetting(src, 'HTTP_REQUEST_TIMEOUT_MS', 120_000, 1000, 3_600_000),
+    httpMaxConnections: intSetting(src, 'HTTP_MAX_CONNECTIONS', 1024, 1, 1_000_000),
     organization: src.ORGANIZATION || 'ct-fhir',
   };
 }

@@ -4,10 +4,11 @@
 // (25000, under docker's default 30 s stop grace). Each also as a --flag. SIGTERM/SIGINT: graceful stop.
 import { commandConfig, ConfigError } from '../config.js';
 import { createLogger } from '../log.js';
-import { DEFAULT_LIMITS, openCore } from '../core.js';
+import { type Core, DEFAULT_LIMITS, openCore } from '../core.js';
 import { parseTypeLimits } from '../jobs/limits.js';
 import type { HandlerRegistry } from '../jobs/types.js';
 import { Worker } from '../jobs/worker.js';
+import { startupFailed, stopSignals } from './serve.js';
 
 function ms(env: Record<string, string | undefined>, key: string, dflt: number): number {
   const raw = env[key];
@@ -53,15 +54,29 @@ export async function worker(argv: string[]): Promise<number> {
   const stopTimeoutMs = ms(env, 'JOB_STOP_TIMEOUT_MS', 25_000);
   const logger = createLogger(config.logLevel, { command: 'worker' });
 
+  // Caught from here: a stop during startup lets it finish and then stops cleanly, rather than killing it midway.
+  const signals = stopSignals(logger, stopTimeoutMs);
   // The same core as `serve`: repository with outbox triggers, Task mirror, and every pipeline's handlers.
-  const core = await openCore(config, logger);
-  const handlers = selectHandlers(core.handlers, env.JOB_TYPES);
+  let core: Core;
+  try {
+    core = await openCore(config, logger);
+  } catch (err) {
+    signals.dispose();
+    return startupFailed('worker', err, config, logger);
+  }
+  let handlers: HandlerRegistry;
+  try {
+    handlers = selectHandlers(core.handlers, env.JOB_TYPES);
+  } catch (err) {
+    // Close what is open, or the process would stay up after printing the ConfigError.
+    signals.dispose();
+    await core.close();
+    throw err;
+  }
   const w = new Worker(core.queue, { handlers, concurrency: config.workers, limits, leaseMs, pollMs, logger });
   w.start();
-  await new Promise<void>((resolve) => {
-    process.once('SIGTERM', resolve);
-    process.once('SIGINT', resolve);
-  });
+  signals.started();
+  await signals.received;
   logger.info('stopping: no new jobs; waiting for running ones', { timeoutMs: stopTimeoutMs, running: w.active });
   await w.stop(stopTimeoutMs);
   await core.close();

@@ -1,6 +1,7 @@
 // The HTTP surface: the FHIR endpoint under /fhir on plain node:http (fhir-endpoint.ts), and an express 5 app for
 // health, readiness, metrics and the admin APIs. Every request gets an X-Request-Id, a metrics sample and a debug log
-// line. Errors always leave as OperationOutcome, never as stack traces.
+// line. Errors always leave as OperationOutcome, never as stack traces. Query values (identifiers, names) never reach
+// the logs, and metrics labels name only known routes (an unknown path may hold anything).
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import express from 'express';
@@ -25,16 +26,36 @@ export interface AppOptions {
   metrics?: Metrics;
   /** Extra routers on the express app (the admin APIs). */
   extra?: (app: express.Express) => void;
+  /** True once shutdown began: /readyz answers 503 so load balancers stop sending work here. */
+  stopping?: () => boolean;
 }
 
 // A client's X-Request-Id is kept when it is a plain token, so a gateway's id follows the request into our logs.
 const REQUEST_ID = /^[\w.:@/+=-]{1,128}$/;
+
+// The metrics route label: a fixed set, so neither ids nor arbitrary paths multiply the series or reach the labels.
+const EXACT_ROUTES = new Set(['/healthz', '/readyz', '/metrics']);
+const PREFIX_ROUTES = ['/admin/jobs', '/admin/hl7'];
+
+/** The metrics route label of a path outside /fhir: a known route, or `unmatched`. */
+function routeLabel(path: string): string {
+  if (EXACT_ROUTES.has(path)) return path;
+  return PREFIX_ROUTES.find((r) => path === r || path.startsWith(`${r}/`)) ?? 'unmatched';
+}
+
+/** The names of a query's parameters, without their values (which may be identifiers or names). */
+function paramNames(search: string): string[] | undefined {
+  if (!search) return undefined;
+  return [...new Set(search.split('&').map((p) => p.split('=', 1)[0]!))];
+}
 
 /** Picks the request id (the caller sends it as X-Request-Id) and records the status and duration when done. */
 function instrument(
   req: IncomingMessage,
   res: ServerResponse,
   route: string,
+  path: string,
+  search: string,
   metrics: Metrics,
   logger: Logger,
 ): string {
@@ -45,10 +66,42 @@ function instrument(
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     const method = req.method ?? 'GET';
     metrics.request(route, method, res.statusCode, seconds);
-    if (logger.enabled('debug'))
-      logger.debug('request', { requestId, method, path: req.url, status: res.statusCode, ms: seconds * 1000 });
+    if (logger.enabled('debug')) {
+      const params = paramNames(search);
+      logger.debug('request', { requestId, method, path, params, status: res.statusCode, ms: seconds * 1000 });
+    }
   });
   return requestId;
+}
+
+/**
+ * GET /readyz: each check's name and ok flag. A failure's detail (a folder path, the database's host and port) goes to
+ * the log, once per change, and the response says only where to look: readiness is often reachable from outside.
+ */
+function readyz({ readiness = [], stopping, logger }: AppOptions): (req: Request, res: Response) => Promise<void> {
+  const lastFailure = new Map<string, string>();
+  const note = (name: string, ok: boolean, detail = 'not ready'): void => {
+    if (ok && lastFailure.delete(name)) logger.info('readiness check passes again', { check: name });
+    if (!ok && lastFailure.get(name) !== detail) {
+      lastFailure.set(name, detail);
+      logger.warn('readiness check failed', { check: name, detail });
+    }
+  };
+  return async (_req, res) => {
+    if (stopping?.()) {
+      res.status(503).json({ status: 'not ready', checks: [{ name: 'shutdown', ok: false, detail: 'shutting down' }] });
+      return;
+    }
+    const checks = await Promise.all(
+      readiness.map(async ({ name, check }) => {
+        const { ok, detail } = await check().catch((err: unknown) => ({ ok: false, detail: (err as Error).message }));
+        note(name, ok, detail);
+        return ok ? { name, ok } : { name, ok, detail: 'failed; the server log has the reason' };
+      }),
+    );
+    const ok = checks.every((c) => c.ok);
+    res.status(ok ? 200 : 503).json({ status: ok ? 'ready' : 'not ready', checks });
+  };
 }
 
 /** The express app for everything outside /fhir. */
@@ -60,19 +113,7 @@ function opsApp(options: AppOptions, metrics: Metrics): express.Express {
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
-  app.get('/readyz', async (_req, res) => {
-    const results = await Promise.all(
-      (options.readiness ?? []).map(async (r) => {
-        try {
-          return { name: r.name, ...(await r.check()) };
-        } catch (err) {
-          return { name: r.name, ok: false, detail: (err as Error).message };
-        }
-      }),
-    );
-    const ok = results.every((r) => r.ok);
-    res.status(ok ? 200 : 503).json({ status: ok ? 'ready' : 'not ready', checks: results });
-  });
+  app.get('/readyz', readyz(options));
   app.get('/metrics', (_req, res) => {
     res.type('text/plain; version=0.0.4').send(metrics.render());
   });
@@ -99,12 +140,12 @@ export function createApp(options: AppOptions): RequestListener {
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const path = q < 0 ? url : url.slice(0, q);
+    const search = q < 0 ? '' : url.slice(q + 1);
     if (path === '/fhir' || path.startsWith('/fhir/')) {
-      const requestId = instrument(req, res, 'fhir', metrics, options.logger);
-      void fhir(req, res, path.slice(5), q < 0 ? '' : url.slice(q + 1), requestId);
+      const requestId = instrument(req, res, 'fhir', path, search, metrics, options.logger);
+      void fhir(req, res, path.slice(5), search, requestId);
     } else {
-      // The first two segments name the route (/admin/jobs), so ids in paths do not multiply the metric series.
-      res.setHeader('X-Request-Id', instrument(req, res, path.split('/', 3).join('/'), metrics, options.logger));
+      res.setHeader('X-Request-Id', instrument(req, res, routeLabel(path), path, search, metrics, options.logger));
       void ops(req, res);
     }
   };

@@ -102,6 +102,23 @@ function writeFhir(res: ServerResponse, out: FhirResponse, headers: string[], ty
   writeResponse(res, out.status, headers, body, type);
 }
 
+/**
+ * Logs a 5xx by error name and code (a pg SQLSTATE, a SQLite code) only: driver messages quote the values that failed
+ * (a duplicate identifier, a name too long for an index), and logs must carry no patient data. The stack, message
+ * included, is logged at debug. A 503 (database unavailable) is expected during an outage: a warning, no stack.
+ */
+function logFailure(logger: Logger, requestId: string, status: number, err: unknown): void {
+  let cause = err;
+  for (let depth = 0; depth < 8 && cause instanceof Error && cause.cause !== undefined; depth++) cause = cause.cause;
+  const name = cause instanceof Error ? cause.name : typeof cause;
+  const code = (cause as { code?: unknown } | null)?.code;
+  const fields = { requestId, status, error: name, code: typeof code === 'string' ? code : undefined };
+  if (status === 503) return logger.warn('request failed: dependency unavailable', fields);
+  logger.error('request failed', fields);
+  if (logger.enabled('debug'))
+    logger.debug('request failed: stack', { requestId, stack: String(cause instanceof Error ? cause.stack : cause) });
+}
+
 // GET, HEAD and DELETE carry no FHIR body; node:http discards one if a client sends it anyway.
 const BODYLESS = new Set(['GET', 'HEAD', 'DELETE']);
 
@@ -128,8 +145,7 @@ export function fhirEndpoint({ ctx, logger, maxBodyBytes }: FhirEndpointOptions)
       writeFhir(res, out, ['X-Request-Id', requestId], type, pretty);
     } catch (err) {
       const e = toOutcomeError(err);
-      if (e.status >= 500)
-        logger.error('request failed', { requestId, status: e.status, error: String((err as Error)?.stack ?? err) });
+      if (e.status >= 500) logFailure(logger, requestId, e.status, err);
       if (res.headersSent) res.end();
       else writeResponse(res, e.status, ['X-Request-Id', requestId], encode(e.outcome, pretty), type);
     }

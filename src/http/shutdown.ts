@@ -14,7 +14,9 @@ export function graceful(server: Server): GracefulServer {
   let running = 0;
   let closing = false;
   let onIdle: (() => void) | undefined;
-  server.on('request', (_req, res) => {
+  // Prepended: the app's listener (createServer(app) registers it first) may answer synchronously (/healthz, a 404),
+  // and a response ended before it was counted would stay counted, holding every shutdown for its whole timeout.
+  server.prependListener('request', (_req, res) => {
     running++;
     // While closing, every answer tells a keep-alive client to reconnect elsewhere.
     if (closing) res.setHeader('Connection', 'close');

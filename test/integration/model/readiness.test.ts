@@ -1,5 +1,5 @@
 // The server's model registry: /readyz follows the model folder as it is now (a model removed after it loaded makes
-// the server not ready, putting it back makes it ready again, without a job having to run first, WORKERS=0), and it
+// the server not ready, putting it back makes it ready again, without a job having to run first), and it
 // loads models with the process's configuration, --inference-* flags included (not only the environment).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -17,7 +17,7 @@ describe('readiness follows the model folder', () => {
     dir = mkdtempSync(join(tmpdir(), 'ctfhir-ready-'));
     model = join(dir, 'model');
     cpSync('test/fixtures/model/tiny', model, { recursive: true });
-    server = await startTestServer(sqliteDatabase(), { MODEL: model });
+    server = await startTestServer(sqliteDatabase(), { MODEL: model, WORKERS: '1' });
   });
   after(async () => {
     await server.stop();
