@@ -3,19 +3,19 @@
 // an abort of the job (lease lost, worker stopping) ends the delivery at once instead of waiting for the ACK timeout.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ImagingStudy, Patient } from 'fhir/r4.js';
 import { buildAck } from '../../../src/hl7v2/ack.js';
 import { MllpListener, type MessageHandler } from '../../../src/hl7v2/listener.js';
 import { Hl7Message } from '../../../src/hl7v2/message.js';
 import { getJob } from '../../../src/jobs/admin.js';
-import type { Job, JobContext } from '../../../src/jobs/types.js';
+import type { Job } from '../../../src/jobs/types.js';
 import { Worker } from '../../../src/jobs/worker.js';
 import { silentLogger } from '../../../src/log.js';
 import type { FocusPayload } from '../../../src/pipeline/job-types.js';
 import { HL7_ORU_OUT, oruOutHandler } from '../../../src/pipeline/oru-out.js';
 import { writeTestAiFindings } from '../../support/ai-findings.js';
 import { sqliteDatabase } from '../../support/databases.js';
-import { fhirFetch, startTestServer, type TestServer } from '../../support/server.js';
+import { jobContext, postPatient, postStudy } from '../../support/outbound-study.js';
+import { startTestServer, type TestServer } from '../../support/server.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -30,25 +30,12 @@ describe('hl7.oru-out delivery', () => {
   let focus: string;
   before(async () => {
     server = await startTestServer(sqliteDatabase());
-    const patient = (
-      await fhirFetch(server, 'Patient', {
-        method: 'POST',
-        body: { resourceType: 'Patient', identifier: [{ system: 'urn:mrn', value: 'MRN-RESEND-1' }] },
-      })
-    ).body as Patient;
-    const body: ImagingStudy = {
-      resourceType: 'ImagingStudy',
-      status: 'registered',
-      identifier: [
-        { system: 'urn:dicom:uid', value: 'urn:oid:1.2.3.4.77' },
-        {
-          type: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0203', code: 'ACSN' }] },
-          value: 'ACC-RESEND-1',
-        },
-      ],
-      subject: { reference: `Patient/${patient.id}` },
-    };
-    const study = (await fhirFetch(server, 'ImagingStudy', { method: 'POST', body })).body as ImagingStudy;
+    const patient = await postPatient(server, 'MRN-RESEND-1');
+    const study = await postStudy(server, {
+      subject: `Patient/${patient.id}`,
+      uid: '1.2.3.4.77',
+      accession: 'ACC-RESEND-1',
+    });
     await writeTestAiFindings(server.ctx, study);
     focus = `ImagingStudy/${study.id}`;
   });
@@ -109,7 +96,7 @@ describe('hl7.oru-out delivery', () => {
       ackTimeoutMs: 30_000,
     });
     const abort = new AbortController();
-    const context: JobContext = { signal: abort.signal, attempt: 1, workerId: 't', logger: silentLogger };
+    const context = jobContext(abort.signal);
     const job = { id: '1', type: HL7_ORU_OUT, payload: { focus } } as Job<FocusPayload>;
     try {
       const run = handler(job, context);

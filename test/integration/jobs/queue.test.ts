@@ -505,16 +505,21 @@ for (const { kind, make } of databaseKinds) {
       assert.equal(final.attempts, 2);
     });
 
-    it('a heartbeat is fenced by attempts: a reaped and reclaimed job is held by the new run only', async () => {
-      const { job } = await queue.enqueue({ type: 'x.fence', payload: {} });
+    /** Two runs of one x.fence job by worker w1: the first claim, and the claim after its lease expired and was reaped. */
+    async function reclaimedRuns(id: string): Promise<[Job, Job]> {
       const claim = async (): Promise<Job> => {
         const { jobs } = await claimJobs(queue, { slots: 1, unlimited: ['x.fence'], limited: [] }, 'w1', 60_000);
         return jobs[0]!;
       };
       const first = await claim();
-      await expireLease(job.id);
+      await expireLease(id);
       await reapExpired(queue);
-      const second = await claim();
+      return [first, await claim()];
+    }
+
+    it('a heartbeat is fenced by attempts: a reaped and reclaimed job is held by the new run only', async () => {
+      const { job } = await queue.enqueue({ type: 'x.fence', payload: {} });
+      const [first, second] = await reclaimedRuns(job.id);
       assert.equal(second.attempts, 2);
       assert.deepEqual([...(await heartbeat(queue, 'w1', [first], 60_000))], [], 'the first run holds nothing');
       assert.deepEqual([...(await heartbeat(queue, 'w1', [second], 60_000))], [job.id]);
@@ -522,14 +527,7 @@ for (const { kind, make } of databaseKinds) {
 
     it('a release at stop is fenced by attempts: an earlier run of a reclaimed job releases nothing', async () => {
       const { job } = await queue.enqueue({ type: 'x.fence', payload: {} });
-      const claim = async (): Promise<Job> => {
-        const { jobs } = await claimJobs(queue, { slots: 1, unlimited: ['x.fence'], limited: [] }, 'w1', 60_000);
-        return jobs[0]!;
-      };
-      const first = await claim();
-      await expireLease(job.id);
-      await reapExpired(queue);
-      const second = await claim();
+      const [first, second] = await reclaimedRuns(job.id);
       assert.deepEqual(await releaseRuns(queue, 'w1', [first]), [], 'the first run holds nothing to release');
       assert.equal((await status(job.id)).status, 'running', 'the second run keeps its job');
       const [released] = await releaseRuns(queue, 'w1', [second]);

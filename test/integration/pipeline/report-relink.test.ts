@@ -3,21 +3,21 @@
 // them as current results.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { DiagnosticReport, ImagingStudy, Patient } from 'fhir/r4.js';
-import type { Job, JobContext } from '../../../src/jobs/types.js';
+import type { DiagnosticReport, ImagingStudy } from 'fhir/r4.js';
+import type { Job } from '../../../src/jobs/types.js';
 import { silentLogger } from '../../../src/log.js';
 import type { FocusPayload } from '../../../src/pipeline/job-types.js';
 import { oruOutHandler } from '../../../src/pipeline/oru-out.js';
 import { extractHandler } from '../../../src/pipeline/report-jobs.js';
 import { getTerminology } from '../../../src/terminology/load.js';
 import { sqliteDatabase } from '../../support/databases.js';
+import { jobContext, postPatient, postStudy } from '../../support/outbound-study.js';
 import { obxOf, startRis, type RecordingRis } from '../../support/ris.js';
 import { fhirFetch, startTestServer, type TestServer } from '../../support/server.js';
 
-const context: JobContext = { signal: new AbortController().signal, attempt: 1, workerId: 't', logger: silentLogger };
+const context = jobContext();
 const job = (payload: FocusPayload): Job<FocusPayload> =>
   ({ id: `j-${payload.focus}-${payload.study ?? ''}`, type: 't', payload, attempts: 1 }) as Job<FocusPayload>;
-const ACSN = { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0203', code: 'ACSN' }] };
 /** OBX-11 of the finding OBX segments (the CWE ones, not the NM probabilities). */
 const resultStatuses = (message: string): string[] =>
   obxOf(message)
@@ -37,27 +37,14 @@ describe('a report moved to another study', () => {
   });
 
   it('withdraws its findings at the RIS for the old study and sends them for the new one', async () => {
-    const patient = (
-      await fhirFetch(server, 'Patient', {
-        method: 'POST',
-        body: { resourceType: 'Patient', identifier: [{ system: 'urn:mrn', value: 'MRN-RELINK' }] },
-      })
-    ).body as Patient;
-    const study = async (n: number): Promise<ImagingStudy> =>
-      (
-        await fhirFetch(server, 'ImagingStudy', {
-          method: 'POST',
-          body: {
-            resourceType: 'ImagingStudy',
-            status: 'available',
-            identifier: [
-              { system: 'urn:dicom:uid', value: `urn:oid:1.2.3.77.${n}` },
-              { type: ACSN, value: `ACC-RELINK-${n}` },
-            ],
-            subject: { reference: `Patient/${patient.id}` },
-          },
-        })
-      ).body as ImagingStudy;
+    const patient = await postPatient(server, 'MRN-RELINK');
+    const study = (n: number): Promise<ImagingStudy> =>
+      postStudy(server, {
+        subject: `Patient/${patient.id}`,
+        uid: `1.2.3.77.${n}`,
+        accession: `ACC-RELINK-${n}`,
+        status: 'available',
+      });
     const [first, second] = [await study(1), await study(2)];
     const report: DiagnosticReport = {
       resourceType: 'DiagnosticReport',
