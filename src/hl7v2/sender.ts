@@ -18,6 +18,8 @@ export interface SendResult {
   ack?: string;
   /** MSA-3 / ERR-8 text, the connection error, or the abort reason. */
   text?: string;
+  /** An AE/AR's structured reason: ERR-3 (HL7 table 0357 code) and ERR-2 (location), which carry no patient data. */
+  error?: { code?: string; location?: string };
 }
 
 export interface SenderOptions {
@@ -191,8 +193,16 @@ export class MllpSender {
     }
     // Enhanced mode: CA (accept) alone means "stored"; treat as success, CE/CR as AE/AR.
     const outcome: SendOutcome = code === 'AA' || code === 'CA' ? 'AA' : code === 'AE' || code === 'CE' ? 'AE' : 'AR';
-    const errText = ack.segment('ERR')?.get(8) || ack.get('MSA-3') || undefined;
-    p.settle({ outcome, controlId: id, ack: text, text: errText });
+    const err = ack.segment('ERR');
+    const errText = err?.get(8) || ack.get('MSA-3') || undefined;
+    const location = err
+      ? [1, 2, 3]
+          .map((c) => err.get(2, c))
+          .filter(Boolean)
+          .join('^')
+      : '';
+    const error = err ? { code: err.get(3) || undefined, location: location || undefined } : undefined;
+    p.settle({ outcome, controlId: id, ack: text, text: errText, ...(error ? { error } : {}) });
   }
 
   private failAll(reason: string): void {

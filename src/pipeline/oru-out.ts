@@ -16,7 +16,7 @@ import type {
 import type { FhirContext } from '../fhir/context.js';
 import { lastLiveVersion } from '../fhir/repository.js';
 import { buildOruR01, stableControlId, type FindingsMessageInput, type OutboundFinding } from '../hl7v2/oru-out.js';
-import { MllpSender, outboundDisposition } from '../hl7v2/sender.js';
+import { MllpSender, outboundDisposition, type SendResult } from '../hl7v2/sender.js';
 import type { JobHandler, JobResult } from '../jobs/types.js';
 import { PermanentJobError } from '../jobs/types.js';
 import type { Logger } from '../log.js';
@@ -151,6 +151,17 @@ async function oruMessage(
   return { message, findings: outbound.length };
 }
 
+/**
+ * Why a delivery did not end in AA, for the job's error: an ACK's structured reason (ERR-3 code, ERR-2 location), or
+ * for no ACK our own text (timeout, connection error, abort), never the RIS's free text.
+ */
+function risAnswer(result: SendResult): string {
+  if (!result.ack) return `RIS answered ${result.outcome}: ${result.text ?? ''}`.trim();
+  const { code, location } = result.error ?? {};
+  const why = [code && `error ${code}`, location && `at ${location}`].filter(Boolean).join(' ');
+  return `RIS answered ${result.outcome}${why ? ` (${why})` : ''}`;
+}
+
 /** The job handler: build the ORU^R01 from FHIR and deliver it, retrying by the ACK's disposition. */
 export function oruOutHandler(deps: OruOutDeps): JobHandler<FocusPayload> {
   return async (job, run): Promise<JobResult> => {
@@ -161,7 +172,11 @@ export function oruOutHandler(deps: OruOutDeps): JobHandler<FocusPayload> {
       // Aborted: end with the signal's reason as the job runtime expects (the run is released or retried).
       run.signal.throwIfAborted();
       const disposition = outboundDisposition(result);
-      const answer = `RIS answered ${result.outcome}: ${result.text ?? ''}`.trim();
+      const answer = risAnswer(result);
+      // The RIS's own words (ERR-8, MSA-3) may name the patient: the operator's debug log only, not the job's error,
+      // which becomes Task.statusReason for any FHIR client to read.
+      if (disposition !== 'done' && result.ack && result.text)
+        deps.logger.debug('RIS answer text', { controlId: result.controlId, text: result.text });
       if (disposition === 'dead-letter') throw new PermanentJobError(answer);
       if (disposition === 'retry') throw new Error(answer);
       return {

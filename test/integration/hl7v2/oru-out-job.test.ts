@@ -110,4 +110,30 @@ describe('hl7.oru-out delivery', () => {
       await ris.listener.close();
     }
   });
+
+  it("an AE's reason reaches the job's error as its code and location, never the RIS's free text", async () => {
+    const ris = await startRis(async (text) => {
+      const msg = Hl7Message.parse(text);
+      return (
+        `MSH|^~\\&|RIS|H|CTFHIR|CTF|20240101000000||ACK^R01^ACK|A${Date.now()}|P|2.5.1\r` +
+        `MSA|AE|${msg.controlId}\r` +
+        'ERR||PID^1^3|204^Unknown key identifier^HL70357|E||||Patient DOE^JANE MRN-SECRET-9 not found'
+      );
+    });
+    const handler = oruOutHandler({
+      ctx: server.ctx,
+      outbound: { host: '127.0.0.1', port: ris.port },
+      logger: silentLogger,
+    });
+    const job = { id: '2', type: HL7_ORU_OUT, payload: { focus } } as Job<FocusPayload>;
+    try {
+      await assert.rejects(handler(job, jobContext()), (err: Error) => {
+        assert.equal(err.name, 'PermanentJobError');
+        assert.equal(err.message, 'RIS answered AE (error 204 at PID^1^3)');
+        return true;
+      });
+    } finally {
+      await ris.listener.close();
+    }
+  });
 });
