@@ -2,9 +2,9 @@
 // request slowly, hold a connection open across a shutdown).
 import { connect, type Socket } from 'node:net';
 import { startServer, type RunningServer, type ServerParts } from '../../src/app.js';
-import { loadConfig } from '../../src/config.js';
 import { createLogger, type Level } from '../../src/log.js';
 import type { TestDatabase } from './databases.js';
+import { testServerConfig } from './server.js';
 
 export interface LoggedServer extends RunningServer {
   /** Every log line so far, parsed. */
@@ -25,15 +25,7 @@ export async function startLoggedServer(
 ): Promise<LoggedServer> {
   const lines: Record<string, unknown>[] = [];
   const logger = createLogger(level, {}, (line) => lines.push(JSON.parse(line) as Record<string, unknown>));
-  const config = loadConfig({
-    PORT: '0',
-    HOST: '127.0.0.1',
-    MLLP_PORT: '0',
-    WORKERS: '0',
-    DATABASE_URL: db.url,
-    ...env,
-  });
-  const server = await startServer(config, logger, parts);
+  const server = await startServer(testServerConfig(db, env), logger, parts);
   return {
     ...server,
     lines,

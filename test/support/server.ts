@@ -1,6 +1,6 @@
 // Starts the real server (the same composition as `ct-fhir serve`) on a free loopback port over a test database.
 import { startServer, type RunningServer, type ServerParts } from '../../src/app.js';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig, type Config } from '../../src/config.js';
 import { silentLogger } from '../../src/log.js';
 import type { TestDatabase } from './databases.js';
 
@@ -9,21 +9,18 @@ export interface TestServer extends RunningServer {
   stop(): Promise<void>;
 }
 
+/** The configuration of a test server: a free loopback port, no MLLP, no workers, `db`; `env` overrides. */
+export function testServerConfig(db: TestDatabase, env: Record<string, string> = {}): Config {
+  return loadConfig({ PORT: '0', HOST: '127.0.0.1', MLLP_PORT: '0', WORKERS: '0', DATABASE_URL: db.url, ...env });
+}
+
 /** A listening server on 127.0.0.1:<free port> over `db`, without MLLP or workers unless asked. */
 export async function startTestServer(
   db: TestDatabase,
   env: Record<string, string> = {},
   parts: ServerParts = {},
 ): Promise<TestServer> {
-  const config = loadConfig({
-    PORT: '0',
-    HOST: '127.0.0.1',
-    MLLP_PORT: '0',
-    WORKERS: '0',
-    DATABASE_URL: db.url,
-    ...env,
-  });
-  const server = await startServer(config, silentLogger, parts);
+  const server = await startServer(testServerConfig(db, env), silentLogger, parts);
   return {
     ...server,
     db,
