@@ -1,4 +1,5 @@
 // What every FHIR interaction receives besides the request: the repository and server settings.
+import type { Logger } from '../log.js';
 import type { Repository } from './repository.js';
 import type { FhirRequest, FhirResponse } from './request.js';
 
@@ -29,4 +30,9 @@ export interface FhirContext {
   operations: OperationDef[];
   /** Validate every create/update against the R4 definitions. */
   validate: boolean;
+  /**
+   * Where interactions log failures they answer instead of throwing (a batch entry's 5xx), which the HTTP adapter's
+   * error log never sees: the request's logger, so the lines carry its request id. Unset, they are not logged.
+   */
+  logger?: Logger;
 }

@@ -164,7 +164,8 @@ export function aiFindingsBundle(input: AiFindingsInput): { bundle: Bundle; obse
       { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0074', code: 'RAD', display: 'Radiology' }] },
     ],
     code: {
-      coding: [{ system: 'http://loinc.org', code: '24627-2', display: 'Chest CT' }],
+      // LOINC's own display for 24627-2 (long common name and short name alike).
+      coding: [{ system: 'http://loinc.org', code: '24627-2', display: 'CT Chest' }],
       text: 'CT chest AI findings',
     },
     subject: study.subject,
@@ -174,7 +175,7 @@ export function aiFindingsBundle(input: AiFindingsInput): { bundle: Bundle; obse
     performer: [refs.organization],
     result: positives.map((f) => ({ reference: observationUrns.get(`${f.abnormality}/${f.location ?? ''}`)! })),
     imagingStudy: [{ reference: `ImagingStudy/${study.id}` }],
-    conclusion: summaryText(positives, input.display, `${algorithm.displayName} ${algorithm.version}`),
+    conclusion: summaryText(input.findings, input.display, `${algorithm.displayName} ${algorithm.version}`),
   };
   if (!report.basedOn?.length) delete report.basedOn;
   if (!report.encounter) delete report.encounter;

@@ -20,7 +20,10 @@ export const WORKFLOW_SYSTEM = CT_FHIR_WORKFLOW;
 /** The identifier system of the resources ct-fhir writes, by kind (finding, task, detected-issue). */
 export const identifierSystem = (kind: string): string => `${CANONICAL_BASE}/identifier/${kind}`;
 
-/** SNOMED CT present/absent and RadLex present/absent (../shared/reference/fhir-and-codes.md). */
+/**
+ * SNOMED CT present/absent and RadLex present/absent (../shared/reference/fhir-and-codes.md), with the code systems'
+ * own displays: SNOMED CT 272519000 is "Absence findings" (DICOM CID 241 says "Absent"; SNOMED's "Absent" is 2667000).
+ */
 const PRESENCE: Record<Polarity, CodeableConcept> = {
   present: {
     coding: [
@@ -31,7 +34,7 @@ const PRESENCE: Record<Polarity, CodeableConcept> = {
   },
   absent: {
     coding: [
-      { system: SNOMED, code: '272519000', display: 'Absent' },
+      { system: SNOMED, code: '272519000', display: 'Absence findings' },
       { system: RADLEX, code: 'RID28473', display: 'absent' },
     ],
     text: 'Absent',

@@ -50,6 +50,14 @@ export function findDiscrepancies(ai: readonly ComparedFinding[], report: readon
   return out;
 }
 
+/** What a reviewer reads: a report that denies the finding is not one that leaves it out. */
+function detail(d: Discrepancy, name: string): string {
+  if (d.kind === 'report-positive-ai-negative') return `The report describes ${name} but the model does not flag it.`;
+  return d.report
+    ? `The model flags ${name} but the report states it is absent.`
+    : `The model flags ${name} but the report does not mention it.`;
+}
+
 /**
  * DetectedIssue statuses the comparison sets itself; any other is a reviewer's and is kept while the same discrepancy
  * holds, `entered-in-error` (dismissed as a false alarm) included.
@@ -106,10 +114,7 @@ export function discrepancyEntries(input: DiscrepancyInput): BundleEntry[] {
       patient: input.patient,
       identifiedDateTime: reopened ? input.now : before.identifiedDateTime,
       implicated: [d.ai, ...(d.report ? [d.report] : []), { reference: `ImagingStudy/${studyId}` }],
-      detail:
-        d.kind === 'ai-positive-report-negative'
-          ? `The model flags ${input.display(d.abnormality)} but the report does not describe it.`
-          : `The report describes ${input.display(d.abnormality)} but the model does not flag it.`,
+      detail: detail(d, input.display(d.abnormality)),
     };
     if (!reopened && before.author) issue.author = before.author;
     if (!reopened && before.mitigation) issue.mitigation = before.mitigation;

@@ -36,6 +36,8 @@ export function observationStatus(reportStatus: DiagnosticReport['status']): Obs
       return 'amended';
     case 'corrected':
       return 'corrected';
+    case 'unknown':
+      return 'unknown'; // a report of unknown status does not make its findings final
     default:
       return 'final';
   }

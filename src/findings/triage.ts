@@ -81,7 +81,11 @@ export function triageEntry(
 ): BundleEntry | undefined {
   const flagged = positives.filter((f) => critical.has(f.abnormality));
   if (flagged.length === 0) return cancelTriage(existing, 'no-critical-finding', codes, now);
-  const priority = PRIORITY_ORDER.find((p) => flagged.some((f) => critical.get(f.abnormality) === p)) ?? 'routine';
+  const rank = (f: AiFindingInput): number => PRIORITY_ORDER.indexOf(critical.get(f.abnormality) ?? 'routine');
+  // Task.reasonCode is one concept (0..1, and a CodeableConcept's codings are alternatives for one concept, not a
+  // list): the most pressing finding, the likeliest among equals; the description names every flagged finding.
+  const reason = [...flagged].sort((a, b) => rank(a) - rank(b) || b.probability - a.probability)[0]!;
+  const priority = PRIORITY_ORDER[rank(reason)] ?? 'routine';
   const task: Task = {
     resourceType: 'Task',
     identifier: [triageIdentifier(codes, study.id!)],
@@ -96,8 +100,8 @@ export function triageEntry(
     authoredOn: now,
     lastModified: now,
     reasonCode: {
-      coding: flagged.flatMap((f) => codes.abnormality(f.abnormality).coding?.slice(0, 1) ?? []),
-      text: flagged.map((f) => `${display(f.abnormality)} (p=${f.probability.toFixed(2)})`).join('; '),
+      coding: codes.abnormality(reason.abnormality).coding,
+      text: `${display(reason.abnormality)} (p=${reason.probability.toFixed(2)})`,
     },
   };
   if (!task.basedOn?.length) delete task.basedOn;

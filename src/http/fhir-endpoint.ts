@@ -141,7 +141,11 @@ export function fhirEndpoint({ ctx, logger, maxBodyBytes }: FhirEndpointOptions)
       if (form) for (const [k, v] of form) query.append(k, v);
       query.delete('_format');
       query.delete('_pretty');
-      const out = await dispatch(ctx, fhirRequest(req, path, query, body));
+      const fhirReq = fhirRequest(req, path, query, body);
+      // A batch answers its entries' failures instead of throwing them: it logs them itself, under this request's id.
+      const reqCtx =
+        fhirReq.method === 'POST' && fhirReq.path === '' ? { ...ctx, logger: logger.child({ requestId }) } : ctx;
+      const out = await dispatch(reqCtx, fhirReq);
       writeFhir(res, out, ['X-Request-Id', requestId], type, pretty);
     } catch (err) {
       const e = toOutcomeError(err);

@@ -335,6 +335,32 @@ export async function transaction(
   return { resourceType: 'Bundle', type: 'transaction-response', entry: responses.map(responseEntry) };
 }
 
+/**
+ * Logs a batch entry's 5xx as the HTTP adapter logs a request's (src/http/fhir-endpoint.ts): the innermost cause's
+ * name and code only, since driver messages quote the values that failed (patient data); the stack at debug; a 503
+ * (database unavailable) as a warning.
+ */
+function logEntryFailure(ctx: FhirContext, index: number, status: number, err: unknown): void {
+  const logger = ctx.logger;
+  if (!logger || status < 500) return;
+  let cause = err;
+  for (let depth = 0; depth < 8 && cause instanceof Error && cause.cause !== undefined; depth++) cause = cause.cause;
+  const code = (cause as { code?: unknown } | null)?.code;
+  const fields = {
+    entry: index,
+    status,
+    error: cause instanceof Error ? cause.name : typeof cause,
+    code: typeof code === 'string' ? code : undefined,
+  };
+  if (status === 503) return logger.warn('batch entry failed: dependency unavailable', fields);
+  logger.error('batch entry failed', fields);
+  if (logger.enabled('debug'))
+    logger.debug('batch entry failed: stack', {
+      entry: index,
+      stack: String(cause instanceof Error ? cause.stack : cause),
+    });
+}
+
 /** Processes a batch Bundle: each entry on its own; failures become entries with an OperationOutcome. */
 export async function batch(ctx: FhirContext, bundle: Bundle, dispatch: Dispatch): Promise<Bundle> {
   const out: BundleEntry[] = [];
@@ -343,6 +369,8 @@ export async function batch(ctx: FhirContext, bundle: Bundle, dispatch: Dispatch
       out.push(responseEntry(await dispatch(ctx, entryRequest(entry, index))));
     } catch (err) {
       const e = toOutcomeError(err);
+      // The response entry carries the outcome, but a server failure must reach the log as a top-level one does.
+      logEntryFailure(ctx, index, e.status, err);
       out.push({ response: { status: String(e.status), outcome: e.outcome } });
     }
   }
