@@ -41,6 +41,43 @@ export function frameInfo(ds: DicomDataset): FrameInfo {
   };
 }
 
+/** A US or SS value as the sample it pads: 16 or 32 bits, signed when the pixels are (PS3.3 C.7.5.1.1.2). */
+function paddingSample(ds: DicomDataset, tag: number, info: FrameInfo): number | undefined {
+  const v = ds.bytes(tag);
+  if (!v || (v.byteLength !== 2 && v.byteLength !== 4)) return undefined;
+  const dv = new DataView(v.buffer, v.byteOffset, v.byteLength);
+  const signed = info.pixelRepresentation === 1;
+  // The VR may disagree with Pixel Representation (US written for signed pixels): the pixels decide.
+  let value =
+    v.byteLength === 2
+      ? signed
+        ? dv.getInt16(0, ds.littleEndian)
+        : dv.getUint16(0, ds.littleEndian)
+      : signed
+        ? dv.getInt32(0, ds.littleEndian)
+        : dv.getUint32(0, ds.littleEndian);
+  // Samples keep only their Bits Stored (normaliseBitsStored); a padding value written with the high bits set
+  // (0xF830 for -2000 in 12 bits) must be read the same way to match them.
+  if (info.bitsStored < info.bitsAllocated) {
+    const range = 2 ** info.bitsStored;
+    value = ((value % range) + range) % range;
+    if (signed && value >= range / 2) value -= range;
+  }
+  return value;
+}
+
+/**
+ * The stored values that are padding, not tissue (PS3.3 C.7.5.1.1.2): Pixel Padding Value (0028,0120) alone, or the
+ * inclusive range up to Pixel Padding Range Limit (0028,0121), either end the higher; undefined when absent.
+ */
+export function pixelPadding(ds: DicomDataset): [number, number] | undefined {
+  const info = frameInfo(ds);
+  const value = paddingSample(ds, 0x00280120, info);
+  if (value === undefined) return undefined;
+  const limit = paddingSample(ds, 0x00280121, info) ?? value;
+  return [Math.min(value, limit), Math.max(value, limit)];
+}
+
 /** Number of frames (Number of Frames, PS3.3 C.7.6.6; 1 when absent). */
 export function frameCount(ds: DicomDataset): number {
   const n = ds.number(0x00280008);

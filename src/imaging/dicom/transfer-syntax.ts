@@ -27,6 +27,11 @@ export function transferSyntax(uid: string): TransferSyntax | undefined {
   return table.get(uid);
 }
 
+/** True when ct-fhir decodes the pixel data of this transfer syntax (a known UID with a decoder). */
+export function isDecodable(uid: string): boolean {
+  return (table.get(uid)?.decoder ?? null) !== null;
+}
+
 /** Every transfer syntax whose pixel data ct-fhir decodes (for capability listings and tests). */
 export function decodableTransferSyntaxes(): TransferSyntax[] {
   return [...table.values()].filter((s) => s.decoder !== null);

@@ -11,6 +11,7 @@ export type DicomwebErrorKind =
   | 'not-found' // the study (or series) is not in the PACS
   | 'protocol' // malformed multipart, wrong content type, bad DICOM JSON
   | 'no-usable-series' // the study holds no series the method accepts
+  | 'transfer-syntax' // the PACS cannot send the pixels in a transfer syntax ct-fhir decodes
   | 'bad-request'; // the ImagingStudy names no study UID or no usable endpoint
 
 const STATUS: Record<DicomwebErrorKind, [number, IssueCode]> = {
@@ -20,6 +21,7 @@ const STATUS: Record<DicomwebErrorKind, [number, IssueCode]> = {
   'not-found': [404, 'not-found'],
   protocol: [502, 'structure'],
   'no-usable-series': [422, 'business-rule'],
+  'transfer-syntax': [422, 'not-supported'],
   'bad-request': [422, 'required'],
 };
 

@@ -1,7 +1,15 @@
 // Volume assembly: instances (from a folder or a DICOMweb stream) decoded one at a time into a preallocated
-// Int16Array of HU (Modality LUT, PS3.3 C.11.1: HU = stored x Rescale Slope + Rescale Intercept), then ordered along
-// the slice normal by Image Position (Patient) (PS3.3 C.7.6.2.1.1) with geometry checks and clear errors.
-import { PixelDataError, readPixelData, frameCount, type DicomDataset, type PixelArray } from '../dicom/index.js';
+// Int16Array of HU (Modality LUT, PS3.3 C.11.1: HU = stored x Rescale Slope + Rescale Intercept; padding pixels,
+// PS3.3 C.7.5.1.1.2, as air), then ordered along the slice normal by Image Position (Patient) (PS3.3 C.7.6.2.1.1)
+// with geometry checks and clear errors.
+import {
+  PixelDataError,
+  readPixelData,
+  frameCount,
+  pixelPadding,
+  type DicomDataset,
+  type PixelArray,
+} from '../dicom/index.js';
 import {
   orientationOf,
   positionOf,
@@ -74,6 +82,14 @@ function checkInstance(ds: DicomDataset, index: number, o: AssembleOptions): voi
   if (rescaleType !== undefined && rescaleType !== 'HU') {
     fail('non-hu-rescale', index, `Rescale Type (0028,1054) is ${rescaleType}, not HU (PS3.3 C.11.1.1.2)`);
   }
+  // A rescale that is there but unreadable, or a slope of 0, would give a volume of wrong or constant HU silently.
+  for (const keyword of ['RescaleSlope', 'RescaleIntercept']) {
+    const text = ds.string(keyword);
+    if (text !== undefined && ds.number(keyword) === undefined)
+      fail('non-hu-rescale', index, `${ds.describe(keyword)} "${text.slice(0, 20)}" is not a number (PS3.3 C.11.1)`);
+  }
+  if (ds.number('RescaleSlope') === 0)
+    fail('non-hu-rescale', index, `${ds.describe('RescaleSlope')} is 0: every pixel would be one HU (PS3.3 C.11.1)`);
   const tilt = ds.number('GantryDetectorTilt') ?? 0;
   if (Math.abs(tilt) > (o.maxTiltDeg ?? 0.5)) {
     fail(
@@ -136,14 +152,38 @@ function checkAgainst(ds: DicomDataset, ref: Reference, index: number): void {
     );
 }
 
-/** Stored values -> HU into dst, rounded half away from zero and clamped to int16. */
-export function storeHU(src: PixelArray, dst: Int16Array, slope: number, intercept: number): void {
+/**
+ * HU given to padding pixels (PS3.3 C.7.5.1.1.2: outside the reconstructed field of view, not tissue): air, so that
+ * resampling blends the edge of the field of view with air, not with -2000 or -3024 HU.
+ */
+export const PADDING_HU = -1000;
+
+/**
+ * Stored values -> HU into dst, rounded half away from zero and clamped to int16; stored values within `padding`
+ * ([low, high], Pixel Padding Value and Range Limit) become PADDING_HU. Returns the number of padding pixels.
+ */
+export function storeHU(
+  src: PixelArray,
+  dst: Int16Array,
+  slope: number,
+  intercept: number,
+  padding?: [number, number],
+): number {
   const n = dst.length;
+  const [lo, hi] = padding ?? [Infinity, -Infinity];
+  let padded = 0;
   for (let i = 0; i < n; i++) {
-    let v = src[i]! * slope + intercept;
+    const s = src[i]!;
+    if (s >= lo && s <= hi) {
+      dst[i] = PADDING_HU;
+      padded++;
+      continue;
+    }
+    let v = s * slope + intercept;
     v = v >= 0 ? v + 0.5 : v - 0.5;
     dst[i] = v > 32767 ? 32767 : v < -32768 ? -32768 : v;
   }
+  return padded;
 }
 
 interface Placed {
@@ -165,6 +205,7 @@ export async function assembleVolume(
   const transferSyntaxes = new Set<string>();
   const warnings: string[] = [];
   let localizers = 0;
+  let padded = 0;
   for await (const ds of instances) {
     if (isLocalizer(ds.strings('ImageType'))) {
       localizers++;
@@ -193,7 +234,10 @@ export async function assembleVolume(
       if (!warnings.some((w) => w.startsWith('Rescale')))
         warnings.push('Rescale Slope/Intercept absent: stored values taken as HU');
     }
-    store!.fill(index, (slice) => storeHU(pixels, slice, slope ?? 1, intercept ?? 0));
+    const padding = pixelPadding(ds);
+    store!.fill(index, (slice) => {
+      padded += storeHU(pixels, slice, slope ?? 1, intercept ?? 0, padding);
+    });
     if (options.timings) options.timings.decodeMs += performance.now() - t0;
     placed.push({ slot: index, position: positionOf(ds) });
     transferSyntaxes.add(ds.transferSyntaxUid);
@@ -202,6 +246,7 @@ export async function assembleVolume(
   checkCount(placed.length, localizers, options.expectedSlices);
   if (!ref || !store) throw new VolumeError('no-series', 'no instances to assemble');
   if (localizers > 0) warnings.push(`skipped ${localizers} localizer image(s) (Image Type value 3 LOCALIZER)`);
+  if (padded > 0) warnings.push(`${padded} padding pixel(s) (Pixel Padding Value) set to ${PADDING_HU} HU (air)`);
   const t1 = performance.now();
   const volume = finish(ref, store, placed, [...transferSyntaxes], warnings, options);
   if (options.timings) options.timings.orderMs += performance.now() - t1;

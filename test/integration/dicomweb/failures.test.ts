@@ -226,7 +226,7 @@ describe('DICOMweb failures', () => {
     assert.equal(requests.length, 2);
   });
 
-  it('falls back to the default transfer syntax when the PACS refuses transfer-syntax=* (406)', async () => {
+  it('asks for Explicit VR Little Endian when the PACS refuses transfer-syntax=* (406)', async () => {
     const accepts: (string | undefined)[] = [];
     const { url } = await serve((req, res) => {
       accepts.push(req.headers.accept);
@@ -239,7 +239,7 @@ describe('DICOMweb failures', () => {
     assert.deepEqual(await collect(new DicomwebClient(url, FAST).retrieveSeries(STUDY, SERIES)), PARTS);
     assert.deepEqual(accepts, [
       'multipart/related; type="application/dicom"; transfer-syntax=*',
-      'multipart/related; type="application/dicom"',
+      'multipart/related; type="application/dicom"; transfer-syntax=1.2.840.10008.1.2.1',
     ]);
   });
 
