@@ -159,20 +159,58 @@ function sizeHits(tokens: readonly Token[], a: SentenceAnalysis, hits: readonly 
   return out;
 }
 
+// A negation's scope owns the locations inside it when it denies a finding there: "no nodule in the right upper
+// lobe, opacity in the left lower lobe" places the opacity in the left lower lobe only (SARLE searches only the text
+// no rule removed). Scopes of normal-words that deny no finding ("the aorta is of normal calibre with plaques") keep
+// their structures as locations for the findings around them. Returns the owning scope per location match, -1: none.
+function locationOwners(
+  locs: readonly Match<readonly LocationHit[]>[],
+  a: SentenceAnalysis,
+  hits: readonly Hit[],
+): { scopeOf: Int32Array; owners: Int32Array } {
+  const n = a.state.length;
+  const scopeOf = new Int32Array(n).fill(-1);
+  let scope = -1;
+  for (let i = 0; i < n; i++) {
+    if (a.state[i] !== ABSENT) continue;
+    if (i === 0 || a.state[i - 1] !== ABSENT) scope++;
+    scopeOf[i] = scope;
+  }
+  const denies = new Set<number>();
+  for (const h of hits) {
+    if (h.state !== ABSENT) continue;
+    denies.add(scopeOf[h.from]!);
+    denies.add(scopeOf[h.to - 1]!);
+  }
+  const owners = new Int32Array(locs.length);
+  locs.forEach((m, k) => {
+    const s = scopeOf[m.from]!;
+    owners[k] = s >= 0 && denies.has(s) ? s : -1;
+  });
+  return { scopeOf, owners };
+}
+
+const EMPTY: LocationSet = { codes: new Set(), sides: new Set(), lobes: [] };
+
+// The locations a finding asserted in `clause` may take: its clause's, and the sentence's when the clause names
+// none, less those a denial in the clause owns. A denial in another clause may still name the topic ("No lesion is
+// seen in the bones, and degenerative changes are observed").
 function locationsFor(
   locs: readonly Match<readonly LocationHit[]>[],
+  owners: Int32Array,
   tokens: readonly Token[],
   a: SentenceAnalysis,
-  cache: Map<number, LocationSet>,
+  cache: Map<number, readonly [LocationSet, LocationSet]>,
   clause: number,
-): LocationSet {
-  let set = cache.get(clause);
-  if (!set) {
+): readonly [LocationSet, LocationSet] {
+  let sets = cache.get(clause);
+  if (!sets) {
     const [from, to] = a.clauses[clause] ?? [0, 0];
-    set = collectLocations(locs, tokens, from, to);
-    cache.set(clause, set);
+    const usable = locs.filter((m, k) => owners[k] === -1 || m.from < from || m.from >= to);
+    sets = [collectLocations(usable, tokens, from, to), collectLocations(usable, tokens, 0, tokens.length)];
+    cache.set(clause, sets);
   }
-  return set;
+  return sets;
 }
 
 function add(out: Map<string, Finding>, f: Finding): void {
@@ -197,14 +235,23 @@ function extractSentence(
   const base = termHits(tokens, named, a, vocab);
   const hits = base.concat(sizeHits(tokens, a, base, vocab));
   const locs = matchLocations(tokens, vocab, text);
-  const sentenceLocs = collectLocations(locs, tokens, 0, tokens.length);
-  const cache = new Map<number, LocationSet>();
+  const { scopeOf, owners } = locationOwners(locs, a, hits);
+  const cache = new Map<number, readonly [LocationSet, LocationSet]>();
   const sentence = text.slice(start, end);
+  const asserts = hits.some((h) => h.state !== ABSENT);
   let anyFinding = false;
   for (const h of hits) {
     const polarity = POLARITY[h.state]!;
     if (polarity !== 'absent') anyFinding = true;
-    const clauseLocs = locationsFor(locs, tokens, a, cache, a.clause[h.from]!);
+    let [clauseLocs, sentenceLocs] = locationsFor(locs, owners, tokens, a, cache, a.clause[h.from]!);
+    if (polarity === 'absent') {
+      // A denied finding is where its own scope says; else, when the sentence asserts nothing, where the sentence
+      // says ("The right upper lobe shows no nodule"); else nowhere in particular.
+      const scopes = [scopeOf[h.from], scopeOf[h.to - 1]];
+      const own = locs.filter((_, k) => owners[k] !== -1 && scopes.includes(owners[k]));
+      if (own.length > 0) clauseLocs = sentenceLocs = collectLocations(own, tokens, 0, tokens.length);
+      else if (asserts) clauseLocs = sentenceLocs = EMPTY;
+    }
     const evidence = {
       section,
       sentence,
@@ -217,9 +264,11 @@ function extractSentence(
     }
   }
   if (anyFinding) return;
-  // A location in abnormal text with no known abnormality: other_disease (SARLE).
+  // A location in abnormal text with no known abnormality: other_disease (SARLE). Not in a clause that denies a
+  // finding: "The lungs are free of consolidation" says where the consolidation is not, not that the lungs are ill.
+  const denying = new Set(hits.map((h) => a.clause[h.from]));
   for (const m of locs) {
-    if (a.state[m.from] !== PRESENT) continue;
+    if (a.state[m.from] !== PRESENT || denying.has(a.clause[m.from])) continue;
     for (const hit of m.term.value) {
       if (hit.kind !== 'location' || vocab.directional.has(hit.code)) continue;
       const evidence = {

@@ -40,7 +40,8 @@ function hasSide(m: Match<readonly LocationHit[]>): boolean {
 
 /** Collects location, side and lobe words of matches that start in [from, to). Each lobe takes the sides of its
  * own location phrase (matches joined only by "of the", "on the"), so "right upper lobe and left lower lobe" is two
- * lobes, not four; a lobe with no side in its phrase is unsided and takes the range's sides later. */
+ * lobes, not four; a lobe with no side in its phrase is unsided and takes the range's sides later. A side a lobe
+ * term implies ("bases", "middle lobe", "lingula") gives way to one the phrase names ("right lung bases"). */
 export function collectLocations(
   matches: readonly Match<readonly LocationHit[]>[],
   tokens: readonly Token[],
@@ -51,17 +52,24 @@ export function collectLocations(
   const sides = new Set<Side>();
   const lobes: LobeHit[] = [];
   let phraseSides: Side[] = [];
+  let impliedSides: Side[] = [];
   let phraseLobes: Lobe[] = [];
   let prev: Match<readonly LocationHit[]> | undefined;
+  const endPhrase = (): void => {
+    const own = phraseSides.length > 0 ? phraseSides : impliedSides;
+    for (const lobe of phraseLobes) lobes.push({ lobe, sides: own });
+  };
   for (const m of matches) {
     if (m.from < from || m.from >= to) continue;
     if (prev && !gapIn(tokens, prev.to, m.from, PHRASE_GLUE)) {
       // A new phrase. A side-only phrase listed before it ("right and left lower lobes") lends it its sides.
       const listed = phraseLobes.length === 0 && hasSide(m) && gapIn(tokens, prev.to, m.from, SIDE_LIST);
-      for (const lobe of phraseLobes) lobes.push({ lobe, sides: phraseSides });
+      endPhrase();
       phraseSides = listed ? [...phraseSides] : [];
+      impliedSides = [];
       phraseLobes = [];
     }
+    const lobeTerm = m.term.value.some((h) => h.kind === 'lobe');
     for (const hit of m.term.value) {
       if (hit.kind === 'location') {
         codes.add(hit.code);
@@ -69,12 +77,12 @@ export function collectLocations(
         if (side) phraseSides.push(side);
       } else if (hit.kind === 'side') {
         sides.add(hit.side);
-        phraseSides.push(hit.side);
+        (lobeTerm ? impliedSides : phraseSides).push(hit.side);
       } else phraseLobes.push(hit.lobe);
     }
     prev = m;
   }
-  for (const lobe of phraseLobes) lobes.push({ lobe, sides: phraseSides });
+  endPhrase();
   return { codes, sides, lobes };
 }
 
@@ -99,12 +107,13 @@ function elidedLobes(
   tokens: readonly Token[],
   m: Match<readonly LocationHit[]>,
   vocab: Vocabulary,
-): { from: number; lobes: Lobe[] } | null {
+): { from: number; lobes: Lobe[]; sides: Side[] } | null {
   if (m.to - m.from !== 2 || !m.term.value.some((h) => h.kind === 'lobe')) return null;
   const head = tokens[m.from + 1]!.text;
   const own = modifierOf(vocab, tokens[m.from]!.text, head);
   if (!own) return null;
   const lobes: Lobe[] = [];
+  const sides: Side[] = [];
   let from = m.from;
   for (;;) {
     let j = from - 1;
@@ -117,9 +126,10 @@ function elidedLobes(
     if (!joined || !mod || mod.lobe === own.lobe || lobes.includes(mod.lobe)) break;
     if (j > 0 && isHead(mod, tokens[j - 1]!.text)) break;
     lobes.push(mod.lobe);
+    sides.push(...mod.sides);
     from = j;
   }
-  return lobes.length > 0 ? { from, lobes } : null;
+  return lobes.length > 0 ? { from, lobes, sides } : null;
 }
 
 /** Matches location words in a sentence (longest match wins); a plural-only side needs a plural word. `text` is the
@@ -142,10 +152,56 @@ export function matchLocations(
     if (elided) {
       // One phrase with every coordinated lobe, so they share its sides; words inside it are no locations.
       while (out.length > 0 && out.at(-1)!.from >= elided.from) out.pop();
-      const value = [...elided.lobes.map((lobe): LocationHit => ({ kind: 'lobe', lobe })), ...m.term.value];
+      // A listed modifier keeps the side its own term names ("middle and lower lobes": the right lung's).
+      const value = [
+        ...elided.lobes.map((lobe): LocationHit => ({ kind: 'lobe', lobe })),
+        ...elided.sides.map((side): LocationHit => ({ kind: 'side', side })),
+        ...m.term.value,
+      ];
       m = { from: elided.from, to: m.to, term: { ...m.term, value } };
     }
     out.push(m);
+  }
+  return outsideLung(out, tokens, vocab);
+}
+
+function lungPlace(code: string, vocab: Vocabulary): boolean {
+  const rule = vocab.source.sanityRules.byOrganGroup.lung;
+  const group = vocab.locationGroup.get(code) ?? 'generic';
+  return !rule || rule.allowedGroups.includes(group) || rule.allowedLocations.includes(code);
+}
+
+/** Lobe and side words in one phrase with an organ outside the lung name a part and side of that organ: "the apex
+ * of the heart", "cardiac apex", "the middle zone of the left kidney"; so do lung words that the organ follows with
+ * "of" ("the posterior segment of the right lobe of the liver"), but not ones it only qualifies ("the mediastinal
+ * pleura"). */
+function outsideLung(
+  matches: Match<readonly LocationHit[]>[],
+  tokens: readonly Token[],
+  vocab: Vocabulary,
+): Match<readonly LocationHit[]>[] {
+  const foreign = (m: Match<readonly LocationHit[]>): boolean =>
+    m.term.value.some((h) => h.kind === 'location' && !lungPlace(h.code, vocab));
+  const out: Match<readonly LocationHit[]>[] = [];
+  let start = 0;
+  for (let i = 1; i <= matches.length; i++) {
+    if (i < matches.length && gapIn(tokens, matches[i - 1]!.to, matches[i]!.from, PHRASE_GLUE)) continue;
+    const phrase = matches.slice(start, i);
+    start = i;
+    const organ = phrase.findLastIndex(foreign);
+    if (organ < 0) {
+      out.push(...phrase);
+      continue;
+    }
+    const of = tokens.slice(phrase[0]!.from, phrase[organ]!.from).findLastIndex((t) => t.text === 'of');
+    const ofAt = of < 0 ? -1 : phrase[0]!.from + of;
+    for (const m of phrase) {
+      const value = m.term.value.filter(
+        (h) => h.kind === 'location' && (m.to > ofAt || vocab.locationGroup.get(h.code) !== 'lung'),
+      );
+      if (value.length === m.term.value.length) out.push(m);
+      else if (value.length > 0) out.push({ ...m, term: { ...m.term, value } });
+    }
   }
   return out;
 }
@@ -177,10 +233,9 @@ function lungLocations(set: LocationSet, vocab: Vocabulary): string[] {
   if (set.lobes.length > 0) {
     const out: string[] = [];
     for (const { lobe, sides: own } of set.lobes) {
-      // A lobe's own sides, else the range's; without any, the middle lobe is the right one and upper/lower
-      // lobes stay unsided (lung).
-      const fallback: ('right' | 'left')[] = sides.length > 0 ? sides : lobe === 'middle' ? ['right'] : [];
-      const lobeSides = own.length > 0 ? lungSides(own) : fallback;
+      // A lobe's own sides, else the range's; without any it stays unsided (lung). The middle lobe and the
+      // lingula name their side in location-terms.json; a middle zone does not.
+      const lobeSides = own.length > 0 ? lungSides(own) : sides;
       for (const s of lobeSides) out.push(file.lobeLocations[s][lobe]);
     }
     if (out.length > 0) return out;
@@ -240,5 +295,7 @@ export function assignLocations(code: string, clause: LocationSet, sentence: Loc
   let out = candidates(set, vocab, lungOnly).filter((l) => allowed(code, l, vocab));
   if (out.length === 0 && set !== sentence)
     out = candidates(sentence, vocab, lungOnly).filter((l) => allowed(code, l, vocab));
+  // A lobe or zone of no known side, and nothing else: the lung ("nodule in the upper lobe").
+  if (out.length === 0 && set.lobes.length > 0 && allowed(code, 'lung', vocab)) out = ['lung'];
   return out.length > 0 ? [...new Set(out)] : [fallback(code, vocab)];
 }

@@ -221,6 +221,19 @@ function applyNormal(
   }
 }
 
+// A negation inside the subject, after the finding it qualifies and before the clause's verb ("a lesion without
+// soft tissue component was observed in T5"), denies up to the verb only: what follows is the subject's predicate.
+// One that opens the subject ("no mass was detected in the liver") denies the whole predication.
+function modifiesSubject(ctx: Ctx, cFrom: number, from: number): boolean {
+  let named = false;
+  for (let i = cFrom; i < from; i++) {
+    const t = ctx.tokens[i]!;
+    if (!t.punct && ctx.vocab.verbs.has(t.text)) return false;
+    if (ctx.named[i]) named = true;
+  }
+  return named;
+}
+
 function applyMatch(ctx: Ctx, rule: CompiledRule, from: number, to: number): void {
   const { state, tokens } = ctx;
   const c = ctx.clause[from] ?? -1;
@@ -247,7 +260,7 @@ function applyMatch(ctx: Ctx, rule: CompiledRule, from: number, to: number): voi
       claimRange(state, from, to, CLAIMED);
       // "partial resolution of X": X is still there (method.md: resolved unless almost, near, partial...).
       if (precededBy(rule, tokens, from)) return;
-      claimRange(state, to, forwardEnd(ctx, to, cTo, false), ABSENT);
+      claimRange(state, to, forwardEnd(ctx, to, cTo, modifiesSubject(ctx, cFrom, from)), ABSENT);
       return;
     case 'absent-backward': {
       claimRange(state, from, to, CLAIMED);

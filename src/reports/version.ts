@@ -3,4 +3,4 @@
 
 /** Extractor name and version (FHIR Device.deviceName / Device.version). */
 export const EXTRACTOR_NAME = 'ct-fhir report-label extractor';
-export const EXTRACTOR_VERSION = '1.2.0';
+export const EXTRACTOR_VERSION = '1.3.0';

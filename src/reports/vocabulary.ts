@@ -107,12 +107,13 @@ export type LocationHit =
   { kind: 'location'; code: string } | { kind: 'side'; side: Side; plural?: true } | { kind: 'lobe'; lobe: Lobe };
 
 /** The modifier of a two-word lobe term ("middle" of "middle lobe*"), so an elided head can be restored in
- * "right middle and lower lobes". */
+ * "right middle and lower lobes"; with the sides the term names ("middle lobe": right). */
 export interface LobeModifier {
   readonly word: string;
   readonly head: string;
   readonly headPrefix: boolean;
   readonly lobe: Lobe;
+  readonly sides: readonly Side[];
 }
 
 export interface CompiledRule {
@@ -184,6 +185,13 @@ function words(list: readonly string[]): Set<string> {
   return new Set(list.map((w) => stem(w.toLowerCase())));
 }
 
+// A term's folded form ("Middle Lobes*" -> "middle lobe*"), so spellings of one term compare equal.
+function foldedTerm(t: string): string {
+  return parseTerm(t)
+    .map((p) => `${p.text}${p.prefix ? '*' : ''}`)
+    .join(' ');
+}
+
 function compileLocations(file: LocationTermsFile): TermMatcher<readonly LocationHit[]> {
   const entries: [string, LocationHit][] = [];
   for (const [code, terms] of Object.entries(file.locations)) {
@@ -200,11 +208,7 @@ function compileLocations(file: LocationTermsFile): TermMatcher<readonly Locatio
     for (const t of terms) entries.push([t, { kind: 'lobe', lobe }]);
   }
   // Group by the folded form, so "base" and "bases" are one term carrying every hit (the plural filter picks).
-  const folded = (t: string): string =>
-    parseTerm(t)
-      .map((p) => `${p.text}${p.prefix ? '*' : ''}`)
-      .join(' ');
-  return new TermMatcher(grouped(entries.map(([t, hit]) => [folded(t), hit] as const)));
+  return new TermMatcher(grouped(entries.map(([t, hit]) => [foldedTerm(t), hit] as const)));
 }
 
 function compileLobeModifiers(file: LocationTermsFile): LobeModifier[] {
@@ -213,7 +217,11 @@ function compileLobeModifiers(file: LocationTermsFile): LobeModifier[] {
     for (const t of terms) {
       const parts = parseTerm(t);
       if (parts.length !== 2 || parts[0]!.prefix) continue;
-      out.push({ word: parts[0]!.text, head: parts[1]!.text, headPrefix: parts[1]!.prefix, lobe });
+      const folded = foldedTerm(t);
+      const sides = (Object.entries(file.sides) as [Side, readonly string[]][])
+        .filter(([, list]) => list.some((s) => foldedTerm(s) === folded))
+        .map(([side]) => side);
+      out.push({ word: parts[0]!.text, head: parts[1]!.text, headPrefix: parts[1]!.prefix, lobe, sides });
     }
   }
   return out;
