@@ -62,9 +62,17 @@ function formatCommand(body: string): string | undefined {
   return ''; // .in / .ti (indent) carry no meaning in plain text
 }
 
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/** \Xhh..\ bytes as UTF-8 when they are UTF-8, else as ISO 8859-1 (\XE9\ from a Latin-1 sender is "é"). */
 function hexText(hex: string): string | undefined {
   if (hex.length === 0 || hex.length % 2 !== 0 || !/^[0-9A-Fa-f]+$/.test(hex)) return undefined;
-  return Buffer.from(hex, 'hex').toString('utf8');
+  const bytes = Buffer.from(hex, 'hex');
+  try {
+    return STRICT_UTF8.decode(bytes);
+  } catch {
+    return bytes.toString('latin1');
+  }
 }
 
 /**

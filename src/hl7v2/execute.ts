@@ -12,6 +12,8 @@ import { dispatch } from '../fhir/router.js';
 import type { ErrorLocation } from './ack.js';
 import { isObxObservationOf } from './mapping/oru.js';
 import type { MappingResult, MergeOperation } from './mapping/result.js';
+import { place, topElement, unplace, type FieldUse } from './mapping/interpreter.js';
+import { topLevelElements } from '../fhir/search/elements.js';
 import type { BatchExecutor, Executor, Finish } from './inbound.js';
 
 /** An error from executing a mapping result, carrying the HL7 location to report. */
@@ -67,18 +69,62 @@ function keepMergeState(next: Patient, current: Patient): Patient {
   return out;
 }
 
-/** The current version's top-level elements the incoming one lacks, and the union of both identifier lists. */
-function keepAbsent(next: Resource, current: Resource): Resource {
-  const out: Record<string, unknown> = { ...next };
-  for (const [key, value] of Object.entries(current)) {
-    if (key === 'meta' || key === 'text' || key === 'id') continue;
-    if (out[key] === undefined) out[key] = value;
-  }
+/** Both identifier lists, without repeats. */
+function identifierUnion(next: Resource, current: Resource): Identifier[] {
   const ids = [...((next as { identifier?: Identifier[] }).identifier ?? [])];
   for (const id of (current as { identifier?: Identifier[] }).identifier ?? []) {
     if (!ids.some((i) => identifierToken(i) === identifierToken(id))) ids.push(id);
   }
-  if (ids.length) out.identifier = ids;
+  return ids;
+}
+
+/** The choice element (`deceased` of deceased[x]) a top-level key of `resourceType` is one type of, if any. */
+function choiceOf(resourceType: string, key: string): string | undefined {
+  for (const [name, facts] of topLevelElements(resourceType)) {
+    if (facts.types.length < 2 || !key.startsWith(name)) continue;
+    if (facts.types.some((t) => `${name}${t[0]!.toUpperCase()}${t.slice(1)}` === key)) return name;
+  }
+  return undefined;
+}
+
+/** Whether `out` already has another type of the choice element `key` is one type of. */
+function choiceTaken(out: Record<string, unknown>, resourceType: string, key: string): boolean {
+  const base = choiceOf(resourceType, key);
+  return base !== undefined && Object.keys(out).some((k) => k !== key && choiceOf(resourceType, k) === base);
+}
+
+/** Removes the defaults (`omittedOnly`: those applied for empty fields) a mapping may have put in `out`. */
+function removeDefaults(out: Record<string, unknown>, fields: FieldUse, omittedOnly: boolean): void {
+  for (const d of fields.defaults) {
+    if (omittedOnly && !d.omitted) continue;
+    for (const [path, value] of Object.entries(d.values)) unplace(out, path, value);
+  }
+}
+
+/**
+ * The incoming version over the current one with HL7 v2 update semantics (v2.5.1 2.5.3): an element the message
+ * left empty keeps its current value, one it cleared (sent as "") does not; defaults (data-absent name, gender
+ * unknown, Encounter.type unknown) apply to the result, so they neither overwrite a stored value nor outlive one.
+ * With `unionIdentifiers`, both identifier lists are kept (a result's thin ORC/OBR lacks the order's OBR-19/20).
+ */
+function keepAbsent(next: Resource, current: Resource, fields: FieldUse | undefined, unionIdentifiers: boolean) {
+  const use: FieldUse = fields ?? { cleared: [], defaults: [] };
+  const out: Record<string, unknown> = { ...next };
+  removeDefaults(out, use, true);
+  for (const [key, value] of Object.entries(current)) {
+    if (key === 'meta' || key === 'text' || key === 'id' || use.cleared.includes(key)) continue;
+    // A kept deceasedBoolean must not sit beside an incoming deceasedDateTime (one type per choice element).
+    if (out[key] === undefined && !choiceTaken(out, current.resourceType, key)) out[key] = value;
+  }
+  if (unionIdentifiers) {
+    const ids = identifierUnion(next, current);
+    if (ids.length) out.identifier = ids;
+  }
+  removeDefaults(out, use, false);
+  for (const d of use.defaults) {
+    if (out[topElement(d.to)] !== undefined) continue;
+    for (const [path, value] of Object.entries(d.values)) place(out, path, structuredClone(value));
+  }
   return out as unknown as Resource;
 }
 
@@ -111,13 +157,17 @@ function droppedResults(incoming: DiagnosticReport, current: DiagnosticReport): 
 function reconcile(result: MappingResult, dropped: DroppedResults[]): TransactionOptions {
   const keep = new Set(result.keepOnUpdate);
   return {
-    beforeUpdate: (_index, incoming, current) => {
+    beforeUpdate: (index, incoming, current) => {
       if (incoming.resourceType === 'DiagnosticReport') {
         const d = droppedResults(incoming as DiagnosticReport, current as DiagnosticReport);
         if (d) dropped.push(d);
       }
-      const next = keep.has(incoming.resourceType) ? keepAbsent(incoming, current) : incoming;
-      return next.resourceType === 'Patient' ? keepMergeState(next as Patient, current as Patient) : next;
+      const fields = result.entryFields[index];
+      // A PID that updates a Patient (messages.json patientWrite) replaces what it sends, PID-3 included.
+      if (incoming.resourceType === 'Patient') {
+        return keepMergeState(keepAbsent(incoming, current, fields, false) as Patient, current as Patient);
+      }
+      return keep.has(incoming.resourceType) ? keepAbsent(incoming, current, fields, true) : incoming;
     },
   };
 }

@@ -196,9 +196,14 @@ const CHARSETS: Record<string, string> = {
   '8859/15': 'iso-8859-15',
 };
 
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
+
 /**
  * Decodes a payload as text by MSH-18 (HL7 v2.5.1 2.15.9.18; its first repetition, table 0211): the ISO 8859 parts
  * it names, UTF-8 for UNICODE UTF-8, ASCII, empty or anything else. (8859/15 is not 8859/1: the euro sign differs.)
+ * Without a declared character set (empty or ASCII, which has no bytes above 0x7F), bytes that are not UTF-8 come
+ * from a legacy single-byte sender and are read as 8859/1, not turned into U+FFFD: "MÜLLER" sent as 8859/1 without
+ * MSH-18 stays "MÜLLER" instead of becoming "M\uFFFDLLER" in the Patient.
  */
 export function payloadText(data: Buffer): string {
   const head = data.subarray(0, 512).toString('latin1');
@@ -208,5 +213,11 @@ export function payloadText(data: Buffer): string {
   const charset = f ? (firstLine.split(f)[17] ?? '').split(repetition)[0]!.trim().toUpperCase() : '';
   const label = CHARSETS[charset];
   if (label === 'latin1') return data.toString('latin1');
-  return label ? new TextDecoder(label).decode(data) : data.toString('utf8');
+  if (label) return new TextDecoder(label).decode(data);
+  if (charset !== '' && charset !== 'ASCII') return data.toString('utf8');
+  try {
+    return STRICT_UTF8.decode(data);
+  } catch {
+    return data.toString('latin1');
+  }
 }

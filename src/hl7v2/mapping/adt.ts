@@ -32,7 +32,7 @@ export function mapMerge(ctx: MapContext): void {
     ]);
   }
   mrgs.forEach((mrg, i) => {
-    const prior = mapSegments(ctx, 'mrg-patient', { MRG: mrg }) as { identifier?: Identifier[] };
+    const prior = mapSegments(ctx, 'mrg-patient', { MRG: mrg }).value as { identifier?: Identifier[] };
     const priorMatch = patientQuery(ctx, prior.identifier ?? []);
     if (!priorMatch) {
       throw new MappingError('AE', [

@@ -12,21 +12,26 @@
 import { randomUUID } from 'node:crypto';
 import type { Bundle, BundleEntry, BundleEntryRequest, Reference, Resource } from 'fhir/r4.js';
 import type { ErrorLocation } from '../ack.js';
+import type { FieldUse } from './interpreter.js';
 
 /** Accumulates transaction entries and, for each, the HL7 location to report if the repository rejects it. */
 export class TransactionBuilder {
   private readonly entries: BundleEntry[] = [];
   readonly locations: (ErrorLocation | undefined)[] = [];
+  /** Per entry: how the message's fields spoke to the resource (conditional updates from a segment map). */
+  readonly fields: (FieldUse | undefined)[] = [];
   /** The entry written for each condition (`Type?query`). */
   private readonly byCondition = new Map<string, BundleEntry>();
 
   /** Conditional update: creates or replaces the resource matched by `query`; returns a reference to it. */
-  upsert(resource: Resource, query: string, location?: ErrorLocation): Reference {
+  upsert(resource: Resource, query: string, location?: ErrorLocation, fields?: FieldUse): Reference {
     const url = `${resource.resourceType}?${query}`;
     const earlier = this.byCondition.get(url);
-    if (!earlier) return this.add(url, resource, { method: 'PUT', url }, location);
+    if (!earlier) return this.add(url, resource, { method: 'PUT', url }, location, fields);
     earlier.resource = mergeRepeated(earlier.resource!, resource);
     earlier.request = { method: 'PUT', url };
+    const i = this.entries.indexOf(earlier);
+    this.fields[i] = mergeFields(this.fields[i], fields);
     return { reference: earlier.fullUrl! };
   }
 
@@ -43,10 +48,12 @@ export class TransactionBuilder {
     resource: Resource,
     request: BundleEntryRequest,
     location: ErrorLocation | undefined,
+    fields?: FieldUse,
   ): Reference {
     const entry: BundleEntry = { fullUrl: `urn:uuid:${randomUUID()}`, resource, request };
     this.entries.push(entry);
     this.locations.push(location);
+    this.fields.push(fields);
     this.byCondition.set(condition, entry);
     return { reference: entry.fullUrl! };
   }
@@ -68,6 +75,15 @@ function mergeRepeated(earlier: Resource, later: Resource): Resource {
     if (Array.isArray(value) && Array.isArray(next)) merged[key] = union(value, next);
   }
   return merged as unknown as Resource;
+}
+
+/** Both groups' field use: cleared by either; a default yields only when both left its field empty. */
+function mergeFields(a: FieldUse | undefined, b: FieldUse | undefined): FieldUse | undefined {
+  if (!a || !b) return a ?? b;
+  return {
+    cleared: [...new Set([...a.cleared, ...b.cleared])],
+    defaults: a.defaults.map((d, i) => ({ ...d, omitted: d.omitted && (b.defaults[i]?.omitted ?? true) })),
+  };
 }
 
 function union(a: unknown[], b: unknown[]): unknown[] {

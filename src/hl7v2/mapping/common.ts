@@ -4,7 +4,7 @@ import type { Encounter, Identifier, ImagingStudy, Patient, Reference, ServiceRe
 import type { Hl7Message, Segment } from '../message.js';
 import { ErrorCode, type AckError, type ErrorLocation } from '../ack.js';
 import type { MappingConfig } from './config.js';
-import { applySegmentMap, type MappedElements } from './interpreter.js';
+import { applySegmentMap, type FieldUse, type MappedElements } from './interpreter.js';
 import { authoritySystem, ei, lookup } from './datatypes.js';
 import { identifierQuery } from '../../fhir/identifier-token.js';
 import type { TransactionBuilder } from './bundle.js';
@@ -26,6 +26,8 @@ export interface MapContext {
   cancelStudies: string[];
   /** Default assigning authority for identifiers without one: MSH-4 (facility) or MSH-3. */
   authority: string;
+  /** Offset for times sent without one: MSH-7's (the sender's time zone, HL7 v2.5.1 2.A.22), else the default. */
+  timezone: string;
 }
 
 /**
@@ -36,10 +38,10 @@ export function mapSegments(
   ctx: MapContext,
   mapName: string,
   segs: Record<string, Segment | undefined>,
-): Record<string, unknown> {
+): { value: Record<string, unknown>; fields: FieldUse } {
   const map = ctx.cfg.segments[mapName];
   if (!map) throw new Error(`no segment map ${mapName}`);
-  const out: MappedElements = applySegmentMap(ctx.cfg, map, segs);
+  const out: MappedElements = applySegmentMap(ctx.cfg, map, segs, { timezone: ctx.timezone });
   const fatal: AckError[] = [];
   for (const p of out.problems) {
     const seg = segs[p.field.slice(0, 3)];
@@ -57,7 +59,7 @@ export function mapSegments(
     (p.required ? fatal : ctx.warnings).push(err);
   }
   if (fatal.length) throw new MappingError('AE', fatal);
-  return out.value;
+  return { value: out.value, fields: out.fields };
 }
 
 /** Fills identifiers without a system with the sending facility's authority. */
@@ -85,7 +87,8 @@ export function patientEntry(
       { code: ErrorCode.segmentSequence, location: { segment: 'PID' }, text: 'PID segment is required' },
     ]);
   }
-  const mapped = mapSegments(ctx, 'pid-patient', { PID: pid }) as Partial<Patient>;
+  const { value, fields } = mapSegments(ctx, 'pid-patient', { PID: pid });
+  const mapped = value as Partial<Patient>;
   const ids = withSystem(ctx, mapped.identifier ?? []);
   const match = matchIdentifier(ids);
   // ADT^A40 carries one PID per merge: the location names which one.
@@ -99,6 +102,8 @@ export function patientEntry(
       },
     ]);
   }
+  // deceased[x] is one element: PID-30 (the indicator) only when PID-29 gives no date (v2-to-FHIR PID[Patient]).
+  if (mapped.deceasedDateTime) delete mapped.deceasedBoolean;
   const patient: Patient = { resourceType: 'Patient', ...mapped, ...extra, identifier: ids };
   const query = identifierQuery(match);
   const type = `${ctx.msg.type.code}^${ctx.msg.type.event}`;
@@ -106,7 +111,7 @@ export function patientEntry(
   const ref =
     write === 'match-or-create'
       ? ctx.tx.createIfNone(patient, query, location)
-      : ctx.tx.upsert(patient, query, location);
+      : ctx.tx.upsert(patient, query, location, fields);
   return { ref, query };
 }
 
@@ -120,7 +125,8 @@ export function patientQuery(ctx: MapContext, ids: Identifier[]): { query: strin
 /** PV1 -> Encounter conditional update keyed by PV1-19; none without a visit number. */
 export function encounterEntry(ctx: MapContext, pv1: Segment | undefined, subject: Reference): Reference | undefined {
   if (!pv1 || pv1.rawField(19) === '') return undefined;
-  const mapped = mapSegments(ctx, 'pv1-encounter', { PV1: pv1 }) as Partial<Encounter>;
+  const { value, fields } = mapSegments(ctx, 'pv1-encounter', { PV1: pv1 });
+  const mapped = value as Partial<Encounter>;
   const ids = withSystem(ctx, mapped.identifier ?? []);
   if (!ids[0]) return undefined;
   const enc: Encounter = {
@@ -132,7 +138,11 @@ export function encounterEntry(ctx: MapContext, pv1: Segment | undefined, subjec
     identifier: ids,
     subject,
   };
-  return ctx.tx.upsert(enc, identifierQuery(ids[0]), { segment: 'PV1', sequence: ctx.msg.occurrence(pv1), field: 19 });
+  const at = { segment: 'PV1', sequence: ctx.msg.occurrence(pv1), field: 19 };
+  // Without PV1-45 "in-progress" is only a default: a thinner PV1 must not reopen a visit stored as finished.
+  const status = { to: 'status', values: { status: 'in-progress' }, omitted: pv1.rawField(45) === '' };
+  const use = mapped.period?.end ? fields : { ...fields, defaults: [...fields.defaults, status] };
+  return ctx.tx.upsert(enc, identifierQuery(ids[0]), at, use);
 }
 
 /** One order group: its ORC (optional in ORU), OBR, and the segments that follow the OBR. */
@@ -222,17 +232,17 @@ export function serviceRequestEntry(
   subject: Reference,
   encounter: Reference | undefined,
 ): Reference {
-  const mapped = mapSegments(ctx, 'orc-obr-service-request', { ORC: g.orc, OBR: g.obr });
+  const { value, fields } = mapSegments(ctx, 'orc-obr-service-request', { ORC: g.orc, OBR: g.obr });
   const sr: ServiceRequest = {
     resourceType: 'ServiceRequest',
-    ...(mapped as Partial<ServiceRequest>),
+    ...(value as Partial<ServiceRequest>),
     identifier: ids.all,
     status,
     intent: 'order',
     subject,
   };
   if (encounter) sr.encounter = encounter;
-  return ctx.tx.upsert(sr, identifierQuery(ids.key), { segment: 'OBR', sequence: g.sequence, field: 3 });
+  return ctx.tx.upsert(sr, identifierQuery(ids.key), { segment: 'OBR', sequence: g.sequence, field: 3 }, fields);
 }
 
 /** The study UID of a group: IPC-3, ZDS-1, or an OBX whose code names a study UID (first valued wins). */

@@ -87,11 +87,14 @@ export function xad(r: Rep): Address | undefined {
   return Object.keys(a).length ? a : undefined;
 }
 
-/** XTN -> ContactPoint (v2.3 number in XTN-1, v2.5+ parts; XTN-3 equipment type). */
+/**
+ * XTN -> ContactPoint (v2.3 number in XTN-1, v2.5+ parts or XTN-12 unformatted number, which v2.7 keeps while it
+ * withdraws XTN-1; XTN-3 equipment type).
+ */
 export function xtn(r: Rep): ContactPoint | undefined {
   const email = r.c(4);
   const built = [r.c(5) && `+${r.c(5)}`, r.c(6), r.c(7)].filter(Boolean).join(' ');
-  const value = email || r.c(1) || built;
+  const value = email || r.c(1) || built || r.c(12);
   if (!value) return undefined;
   const equip = r.c(3);
   const system: ContactPoint['system'] = email || equip === 'Internet' ? 'email' : equip === 'FX' ? 'fax' : 'phone';
@@ -183,6 +186,12 @@ export function ndl(cfg: MappingConfig, r: Rep): Reference | undefined {
 
 const DTM = /^(\d{4})(\d{2})?(\d{2})?(\d{2})?(\d{2})?(\d{2})?(\.\d{1,4})?([+-]\d{4})?$/;
 
+/** The UTC offset of a DTM/TS as FHIR writes it ("+01:00"); none when the value has no offset. */
+export function offsetOf(value: string): string | undefined {
+  const m = DTM.exec(value.trim())?.[8];
+  return m ? `${m.slice(0, 3)}:${m.slice(3)}` : undefined;
+}
+
 /** DTM/TS -> FHIR date (precision kept, YYYY to YYYY-MM-DD). */
 export function date(value: string): string | undefined {
   const m = DTM.exec(value.trim());
@@ -196,7 +205,7 @@ export function dateTime(value: string, tz = 'Z'): string | undefined {
   if (!m) return undefined;
   const d = [m[1], m[2], m[3]].filter(Boolean).join('-');
   if (!m[4] || !m[3]) return d;
-  const offset = m[8] ? `${m[8].slice(0, 3)}:${m[8].slice(3)}` : tz;
+  const offset = offsetOf(value) ?? tz;
   return `${d}T${m[4]}:${m[5] ?? '00'}:${m[6] ?? '00'}${m[7] ?? ''}${offset}`;
 }
 

@@ -10,6 +10,7 @@ import type { MapContext } from './common.js';
 import { mapOru } from './oru.js';
 import { mapOrder } from './order.js';
 import { mapAdt, mapMerge } from './adt.js';
+import { offsetOf } from './datatypes.js';
 
 export { MappingError, type MappingResult, type MergeOperation, type Trigger } from './result.js';
 export { loadMappingConfig, mappingConfig, type MappingConfig } from './config.js';
@@ -56,12 +57,14 @@ export function mapMessage(msg: Hl7Message, cfg: MappingConfig = mappingConfig()
     merges: [],
     cancelStudies: [],
     authority: msg.get('MSH-4') || msg.get('MSH-3'),
+    timezone: offsetOf(msg.get('MSH-7')) ?? cfg.messages.defaultTimezone,
   };
   const triggers = handler(ctx) ?? [];
   return {
     messageType: key,
     bundle: tx.build(),
     entryLocations: [...tx.locations],
+    entryFields: [...tx.fields],
     triggers,
     warnings: ctx.warnings,
     merges: ctx.merges,

@@ -37,9 +37,12 @@ function reportText(ctx: MapContext, g: OrderGroup): { text: string; conclusion:
   const lines: string[] = [];
   const impression: string[] = [];
   const pointers: Attachment[] = [];
+  const statuses = ctx.cfg.vocabularies['observation-status'];
   for (const obx of g.obx) {
     const type = obx.get(2).toUpperCase();
     if (codeIn(obx, ctx.cfg.messages.studyUidCodes)) continue;
+    // OBX-11 D (deleted) or W (wrong, e.g. another patient's): the text is withdrawn, not part of the report.
+    if (statuses && lookup(statuses, obx.get(11)) === 'entered-in-error') continue;
     if (type === 'RP') {
       const pointer = rp(ctx.cfg, obx.rep(5), obx.rep(3).c(2) || undefined);
       if (pointer) pointers.push(pointer);
@@ -95,7 +98,7 @@ function observationEntry(
 ): Reference | undefined {
   const type = obx.get(2).toUpperCase();
   if (!['NM', 'SN', 'CE', 'CWE', 'CNE'].includes(type)) return undefined;
-  const mapped = mapSegments(ctx, 'obx-observation', { OBX: obx }) as Partial<Observation>;
+  const mapped = mapSegments(ctx, 'obx-observation', { OBX: obx }).value as Partial<Observation>;
   const obs: Observation = {
     resourceType: 'Observation',
     status: mapped.status ?? (status === 'final' ? 'final' : 'preliminary'),
@@ -149,7 +152,7 @@ export function mapOru(ctx: MapContext): Trigger[] {
   const triggers: Trigger[] = [];
   const reportKeys = new Set<string>();
   for (const g of groups) {
-    const mapped = mapSegments(ctx, 'obr-diagnostic-report', { OBR: g.obr }) as Partial<DiagnosticReport>;
+    const mapped = mapSegments(ctx, 'obr-diagnostic-report', { OBR: g.obr }).value as Partial<DiagnosticReport>;
     if (!mapped.code) {
       throw new MappingError('AE', [
         {

@@ -1,6 +1,7 @@
 // What mapping a message produces, and the error that turns into AE/AR + ERR (HL7 v2.5.1 2.9, table 0357).
 import type { Bundle } from 'fhir/r4.js';
 import type { AckError, ErrorLocation } from '../ack.js';
+import type { FieldUse } from './interpreter.js';
 
 /** Follow-up work the written resources should trigger (the jobs layer enqueues it in the same transaction). */
 export interface Trigger {
@@ -25,6 +26,8 @@ export interface MappingResult {
   bundle: Bundle;
   /** Per bundle entry: the HL7 location reported in ERR-2 if the repository rejects that entry. */
   entryLocations: (ErrorLocation | undefined)[];
+  /** Per bundle entry: how the message's fields spoke to it, for updates with HL7 v2 semantics (execute.ts). */
+  entryFields: (FieldUse | undefined)[];
   triggers: Trigger[];
   /** Non-fatal problems (unknown optional codes), reported as ERR with severity W. */
   warnings: AckError[];

@@ -346,9 +346,9 @@ for (const { kind, make } of databaseKinds) {
       assert.equal(prior!.active, false, 'a result under the prior MRN does not reactivate it');
       assert.equal(survivor!.name?.[0]?.given?.[1], 'PATRICK', 'the A08 updated the demographics');
       assert.equal(
-        survivor!.address,
-        undefined,
-        'the A08 (no address) replaced the A01 demographics: ADT is the demographics authority',
+        survivor!.address?.[0]?.city,
+        'DUBLIN',
+        'the A08 left PID-11 empty, which keeps the A01 address (HL7 v2.5.1 2.5.3); the ORU never touches it',
       );
       const late = await search<DiagnosticReport>(core, 'DiagnosticReport', `patient=Patient/${prior!.id}`);
       assert.equal(late.length, 1, 'the late result is filed to the prior record');
