@@ -3,7 +3,7 @@
 // FHIR R4 RESTful API: http://hl7.org/fhir/R4/http.html
 import type { Bundle, Resource } from 'fhir/r4.js';
 import { OperationOutcomeError } from './outcomes.js';
-import type { SearchRequest, SearchResult } from './search/types.js';
+import type { HistoryKey, SearchRequest, SearchResult } from './search/types.js';
 
 export interface WriteOptions {
   /** If-Match: the versionId the client expects as current (412 on mismatch). */
@@ -42,7 +42,16 @@ export interface HistoryRequest {
   at?: number;
   atEnd?: number;
   count: number;
+  /** Paging by offset: what a client's `_offset` asks for. The server's own links page by position (below). */
   offset: number;
+  /**
+   * Paging by position (http.html#paging), so versions written between two page requests do not shift the pages:
+   * `snapshot` is the newest version the first page saw (later pages and the total stop there), `after` the last
+   * version of the page before (the next page), `before` the first of the page after (the previous page).
+   */
+  snapshot?: HistoryKey;
+  after?: HistoryKey;
+  before?: HistoryKey;
 }
 
 export interface HistoryEntry {

@@ -11,7 +11,8 @@ type Row = unknown[];
 /** Parameters answered from the resource row itself (id, last_updated columns): no index rows needed. */
 const ROW_FIELDS = new Set(['_id', '_lastUpdated']);
 
-const COLUMNS: Record<IndexKind, string[]> = {
+/** Each index table's value columns, in the order indexValues writes them. */
+export const INDEX_COLUMNS: Record<IndexKind, string[]> = {
   string: ['value', 'exact'],
   token: ['system', 'value', 'text'],
   reference: ['target_type', 'target_id', 'url'],
@@ -126,6 +127,6 @@ export function indexInsertStatements(entries: { resourceType: string; id: strin
     }
   }
   return [...byKind].flatMap(([kind, rows]) =>
-    insertStatements(INDEX_TABLES[kind], ['resource_type', 'resource_id', 'code', ...COLUMNS[kind]], rows),
+    insertStatements(INDEX_TABLES[kind], ['resource_type', 'resource_id', 'code', ...INDEX_COLUMNS[kind]], rows),
   );
 }

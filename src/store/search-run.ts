@@ -3,7 +3,7 @@
 import type { Resource } from 'fhir/r4.js';
 import type { IncludeTarget, SearchRequest, SearchResult } from '../fhir/search/types.js';
 import { decodeContent, num, select, type Queryable } from './rows.js';
-import { searchOrder, searchQuery } from './search-sql.js';
+import { keysetCondition, keysetReverseOrder, searchOrder, searchQuery } from './search-sql.js';
 import { and, type Dialect, type Frag, list, sql } from './sql.js';
 
 /** `:iterate` rounds after the first; a cycle of references stops here. */
@@ -140,12 +140,18 @@ export async function runSearch<T extends Resource>(
   if (countOnly || count === 0) {
     return { resources: [], included: [], total, hasMore: total !== undefined && total > offset, warnings };
   }
+  // A page by position reads from its place on (backwards for `before`, then flips the page back into sort order).
+  const keyset = keysetCondition(request);
+  const reverse = keysetReverseOrder(request);
   const rows = await select<{ content: unknown }>(
     m,
     d,
-    sql`SELECT r.content FROM ${from} WHERE ${where} ORDER BY ${searchOrder(request.sort)} LIMIT ${count + 1} OFFSET ${offset}`,
+    sql`SELECT r.content FROM ${from} WHERE ${keyset ? and([where, keyset]) : where}
+        ORDER BY ${reverse ?? searchOrder(request.sort)} LIMIT ${count + 1} OFFSET ${offset}`,
   );
-  const resources = rows.slice(0, count).map((r) => decodeContent<T>(r.content));
+  const page = rows.slice(0, count);
+  if (reverse) page.reverse();
+  const resources = page.map((r) => decodeContent<T>(r.content));
   const included =
     request.include.length + request.revinclude.length > 0 ? await loadIncluded(m, d, request, resources) : [];
   return { resources, included, total, hasMore: rows.length > count, warnings };

@@ -3,6 +3,7 @@
 // subquery on the referenced type. `_id` and `_lastUpdated` read the resource row itself. FHIR R4 search.html.
 import { badRequest } from '../fhir/outcomes.js';
 import { isImplicitSystem } from '../fhir/search/implicit-system.js';
+import { keysetOrder } from '../fhir/search/keyset.js';
 import type { SearchFilter, SearchParamType, SearchRequest, SearchValue, SortRule } from '../fhir/search/types.js';
 import { INDEX_TABLES } from './migrations/store-schema-ddl.js';
 import { and, escapeLike, type Frag, join, list, or, raw, sql } from './sql.js';
@@ -325,4 +326,27 @@ export function searchOrder(sort: SortRule[]): Frag {
     keys.push(sql`${sortKey(rule)} ${raw(rule.descending ? 'DESC' : 'ASC')} NULLS LAST`);
   }
   return join([...keys, raw('r.id ASC')], ', ');
+}
+
+/**
+ * Paging by position (fhir/search/keyset.ts): the matches past `after`, or short of `before`, in a sort led by
+ * `_lastUpdated`; undefined when the request pages by offset. The lone bound on last_updated keeps it a range scan.
+ */
+export function keysetCondition(request: SearchRequest): Frag | undefined {
+  const order = keysetOrder(request.sort);
+  const key = request.after ?? request.before;
+  if (!order || !key) return undefined;
+  const forward = request.after !== undefined;
+  const [lu, bound] = order.lastUpdatedDesc === forward ? ['<', '<='] : ['>', '>='];
+  const id = order.idDesc === forward ? '<' : '>';
+  return sql`r.last_updated ${raw(bound)} ${key.lastUpdated} AND (r.last_updated ${raw(lu)} ${key.lastUpdated}
+    OR r.id ${raw(id)} ${key.id})`;
+}
+
+/** ORDER BY of a keyset page read backwards (`before`): the sort reversed, the page flipped back afterwards. */
+export function keysetReverseOrder(request: SearchRequest): Frag | undefined {
+  const order = keysetOrder(request.sort);
+  if (!order || request.before === undefined || request.after !== undefined) return undefined;
+  const dir = (desc: boolean): string => (desc ? 'ASC' : 'DESC');
+  return raw(`r.last_updated ${dir(order.lastUpdatedDesc)}, r.id ${dir(order.idDesc)}`);
 }

@@ -133,12 +133,22 @@ export function tokenMatch(
   return and(conds);
 }
 
-/** URI: equality, `:below` (prefix), `:above` (the indexed value is a prefix of the searched one). */
+/**
+ * A URL against an indexed URL that may be a canonical with a version (`url|version`, references.html#canonical):
+ * the URL as searched, or that URL at any version. `url|1.0` therefore finds only that version, and `url` every
+ * version (search.html#versions); a URL never holds a `|` of its own (RFC 3986).
+ */
+function canonicalMatch(col: string, url: string): Frag {
+  return sql`(${raw(col)} = ${url} OR (${startsWith(col, `${url}|`)}))`;
+}
+
+/** URI: equality (a canonical at any version, see canonicalMatch), `:below` (prefix), `:above` (the indexed value
+ * is a prefix of the searched one). */
 export function uriMatch(col: string, v: Of<'uri'>, modifier?: Modifier): Frag {
   if (modifier === 'below') return startsWith(col, v.value);
   if (modifier === 'above') return sql`substr(${v.value}, 1, length(${raw(col)})) = ${raw(col)}`;
   if (modifier !== undefined) throw badRequest(`modifier :${modifier} is not supported on uri parameters`);
-  return sql`${raw(col)} = ${v.value}`;
+  return canonicalMatch(col, v.value);
 }
 
 /** Reference columns of search_reference (or a composite's). */
@@ -148,9 +158,9 @@ export interface ReferenceCols {
   url: string;
 }
 
-/** Reference: `Type/id`, a bare id (narrowed to `onlyType` when known) or an absolute URL. */
+/** Reference: `Type/id`, a bare id (narrowed to `onlyType` when known) or an absolute URL (or canonical). */
 export function referenceMatch(cols: ReferenceCols, v: Of<'reference'>, onlyType: string | undefined): Frag {
-  if (v.url !== undefined && v.id === undefined) return sql`${raw(cols.url)} = ${v.url}`;
+  if (v.url !== undefined && v.id === undefined) return canonicalMatch(cols.url, v.url);
   if (v.id === undefined) throw badRequest('a reference search value needs an id or a URL');
   const type = v.resourceType ?? onlyType;
   if (v.resourceType && onlyType && v.resourceType !== onlyType) return raw('1 = 0');

@@ -6,13 +6,38 @@ import type { FhirContext } from '../context.js';
 import type { FhirRequest, FhirResponse } from '../request.js';
 import { formatSearchRequest } from '../search/format.js';
 import { parseSearchRequest } from '../search/parse.js';
-import type { SearchRequest } from '../search/types.js';
+import { keysetOrder, searchKeyOf } from '../search/keyset.js';
+import type { SearchRequest, SearchResult } from '../search/types.js';
 import { subset } from '../summary.js';
 import { assertKnownType } from './body.js';
 
-function link(ctx: FhirContext, relation: string, request: SearchRequest, offset: number): BundleLink {
-  const query = formatSearchRequest({ ...request, offset });
+function link(ctx: FhirContext, relation: string, request: SearchRequest): BundleLink {
+  const query = formatSearchRequest(request);
   return { relation, url: `${ctx.baseUrl}/${request.resourceType}${query ? `?${query}` : ''}` };
+}
+
+/**
+ * next / previous of a page: by the position of its last / first match where the sort is led by _lastUpdated
+ * (fhir/search/keyset.ts), so a write between two pages shifts no other match; by offset otherwise.
+ */
+function pageLinks(ctx: FhirContext, request: SearchRequest, result: SearchResult): BundleLink[] {
+  const out: BundleLink[] = [];
+  const { after: _after, before: _before, ...rest } = request;
+  if (keysetOrder(request.sort)) {
+    const first = result.resources[0];
+    const last = result.resources[result.resources.length - 1];
+    const firstKey = first && searchKeyOf(first);
+    const lastKey = last && searchKeyOf(last);
+    const backward = request.before !== undefined;
+    const hasBefore = backward ? result.hasMore : request.after !== undefined || request.offset > 0;
+    if (lastKey && (backward || result.hasMore)) out.push(link(ctx, 'next', { ...rest, offset: 0, after: lastKey }));
+    if (firstKey && hasBefore) out.push(link(ctx, 'previous', { ...rest, offset: 0, before: firstKey }));
+    return out;
+  }
+  if (result.hasMore) out.push(link(ctx, 'next', { ...rest, offset: request.offset + request.count }));
+  if (request.offset > 0)
+    out.push(link(ctx, 'previous', { ...rest, offset: Math.max(0, request.offset - request.count) }));
+  return out;
 }
 
 function entry(ctx: FhirContext, resource: Resource, mode: 'match' | 'include', request: SearchRequest): BundleEntry {
@@ -34,14 +59,10 @@ export async function searchBundle(ctx: FhirContext, request: SearchRequest): Pr
   );
   const bundle: Bundle = { resourceType: 'Bundle', type: 'searchset' };
   if (result.total !== undefined) bundle.total = result.total;
-  bundle.link = [link(ctx, 'self', request, request.offset)];
+  bundle.link = [link(ctx, 'self', request)];
   // A count-only page has no next or previous: a page of 0 would be this page again, and a client following it
   // would never stop.
-  if (!countOnly) {
-    if (result.hasMore) bundle.link.push(link(ctx, 'next', request, request.offset + request.count));
-    if (request.offset > 0)
-      bundle.link.push(link(ctx, 'previous', request, Math.max(0, request.offset - request.count)));
-  }
+  if (!countOnly) bundle.link.push(...pageLinks(ctx, request, result));
   const entries = [
     ...result.resources.map((r) => entry(ctx, r, 'match', request)),
     ...result.included.map((r) => entry(ctx, r, 'include', request)),

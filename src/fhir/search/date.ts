@@ -12,8 +12,10 @@ export interface DateRange {
   end: number;
 }
 
+// Filled from the left; a time has hours and minutes at least (search.html#date: "the minutes SHALL be present if
+// an hour is present"), and a zone only follows a time.
 const DATE_RE =
-  /^(\d{4})(?:-(\d{2})(?:-(\d{2})(?:T(\d{2})(?::(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?(Z|[+-]\d{2}:\d{2})?)?)?)?$/;
+  /^(\d{4})(?:-(\d{2})(?:-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:\d{2})?)?)?)?$/;
 
 function utc(year: number, month: number, day: number, hour = 0, minute = 0, second = 0, ms = 0): number {
   // Date.UTC maps years 0-99 to 1900-1999; setUTCFullYear does not.
@@ -32,7 +34,8 @@ function zoneOffset(tz: string | undefined): number | undefined {
   if (tz === undefined || tz === 'Z') return 0;
   const th = Number(tz.slice(1, 3));
   const tm = Number(tz.slice(4, 6));
-  if (th > 14 || tm > 59) return undefined;
+  // Zones run from -14:00 to +14:00 (datatypes.html#dateTime).
+  if (th > 14 || tm > 59 || (th === 14 && tm > 0)) return undefined;
   return (tz.startsWith('-') ? -1 : 1) * (th * 60 + tm) * 60_000;
 }
 
@@ -69,11 +72,22 @@ export function parseDateRange(text: string): DateRange | undefined {
   if (hs === undefined) return { start: utc(year, month, day), end: utc(year, month, day + 1) };
   const start = utc(year, month, day, hour, minute, second, ms) - offset;
   let width: number;
-  if (mis === undefined) width = 3_600_000;
-  else if (ss === undefined) width = 60_000;
+  if (ss === undefined) width = 60_000;
   else if (fs === undefined) width = 1000;
   else width = Math.max(1, 1000 / 10 ** fs.length);
   return { start, end: start + width };
+}
+
+/**
+ * Why `text` is not a FHIR date / dateTime / instant, in words a client can act on, or undefined when it is one.
+ * Names the common shapes: an hour without minutes, a zone without a time.
+ */
+export function dateProblem(text: string): string | undefined {
+  if (parseDateRange(text) !== undefined) return undefined;
+  const t = text.trim();
+  if (/T\d{1,2}(?:Z|[+-]\d{2}:?\d{2})?$/.test(t)) return 'a time needs hours and minutes (hh:mm)';
+  if (/^\d{4}(?:-\d{2}){0,2}(?:Z|[+-]\d{2}:\d{2})$/.test(t)) return 'a time zone needs a time before it';
+  return 'expected YYYY, YYYY-MM, YYYY-MM-DD or YYYY-MM-DDThh:mm[:ss[.fff]][Z|(+|-)hh:mm]';
 }
 
 /**

@@ -1,6 +1,7 @@
 // SearchRequest -> canonical query string (filters in order, then the controls), used for the self / next /
 // previous links of a searchset; parseSearchRequest(format(x)) gives x back. FHIR R4 search.html#2.1.1.1 (paging)
 import { formatDateRange } from './date.js';
+import { formatSearchKey } from './keyset.js';
 import { escapeValue } from './parse-values.js';
 import type { IncludeTarget, Prefix, SearchFilter, SearchRequest, SearchValue } from './types.js';
 
@@ -77,6 +78,8 @@ export function formatSearchRequest(req: SearchRequest): string {
   }
   pairs.push(['_count', String(req.count)]);
   if (req.offset > 0) pairs.push(['_offset', String(req.offset)]);
+  if (req.after !== undefined) pairs.push(['_after', formatSearchKey(req.after)]);
+  if (req.before !== undefined) pairs.push(['_before', formatSearchKey(req.before)]);
   if (req.total !== 'none') pairs.push(['_total', req.total]);
   if (req.summary !== undefined) pairs.push(['_summary', req.summary]);
   if (req.elements !== undefined && req.elements.length > 0) pairs.push(['_elements', req.elements.join(',')]);

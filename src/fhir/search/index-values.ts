@@ -99,14 +99,27 @@ function readReference(ref: string, base: string | undefined): ReturnType<typeof
   return parseReferenceString(onBase(ref, base));
 }
 
+/** The types of a resource's contained resources by local id, for `#id` references (references.html#contained). */
+export function containedTypes(resource: object): ReadonlyMap<string, string> {
+  const out = new Map<string, string>();
+  const contained: unknown = (resource as { contained?: unknown }).contained;
+  for (const c of Array.isArray(contained) ? (contained as unknown[]) : []) {
+    if (isObj(c) && str(c.id) && str(c.resourceType)) out.set(c.id as string, c.resourceType as string);
+  }
+  return out;
+}
+
 /**
- * Reference values (search.html#reference): `Type/id` as type + id, absolute URLs as url, `#x` skipped; targets
- * outside the parameter's target types are dropped; Reference.identifier comes back as tokens (for :identifier).
+ * Reference values (search.html#reference): `Type/id` as type + id, absolute URLs as url; `#x` to a contained
+ * resource as its type with url `#x` and no id (no search value names it, but the element has a value, which
+ * `:missing` and restricted targets need); a `#x` naming nothing contained is skipped. Targets outside the
+ * parameter's target types are dropped; Reference.identifier comes back as tokens (for :identifier).
  */
 export function referenceValues(
   t: Typed,
   def: SearchParamDef,
   base: string | undefined,
+  contained: ReadonlyMap<string, string> = new Map(),
 ): { refs: ReferenceValue[]; identifiers: TokenValue[] } {
   const d = t.data;
   const refs: ReferenceValue[] = [];
@@ -116,10 +129,15 @@ export function referenceValues(
     if (type !== undefined && def.restrictedTargets && def.target && !def.target.includes(type)) return;
     refs.push({ targetType: type ?? null, targetId: id ?? null, url: url ?? null });
   };
+  const local = (ref: string): void => {
+    const type = contained.get(ref.slice(1));
+    if (type !== undefined) add(type, undefined, ref);
+  };
   if (typeof d === 'string') {
     const p = readReference(d, base);
     if (p) add(p.resourceType, p.id, p.url);
-    else if (!d.startsWith('#') && d.length > 0) add(undefined, undefined, d);
+    else if (d.startsWith('#')) local(d);
+    else if (d.length > 0) add(undefined, undefined, d);
   } else if (isObj(d) && str(d.resourceType)) {
     if (str(d.id)) add(d.resourceType as string, d.id as string, undefined);
   } else if (isObj(d)) {
@@ -127,6 +145,7 @@ export function referenceValues(
     const p = ref ? readReference(ref, base) : undefined;
     const declared = str(d.type);
     if (p) add(p.resourceType ?? declared, p.id, p.url);
+    else if (ref?.startsWith('#')) local(ref);
     if (isObj(d.identifier)) {
       if (declared === undefined || !def.target || def.target.includes(declared)) {
         identifiers.push(...tokenValues({ type: 'Identifier', data: d.identifier, node: undefined }));

@@ -12,6 +12,7 @@ import {
   compositeParts,
   dateRanges,
   quantityValues,
+  containedTypes,
   referenceValues,
   stringParts,
   tokenValues,
@@ -138,6 +139,7 @@ function indexParam(
   def: SearchParamDef,
   expression: Compiled,
   base: string | undefined,
+  contained: ReadonlyMap<string, string>,
 ): void {
   const key = `${resource.resourceType}\u0000${def.code}`;
   const values = evaluate(expression, resource, resource.resourceType);
@@ -157,7 +159,7 @@ function indexParam(
         }
         break;
       case 'reference': {
-        const { refs, identifiers } = referenceValues(t, def, base);
+        const { refs, identifiers } = referenceValues(t, def, base, contained);
         for (const r of refs)
           sink.add('reference', { code, ...r }, `${code}\u0000${r.targetType}/${r.targetId}|${r.url}`);
         for (const v of identifiers) {
@@ -208,6 +210,7 @@ export function indexResource(resource: Resource, options: IndexOptions = {}): I
     byType.set(type, params);
   }
   const sink = new RowSink();
-  for (const { def, expression } of params) indexParam(sink, resource, def, expression, base);
+  const contained = containedTypes(resource);
+  for (const { def, expression } of params) indexParam(sink, resource, def, expression, base, contained);
   return sink.rows;
 }

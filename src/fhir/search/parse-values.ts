@@ -1,7 +1,7 @@
 // Parsing one search value by parameter type: prefixes, implicit precision ranges, token and reference forms,
 // composite parts and escapes. FHIR R4 search: http://hl7.org/fhir/R4/search.html#ptypes, #prefix, #escaping
 import { badRequest } from '../outcomes.js';
-import { parseDateRange, restoreZonePlus } from './date.js';
+import { dateProblem, parseDateRange, restoreZonePlus } from './date.js';
 import type { Modifier, Prefix, SearchParamType, SearchValue } from './types.js';
 import { basePrefix, isValidId, onBase, parseReferenceString } from './values.js';
 
@@ -49,7 +49,7 @@ export function parseDateValue(text: string, code: string): Extract<SearchValue,
   const { prefix, rest } = splitPrefix(text, code);
   const value = restoreZonePlus(rest);
   const range = parseDateRange(value);
-  if (!range) throw badRequest(`Invalid date '${rest}' in ${code}`, code);
+  if (!range) throw badRequest(`Invalid date '${rest}' in ${code}: ${dateProblem(value) ?? 'not a date'}`, code);
   return { kind: 'date', prefix, start: range.start, end: range.end, text: value };
 }
 

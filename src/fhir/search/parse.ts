@@ -15,6 +15,7 @@ import {
   SUPPORTED_MODIFIERS,
   unescapeValue,
 } from './parse-values.js';
+import { keysetOrder, parseSearchKey } from './keyset.js';
 import { getSearchParam, isKnownResourceType } from './registry.js';
 import type {
   IncludeTarget,
@@ -300,6 +301,12 @@ function applyControl(
     case '_elements':
       req.elements = [...(req.elements ?? []), ...parseElements(req.resourceType, value)];
       return true;
+    case '_after':
+      req.after = parseSearchKey(value, name);
+      return true;
+    case '_before':
+      req.before = parseSearchKey(value, name);
+      return true;
     case '_total':
       if (!TOTAL.has(value)) throw badRequest(`_total must be one of none, estimate, accurate`, '_total');
       req.total = value as SearchRequest['total'];
@@ -353,6 +360,11 @@ export function parseSearchRequest(
     req.offset = (state.page - 1) * req.count;
     if (req.offset > MAX_OFFSET) throw badRequest(`_page ${state.page} of ${req.count} is past the last page`, '_page');
   }
+  if ((req.after !== undefined || req.before !== undefined) && !keysetOrder(req.sort)) {
+    const name = req.after !== undefined ? '_after' : '_before';
+    throw badRequest(`${name} pages searches sorted by _lastUpdated (then _id) only`, name);
+  }
+  if (req.after !== undefined && req.before !== undefined) throw badRequest('_after and _before exclude each other');
   req.warnings = problems.warnings;
   return req;
 }

@@ -92,12 +92,24 @@ export interface IncludeTarget {
   iterate: boolean;
 }
 
+/** A resource's place in a search sorted by `_lastUpdated` (then id): its lastUpdated (ms) and id. */
+export interface SearchKey {
+  lastUpdated: number;
+  id: string;
+}
+
 export interface SearchRequest {
   resourceType: string;
   filters: SearchFilter[];
   sort: SortRule[];
   count: number;
   offset: number;
+  /**
+   * Paging by position, for sorts led by `_lastUpdated` only: the page after this place (`after`), or the `count`
+   * matches just before it (`before`, still in sort order). A write between two pages then shifts nothing else.
+   */
+  after?: SearchKey;
+  before?: SearchKey;
   total: 'none' | 'estimate' | 'accurate';
   summary?: 'true' | 'false' | 'count' | 'text' | 'data';
   elements?: string[];
@@ -138,8 +150,16 @@ export interface SearchResult<T extends Resource = Resource> {
   included: Resource[];
   /** Total number of matches when requested (total != 'none'), else undefined. */
   total?: number;
-  /** True when there is a page after this one. */
+  /** True when there is a page after this one (before it, for a request paged `before` a position). */
   hasMore: boolean;
   /** Warnings to return in an OperationOutcome entry (e.g. ignored unknown parameters). */
   warnings: string[];
+}
+
+/** A history version's place in the newest-first order of history Bundles (store/history-sql.ts). */
+export interface HistoryKey {
+  lastUpdated: number;
+  resourceType: string;
+  id: string;
+  versionId: number;
 }

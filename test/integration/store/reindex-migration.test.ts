@@ -1,8 +1,10 @@
-// Migration 4 on both databases: index rows written the old way (instants one second wide, DocumentReference
-// relationship composites missing) are recomputed; rows the indexer writes the same way stay as they are.
+// Migrations 4 and 5 on both databases: index rows written the old way (instants one second wide, DocumentReference
+// relationship composites missing, references to contained resources missing) are recomputed; rows the indexer
+// writes the same way stay as they are.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ReindexInstantsRelationship1764180000000 } from '../../../src/store/migrations/1764180000000-reindex-instants-relationship.js';
+import { ReindexContainedReferences1764190000000 } from '../../../src/store/migrations/1764190000000-reindex-contained-references.js';
 import { databaseKinds } from '../../support/databases.js';
 import { openStore, type StoreFixture } from './helpers.js';
 
@@ -69,6 +71,35 @@ for (const { kind, make } of databaseKinds) {
         composite.map((r) => [r.code, r.p1_value, r.p2_value]),
         [['relationship', 'DocumentReference/dr0', 'replaces']],
       );
+    });
+
+    it('adds the index rows of references to contained resources', async () => {
+      await s.repo.update({
+        resourceType: 'Observation',
+        id: 'o2',
+        status: 'final',
+        code: { text: 'x' },
+        contained: [{ resourceType: 'Patient', id: 'pt' }],
+        subject: { reference: '#pt' },
+      });
+      const rows = async (): Promise<string[]> =>
+        (
+          await query<{ code: string; target_type: string; url: string }>(
+            `SELECT code, target_type, url FROM search_reference WHERE resource_type = 'Observation'
+             AND resource_id = 'o2' ORDER BY code`,
+          )
+        ).map((r) => `${r.code} ${r.target_type} ${r.url}`);
+      const written = await rows();
+      assert.ok(written.includes('subject Patient #pt'), written.join('; '));
+      // What the indexer wrote before: no rows for `#` references.
+      await query(`DELETE FROM search_reference WHERE resource_type = 'Observation' AND resource_id = 'o2'`);
+      const runner = s.ds.createQueryRunner();
+      try {
+        await new ReindexContainedReferences1764190000000().up(runner);
+      } finally {
+        await runner.release();
+      }
+      assert.deepEqual(await rows(), written);
     });
   });
 }

@@ -4,6 +4,7 @@ import {
   approximateRange,
   DATE_MAX,
   DATE_MIN,
+  dateProblem,
   dateRangeMatches,
   formatDateRange,
   numberMatches,
@@ -19,7 +20,6 @@ test('each precision covers exactly its interval', () => {
   assert.deepEqual(parseDateRange('2024-02'), { start: utc(2024, 1, 1), end: utc(2024, 2, 1) });
   assert.deepEqual(parseDateRange('2024-12'), { start: utc(2024, 11, 1), end: utc(2025, 0, 1) });
   assert.deepEqual(parseDateRange('2024-02-29'), { start: utc(2024, 1, 29), end: utc(2024, 2, 1) });
-  assert.deepEqual(parseDateRange('2024-03-05T10'), { start: utc(2024, 2, 5, 10), end: utc(2024, 2, 5, 11) });
   assert.deepEqual(parseDateRange('2024-03-05T10:20Z'), {
     start: utc(2024, 2, 5, 10, 20),
     end: utc(2024, 2, 5, 10, 21),
@@ -67,9 +67,27 @@ test('invalid dates are rejected', () => {
     '2024-01-01Z',
     '2024-01-01T',
     '2024-01-01 10:00',
+    // search.html#date: the minutes SHALL be present if an hour is present; a zone only follows a time.
+    '2024-03-05T10',
+    '2024-03-05T10Z',
+    '2024-03-05T10+01:00',
+    '2024-03-05T1:00',
+    '2024-03-05T10:0',
+    '2024-03-05T10:00:0Z',
+    '2024-03-05+01:00',
+    '2024-03-05T10:00+14:30',
   ]) {
     assert.equal(parseDateRange(bad), undefined, bad);
   }
+  assert.equal(parseDateRange('2024-03-05T10:00+14:00')?.start, utc(2024, 2, 4, 20));
+});
+
+test('dateProblem says what is wrong with an invalid date, and nothing for a valid one', () => {
+  assert.equal(dateProblem('2024-03-05T10:20'), undefined);
+  assert.match(dateProblem('2024-03-05T10') ?? '', /minutes/);
+  assert.match(dateProblem('2024-03-05T10Z') ?? '', /minutes/);
+  assert.match(dateProblem('2024-03-05Z') ?? '', /zone needs a time/);
+  assert.match(dateProblem('2024-13') ?? '', /expected YYYY/);
 });
 
 const day: DateRange = { start: utc(2024, 2, 5), end: utc(2024, 2, 6) };

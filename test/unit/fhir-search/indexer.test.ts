@@ -52,6 +52,20 @@ test('Observation: references as Type/id, contained skipped, Reference.identifie
   ]);
 });
 
+test('a reference to a contained resource indexes its type and #id without an id; a dangling #id nothing', () => {
+  const ix = indexResource({
+    resourceType: 'Observation',
+    status: 'final',
+    code: { text: 'x' },
+    contained: [{ resourceType: 'Group', id: 'g', type: 'person', actual: true }],
+    subject: { reference: '#g' },
+    performer: [{ reference: '#nothing' }],
+  } as Resource);
+  assert.deepEqual(rows(ix, 'reference', 'subject'), [{ targetType: 'Group', targetId: null, url: '#g' }]);
+  assert.deepEqual(rows(ix, 'reference', 'patient'), []);
+  assert.deepEqual(rows(ix, 'reference', 'performer'), []);
+});
+
 test('Observation: dates are half-open ms ranges by precision, time zones honoured', () => {
   const ix = indexResource(fixture('observation-lab.json'));
   const effective = Date.UTC(2024, 2, 5, 7, 30, 0);

@@ -338,6 +338,8 @@ test('format then parse gives the same request back', () => {
     '_sort=-date,_id&_count=5&_offset=10&_total=estimate&_summary=true&_elements=status,code',
     '_include=Observation:subject:Patient&_include:iterate=Patient:organization&_revinclude=Provenance:target',
     'name=a$b,c\\,d&_lastUpdated=gt2024-01-01T00:00:00Z',
+    '_sort=-_lastUpdated&_count=5&_after=2024-01-01T10:00:00.123Z|obs-1',
+    '_sort=_lastUpdated,-_id&_before=2024-01-01T10:00:00.000Z|o.2',
   ];
   for (const q of queries) {
     const type = q.startsWith('name=') ? 'Patient' : 'Observation';
@@ -352,4 +354,16 @@ test('format then parse gives the same request back', () => {
     formatSearchRequest(parse('status=final,amended&patient=Patient/1&date=ge2020')),
     'status=final,amended&patient=Patient/1&date=ge2020&_count=20',
   );
+});
+
+test('_after / _before: instant|id positions, only on sorts led by _lastUpdated', () => {
+  assert.deepEqual(parse('_sort=_lastUpdated&_after=2024-01-01T10:00:00.5Z|a-1').after, {
+    lastUpdated: Date.UTC(2024, 0, 1, 10, 0, 0, 500),
+    id: 'a-1',
+  });
+  assertBadRequest(() => parse('_sort=_lastUpdated&_after=2024-01-01T10|a'), '_after');
+  assertBadRequest(() => parse('_sort=_lastUpdated&_before=2024-01-01T10:00:00Z'), '_before');
+  assertBadRequest(() => parse('_sort=_lastUpdated&_after=2024-01-01T10:00:00Z|a b'), '_after');
+  assertBadRequest(() => parse('_sort=date&_after=2024-01-01T10:00:00Z|a'), '_after');
+  assertBadRequest(() => parse('_sort=_lastUpdated,date&_before=2024-01-01T10:00:00Z|a'), '_before');
 });
