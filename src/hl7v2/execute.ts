@@ -1,17 +1,27 @@
 // Executes a mapping result through the FHIR layer: the transaction Bundle (FHIR R4 http.html#transaction) and the
 // patient merges of ADT^A40, all in one repository transaction. Errors keep the HL7 location of the failing entry
 // so the ACK's ERR-2 points at the field behind it (e.g. MRG-1 for an unknown prior patient).
-import type { DiagnosticReport, Identifier, ImagingStudy, Observation, Patient, Resource } from 'fhir/r4.js';
+import type {
+  Bundle,
+  BundleEntry,
+  DiagnosticReport,
+  Identifier,
+  ImagingStudy,
+  Observation,
+  Patient,
+  Resource,
+} from 'fhir/r4.js';
 import type { FhirContext } from '../fhir/context.js';
 import { identifierToken } from '../fhir/identifier-token.js';
 import { transaction, type TransactionOptions } from '../fhir/interactions/bundle.js';
-import { findMatches } from '../fhir/interactions/matches.js';
+import { conditionKey, findMatches } from '../fhir/interactions/matches.js';
 import { notFound, OperationOutcomeError } from '../fhir/outcomes.js';
 import { readIfPresent } from '../fhir/repository.js';
 import { dispatch } from '../fhir/router.js';
 import type { ErrorLocation } from './ack.js';
 import { isObxObservationOf } from './mapping/oru.js';
-import type { MappingResult, MergeOperation } from './mapping/result.js';
+import type { MappingResult } from './mapping/result.js';
+import type { PatientWrite } from './mapping/config.js';
 import { place, topElement, unplace, type FieldUse } from './mapping/interpreter.js';
 import { topLevelElements } from '../fhir/search/elements.js';
 import type { BatchExecutor, Executor, Finish } from './inbound.js';
@@ -29,11 +39,6 @@ export class ExecuteError extends Error {
   }
 }
 
-async function onePatient(ctx: FhirContext, query: string): Promise<Patient | undefined> {
-  const found = await findMatches(ctx, ctx.repo, 'Patient', new URLSearchParams(query));
-  return found.length === 1 ? (found[0] as Patient) : undefined;
-}
-
 type PatientLink = NonNullable<Patient['link']>[number];
 const sameLink = (a: PatientLink, b: PatientLink): boolean =>
   a.type === b.type && a.other.reference === b.other.reference;
@@ -49,15 +54,141 @@ function addLink(patient: Patient, link: PatientLink): boolean {
  * Links the survivor ("replaces") and the prior patient ("replaced-by", inactive); references to the prior patient
  * are left as they are. A replayed merge adds nothing twice.
  */
-async function applyMerge(ctx: FhirContext, op: MergeOperation): Promise<void> {
-  const prior = await onePatient(ctx, op.prior);
-  const survivor = await onePatient(ctx, op.survivor);
+async function applyMerge(ctx: FhirContext, survivorId: string, priorId: string): Promise<void> {
+  const prior = await readIfPresent<Patient>(ctx.repo, 'Patient', priorId);
+  const survivor = await readIfPresent<Patient>(ctx.repo, 'Patient', survivorId);
   if (!prior || !survivor) throw notFound(`merge: ${prior ? 'surviving' : 'prior'} patient not found`);
   if (addLink(survivor, { other: { reference: `Patient/${prior.id}` }, type: 'replaces' })) {
     await ctx.repo.update<Patient>(survivor);
   }
   const changed = addLink(prior, { other: { reference: `Patient/${survivor.id}` }, type: 'replaced-by' });
   if (changed || prior.active !== false) await ctx.repo.update<Patient>({ ...prior, active: false });
+}
+
+/** Most patients one message's identifiers may find before the match counts as a conflict without looking further. */
+const MATCH_LIMIT = 16;
+
+/** The live patients with any of the identifier tokens (up to MATCH_LIMIT + 1), as the transaction sees them. */
+async function patientsWith(ctx: FhirContext, tokens: string[]): Promise<Patient[]> {
+  const query = new URLSearchParams({ identifier: tokens.join(','), _count: String(MATCH_LIMIT + 1) });
+  const res = await dispatch(ctx, { method: 'GET', path: 'Patient', query, preferHandling: 'strict' });
+  return ((res.body as Bundle | undefined)?.entry ?? [])
+    .map((e) => e.resource)
+    .filter((r): r is Patient => r?.resourceType === 'Patient');
+}
+
+/** The id in a `Patient/<id>` reference (relative, as the merge step writes it, or absolute). */
+const patientIdOf = (reference: string | undefined): string | undefined =>
+  /(?:^|\/)Patient\/([A-Za-z0-9.-]{1,64})$/.exec(reference ?? '')?.[1];
+
+/** Where a merge chain ends: replaced-by links followed (FHIR R4 patient.html#links), a loop cut where it closes. */
+async function survivorOf(ctx: FhirContext, patient: Patient): Promise<Patient> {
+  let current = patient;
+  const seen = new Set([patient.id]);
+  for (;;) {
+    const next = patientIdOf(current.link?.find((l) => l.type === 'replaced-by')?.other.reference);
+    const found = next && !seen.has(next) ? await readIfPresent<Patient>(ctx.repo, 'Patient', next) : undefined;
+    if (!found) return current;
+    seen.add(next);
+    current = found;
+  }
+}
+
+/**
+ * The one Patient a PID's identifiers find: none; the only match (`only`); or, when several match and merges link
+ * them all to one survivor, that survivor. Unrelated matches are a conflict (their count).
+ */
+async function resolvePatient(
+  ctx: FhirContext,
+  tokens: string[],
+): Promise<{ patient?: Patient; only?: boolean; conflict?: number }> {
+  const found = await patientsWith(ctx, tokens);
+  if (found.length <= 1) return { patient: found[0], only: true };
+  if (found.length > MATCH_LIMIT) return { conflict: found.length };
+  const ends = new Map<string, Patient>();
+  for (const p of found) {
+    const end = await survivorOf(ctx, p);
+    ends.set(end.id!, end);
+  }
+  return ends.size === 1 ? { patient: [...ends.values()][0] } : { conflict: found.length };
+}
+
+/** An entry's condition (conditional update URL query or If-None-Exist), as `transaction()` reads it. */
+function conditionOf(entry: BundleEntry): { type: string; query: string } | undefined {
+  const { method, url = '', ifNoneExist } = entry.request ?? {};
+  const q = url.indexOf('?');
+  if (method === 'PUT' && q > 0) return { type: url.slice(0, q), query: url.slice(q + 1) };
+  if (method === 'POST' && ifNoneExist) return { type: url, query: ifNoneExist };
+  return undefined;
+}
+
+/** A message's Patient entries resolved to their matches, and the prior patients of its merges. */
+interface ResolvedPatients {
+  /** The Bundle with each matched Patient entry made a conditional update of its match. */
+  bundle: Bundle;
+  /** Per Patient entry that matched: how its PID writes the match. */
+  writes: Map<number, PatientWrite>;
+  /** Per PatientMatch fullUrl that matched: the patient's id. */
+  ids: Map<string, string>;
+  /** Per merge: the prior patient's id. */
+  priors: string[];
+}
+
+/**
+ * Resolves the message's patients before the Bundle runs (README "Patient matching"). Every identifier token is
+ * locked first, under the key a conditional write `Patient?identifier=<token>` takes, so two messages for one new
+ * patient, whatever order or subset of identifiers they send, run one after the other and the second finds the
+ * first's Patient. The Bundle's own conditions are taken in the same call, all in one order: `transaction()` then
+ * takes them again (already held), so locking in two steps adds no deadlock with other writers. A matched entry
+ * keeps its condition (it finds just the match) and becomes an update; only a merged survivor found through its
+ * replaced record needs `Patient?_id=`. The result's own Bundle is left as it is (a failed group commit runs it
+ * again alone).
+ */
+async function resolvePatients(ctx: FhirContext, result: MappingResult): Promise<ResolvedPatients> {
+  const key = (type: string, query: string): string => conditionKey(ctx, type, new URLSearchParams(query));
+  const tokens = [...result.patients.flatMap((p) => p.tokens), ...result.merges.flatMap((m) => m.prior)];
+  const entries = [...(result.bundle.entry ?? [])];
+  const conditions = entries.map(conditionOf).filter((c) => c !== undefined);
+  await ctx.repo.lock([
+    ...new Set([
+      ...tokens.map((t) => key('Patient', new URLSearchParams([['identifier', t]]).toString())),
+      ...conditions.map((c) => key(c.type, c.query)),
+    ]),
+  ]);
+  const writes = new Map<number, PatientWrite>();
+  const ids = new Map<string, string>();
+  for (const match of result.patients) {
+    const { patient, only, conflict } = await resolvePatient(ctx, match.tokens);
+    if (conflict) {
+      throw new ExecuteError(
+        409,
+        `PID-3: the identifiers match ${conflict} patients that are not merged`,
+        match.location,
+      );
+    }
+    const index = entries.findIndex((e) => e.fullUrl === match.fullUrl);
+    const condition = index < 0 ? undefined : conditionOf(entries[index]!);
+    if (!patient?.id || !condition) continue;
+    let query = condition.query;
+    if (!only) {
+      query = `_id=${encodeURIComponent(patient.id)}`;
+      await ctx.repo.lock([key('Patient', query)]);
+    }
+    entries[index] = { ...entries[index], request: { method: 'PUT', url: `Patient?${query}` } };
+    writes.set(index, match.write);
+    ids.set(match.fullUrl, patient.id);
+  }
+  const priors: string[] = [];
+  for (const op of result.merges) {
+    const survivor = ids.get(op.survivor);
+    const found = (await patientsWith(ctx, op.prior)).filter((p) => p.id !== survivor);
+    if (found.length !== 1) {
+      const text = found.length ? `MRG-1 matches ${found.length} patients` : 'merge: prior patient not found';
+      throw new ExecuteError(found.length ? 409 : 404, text, op.location);
+    }
+    priors.push(found[0]!.id!);
+  }
+  return { bundle: { ...result.bundle, entry: entries }, writes, ids, priors };
 }
 
 /** A merge's state on a Patient (links; inactive once replaced) carried into a new version written from a PID. */
@@ -69,7 +200,7 @@ function keepMergeState(next: Patient, current: Patient): Patient {
   return out;
 }
 
-/** Both identifier lists, without repeats. */
+/** Both identifier lists, without repeats: `next`'s first, then those only `current` has. */
 function identifierUnion(next: Resource, current: Resource): Identifier[] {
   const ids = [...((next as { identifier?: Identifier[] }).identifier ?? [])];
   for (const id of (current as { identifier?: Identifier[] }).identifier ?? []) {
@@ -150,11 +281,16 @@ function droppedResults(incoming: DiagnosticReport, current: DiagnosticReport): 
 
 /**
  * What a message's conditional updates keep of the versions they replace: a Patient keeps its merge state (a PID
- * would otherwise drop the links and reactivate a replaced patient), and the types the message does not own
+ * would otherwise drop the links and reactivate a replaced patient) and every identifier it had (another feed's MRN
+ * must stay matchable); a match-or-create PID only adds its new identifiers. The types the message does not own
  * (messages.json keepOnUpdate) keep the elements it does not carry. A report's results that the new version drops
  * are collected in `dropped`.
  */
-function reconcile(result: MappingResult, dropped: DroppedResults[]): TransactionOptions {
+function reconcile(
+  result: MappingResult,
+  writes: Map<number, PatientWrite>,
+  dropped: DroppedResults[],
+): TransactionOptions {
   const keep = new Set(result.keepOnUpdate);
   return {
     beforeUpdate: (index, incoming, current) => {
@@ -163,9 +299,13 @@ function reconcile(result: MappingResult, dropped: DroppedResults[]): Transactio
         if (d) dropped.push(d);
       }
       const fields = result.entryFields[index];
-      // A PID that updates a Patient (messages.json patientWrite) replaces what it sends, PID-3 included.
       if (incoming.resourceType === 'Patient') {
-        return keepMergeState(keepAbsent(incoming, current, fields, false) as Patient, current as Patient);
+        const stored = current as Patient;
+        const next =
+          writes.get(index) === 'match-or-create'
+            ? { ...stored, identifier: identifierUnion(stored, incoming) }
+            : (keepAbsent(incoming, current, fields, true) as Patient);
+        return keepMergeState(next, stored);
       }
       return keep.has(incoming.resourceType) ? keepAbsent(incoming, current, fields, true) : incoming;
     },
@@ -189,11 +329,22 @@ async function retireDropped(ctx: FhirContext, dropped: DroppedResults[]): Promi
   }
 }
 
-/** Writes one mapping result on a transaction's context: the Bundle, withdrawn results, cancelled stubs, merges. */
+/** The id of the resource a transaction-response entry wrote. */
+function writtenId(response: Bundle, index: number): string | undefined {
+  const entry = response.entry?.[index];
+  return entry?.resource?.id ?? /\/([^/]+)\/_history\//.exec(entry?.response?.location ?? '')?.[1];
+}
+
+/**
+ * Writes one mapping result on a transaction's context: patients resolved, the Bundle, withdrawn results, cancelled
+ * stubs, merges.
+ */
 async function applyResult(txCtx: FhirContext, result: MappingResult): Promise<void> {
   const dropped: DroppedResults[] = [];
+  const resolved = await resolvePatients(txCtx, result);
+  let response: Bundle;
   try {
-    await transaction(txCtx, result.bundle, dispatch, reconcile(result, dropped));
+    response = await transaction(txCtx, resolved.bundle, dispatch, reconcile(result, resolved.writes, dropped));
   } catch (err) {
     const text = err instanceof Error ? err.message : String(err);
     const index = Number(/^Bundle entry (\d+):/.exec(text)?.[1] ?? -1);
@@ -202,9 +353,12 @@ async function applyResult(txCtx: FhirContext, result: MappingResult): Promise<v
   }
   await retireDropped(txCtx, dropped);
   for (const query of result.cancelStudies) await cancelStub(txCtx, query);
-  for (const op of result.merges) {
+  for (const [i, op] of result.merges.entries()) {
+    const index = resolved.bundle.entry!.findIndex((e) => e.fullUrl === op.survivor);
+    const survivor = resolved.ids.get(op.survivor) ?? writtenId(response, index);
     try {
-      await applyMerge(txCtx, op);
+      if (!survivor) throw notFound('merge: surviving patient not found');
+      await applyMerge(txCtx, survivor, resolved.priors[i]!);
     } catch (err) {
       const status = err instanceof OperationOutcomeError ? err.status : 500;
       throw new ExecuteError(status, err instanceof Error ? err.message : String(err), op.location, { cause: err });

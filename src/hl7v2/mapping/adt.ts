@@ -5,7 +5,7 @@
 import type { Identifier } from 'fhir/r4.js';
 import { ErrorCode } from '../ack.js';
 import { MappingError } from './result.js';
-import { encounterEntry, mapSegments, patientEntry, patientQuery, type MapContext } from './common.js';
+import { encounterEntry, mapSegments, matchTokens, patientEntry, type MapContext } from './common.js';
 
 /** ADT^A01, A04, A08: upsert the patient (and the visit when identified). */
 export function mapAdt(ctx: MapContext): void {
@@ -31,21 +31,22 @@ export function mapMerge(ctx: MapContext): void {
       },
     ]);
   }
-  mrgs.forEach((mrg, i) => {
+  const priors = mrgs.map((mrg, i) => {
     const prior = mapSegments(ctx, 'mrg-patient', { MRG: mrg }).value as { identifier?: Identifier[] };
-    const priorMatch = patientQuery(ctx, prior.identifier ?? []);
-    if (!priorMatch) {
+    const tokens = matchTokens(prior.identifier ?? []);
+    const location = { segment: 'MRG', sequence: i + 1, field: 1 };
+    if (tokens.length === 0) {
       throw new MappingError('AE', [
-        {
-          code: ErrorCode.requiredFieldMissing,
-          location: { segment: 'MRG', sequence: i + 1, field: 1 },
-          text: 'MRG-1 prior patient identifier is required',
-        },
+        { code: ErrorCode.requiredFieldMissing, location, text: 'MRG-1 prior patient identifier is required' },
       ]);
     }
-    const at = { segment: 'MRG', sequence: i + 1, field: 1 };
-    const survivor = patientEntry(ctx, pids[i] ?? pids[0], { active: true });
+    return { tokens, location };
+  });
+  // A survivor is never matched by a prior patient's identifier, which some senders repeat in PID-3.
+  const exclude = new Set(priors.flatMap((p) => p.tokens));
+  priors.forEach((prior, i) => {
+    const survivor = patientEntry(ctx, pids[i] ?? pids[0], { active: true }, exclude);
     // The links are written by the merge step (execute.ts), which fails at MRG-1 when the prior patient is unknown.
-    ctx.merges.push({ survivor: survivor.query, prior: priorMatch.query, location: at });
+    ctx.merges.push({ survivor: survivor.ref.reference!, prior: prior.tokens, location: prior.location });
   });
 }

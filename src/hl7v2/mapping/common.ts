@@ -6,9 +6,9 @@ import { ErrorCode, type AckError, type ErrorLocation } from '../ack.js';
 import type { MappingConfig } from './config.js';
 import { applySegmentMap, type FieldUse, type MappedElements } from './interpreter.js';
 import { authoritySystem, ei, lookup } from './datatypes.js';
-import { identifierQuery } from '../../fhir/identifier-token.js';
+import { identifierQuery, identifierToken } from '../../fhir/identifier-token.js';
 import type { TransactionBuilder } from './bundle.js';
-import { MappingError, locationOf, type MergeOperation } from './result.js';
+import { MappingError, locationOf, type MergeOperation, type PatientMatch } from './result.js';
 
 const V2_0203 = 'http://terminology.hl7.org/CodeSystem/v2-0203';
 /** DICOM Study Instance UID identifier system (FHIR R4 ImagingStudy.identifier notes). */
@@ -22,6 +22,7 @@ export interface MapContext {
   msg: Hl7Message;
   tx: TransactionBuilder;
   warnings: AckError[];
+  patients: PatientMatch[];
   merges: MergeOperation[];
   cancelStudies: string[];
   /** Default assigning authority for identifiers without one: MSH-4 (facility) or MSH-3. */
@@ -41,7 +42,8 @@ export function mapSegments(
 ): { value: Record<string, unknown>; fields: FieldUse } {
   const map = ctx.cfg.segments[mapName];
   if (!map) throw new Error(`no segment map ${mapName}`);
-  const out: MappedElements = applySegmentMap(ctx.cfg, map, segs, { timezone: ctx.timezone });
+  const env = { timezone: ctx.timezone, authority: ctx.authority };
+  const out: MappedElements = applySegmentMap(ctx.cfg, map, segs, env);
   const fatal: AckError[] = [];
   for (const p of out.problems) {
     const seg = segs[p.field.slice(0, 3)];
@@ -68,20 +70,38 @@ function withSystem(ctx: MapContext, ids: Identifier[]): Identifier[] {
   return ids.map((id) => (id.system || !fallback ? id : { ...id, system: fallback }));
 }
 
-/** Picks the identifier to match on: type MR first, then the first one. */
-function matchIdentifier(ids: Identifier[]): Identifier | undefined {
-  return ids.find((i) => i.type?.coding?.some((c) => c.code === 'MR')) ?? ids[0];
+/**
+ * The tokens (`system|value`) a Patient is matched on: its identifiers that have a system. One without a system (no
+ * CX-4 and no sending facility, or another institution's PID-2/PID-4) could be anyone's, so it is stored, not matched.
+ */
+export function matchTokens(ids: Identifier[]): string[] {
+  return [...new Set(ids.filter((i) => i.system && i.value).map(identifierToken))];
+}
+
+/** One identifier per token; one without a system goes when another has its value (a PID-2 repeating PID-3). */
+function distinctIdentifiers(ids: Identifier[]): Identifier[] {
+  const out: Identifier[] = [];
+  for (const id of ids) {
+    if (!out.some((o) => identifierToken(o) === identifierToken(id) || (!id.system && o.value === id.value))) {
+      out.push(id);
+    }
+  }
+  return out;
 }
 
 /**
- * PID -> Patient keyed by its MR (or first) PID-3 identifier: a conditional update, or a conditional create for the
- * message types messages.json `patientWrite` marks match-or-create; AE 101 at PID-3 without an identifier.
+ * PID -> Patient: an entry whose condition is any of the identifiers with a system (PID-3, with the sending facility
+ * for those without CX-4, and PID-2/PID-4 with their own CX-4), registered in `ctx.patients` so the executor resolves
+ * it first (README "Patient matching"). A conditional update, or a conditional create for the message types
+ * messages.json `patientWrite` marks match-or-create. `exclude`: tokens not to match on (ADT^A40: the prior
+ * patients'). AE at PID-3 without an identifier (101) or without one that can be matched.
  */
 export function patientEntry(
   ctx: MapContext,
   pid: Segment | undefined,
   extra: Partial<Patient> = {},
-): { ref: Reference; query: string } {
+  exclude: ReadonlySet<string> = new Set(),
+): { ref: Reference } {
   if (!pid) {
     throw new MappingError('AE', [
       { code: ErrorCode.segmentSequence, location: { segment: 'PID' }, text: 'PID segment is required' },
@@ -89,37 +109,41 @@ export function patientEntry(
   }
   const { value, fields } = mapSegments(ctx, 'pid-patient', { PID: pid });
   const mapped = value as Partial<Patient>;
-  const ids = withSystem(ctx, mapped.identifier ?? []);
-  const match = matchIdentifier(ids);
   // ADT^A40 carries one PID per merge: the location names which one.
   const location: ErrorLocation = { segment: 'PID', sequence: ctx.msg.occurrence(pid), field: 3 };
-  if (!match) {
-    throw new MappingError('AE', [
-      {
-        code: ErrorCode.requiredFieldMissing,
-        location,
-        text: 'PID-3 patient identifier is required',
-      },
-    ]);
+  const fail = (code: string, text: string, at: ErrorLocation = location): never => {
+    throw new MappingError('AE', [{ code, location: at, text }]);
+  };
+  if (!pid.reps(3).some((r) => r.c(1) && r.raw !== '""')) {
+    fail(ErrorCode.requiredFieldMissing, 'PID-3 patient identifier is required');
   }
+  const ids = distinctIdentifiers(mapped.identifier ?? []);
+  const usable = ids.filter((i) => i.system);
+  const matched = usable.filter((i) => !exclude.has(identifierToken(i)));
+  const tokens = matched.map(identifierToken);
+  if (usable.length === 0) {
+    fail(
+      ErrorCode.requiredFieldMissing,
+      'PID-3 needs an assigning authority (CX-4), or the message a sending facility (MSH-4) or application (MSH-3)',
+      { ...location, component: 4 },
+    );
+  }
+  if (tokens.length === 0) fail(ErrorCode.duplicateKeyIdentifier, 'PID-3 names only the prior patient (MRG-1)');
   // deceased[x] is one element: PID-30 (the indicator) only when PID-29 gives no date (v2-to-FHIR PID[Patient]).
   if (mapped.deceasedDateTime) delete mapped.deceasedBoolean;
   const patient: Patient = { resourceType: 'Patient', ...mapped, ...extra, identifier: ids };
-  const query = identifierQuery(match);
+  // Any of them: identifier=a|1,b|2 (FHIR R4 search.html#combining).
+  const query = `identifier=${matched.map((i) => identifierQuery(i).slice('identifier='.length)).join(',')}`;
   const type = `${ctx.msg.type.code}^${ctx.msg.type.event}`;
   const write = ctx.cfg.messages.patientWrite?.[type] ?? 'update';
   const ref =
     write === 'match-or-create'
       ? ctx.tx.createIfNone(patient, query, location)
       : ctx.tx.upsert(patient, query, location, fields);
-  return { ref, query };
-}
-
-/** The query that matches a patient by the same identifier patientEntry would use (for A40's prior patient). */
-export function patientQuery(ctx: MapContext, ids: Identifier[]): { query: string; ids: Identifier[] } | undefined {
-  const full = withSystem(ctx, ids);
-  const match = matchIdentifier(full);
-  return match ? { query: identifierQuery(match), ids: full } : undefined;
+  if (!ctx.patients.some((p) => p.fullUrl === ref.reference)) {
+    ctx.patients.push({ fullUrl: ref.reference!, tokens, write, location });
+  }
+  return { ref };
 }
 
 /** PV1 -> Encounter conditional update keyed by PV1-19; none without a visit number. */

@@ -22,6 +22,11 @@ export interface Rule {
   required?: boolean;
   /** Elements (path -> value) set when the field is empty, deleted ("") or unusable. */
   absent?: Record<string, unknown>;
+  /**
+   * CX only: "sender" gives identifiers without an assigning authority (CX-4) the sending facility's (MSH-4, else
+   * MSH-3), for fields that carry the sender's own identifiers (PID-3, MRG-1); others stay without a system.
+   */
+  authority?: 'sender';
 }
 
 export interface SegmentMap {
@@ -134,6 +139,7 @@ export function loadMappingConfig(dir = fileURLToPath(new URL('../../../mappings
       const rule = r as unknown as Rule;
       if (rule.vocabulary) check(rule.vocabulary in vocabularies, file, `unknown vocabulary ${rule.vocabulary}`);
       check(rule.absent === undefined || isRecord(rule.absent), file, 'absent must map element paths to values');
+      check(rule.authority === undefined || rule.authority === 'sender', file, 'authority must be "sender"');
     }
     segments[name] = s as unknown as SegmentMap;
   }

@@ -40,12 +40,14 @@ export function authoritySystem(
 
 const ID_TYPE = 'http://terminology.hl7.org/CodeSystem/v2-0203';
 
-/** CX -> Identifier (value, system from CX-4, type from CX-5). */
-export function cx(cfg: MappingConfig, r: Rep): Identifier | undefined {
+/** CX -> Identifier (value, system from CX-4, else from a fallback namespace; type from CX-5). */
+export function cx(cfg: MappingConfig, r: Rep, fallbackNamespace = ''): Identifier | undefined {
   const value = r.c(1);
   if (!value) return undefined;
   const id: Identifier = { value };
-  const system = authoritySystem(cfg, r.c(4, 1), r.c(4, 2), r.c(4, 3));
+  const sent = r.c(4, 1) || r.c(4, 2) || r.c(4, 3);
+  // The fallback stands in for an absent CX-4 only: one that is sent but unusable must not become the sender's.
+  const system = sent ? authoritySystem(cfg, r.c(4, 1), r.c(4, 2), r.c(4, 3)) : authoritySystem(cfg, fallbackNamespace);
   if (system) id.system = system;
   const type = r.c(5);
   if (type) id.type = { coding: [{ system: ID_TYPE, code: type }] };

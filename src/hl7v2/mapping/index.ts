@@ -12,7 +12,7 @@ import { mapOrder } from './order.js';
 import { mapAdt, mapMerge } from './adt.js';
 import { offsetOf } from './datatypes.js';
 
-export { MappingError, type MappingResult, type MergeOperation, type Trigger } from './result.js';
+export { MappingError, type MappingResult, type MergeOperation, type PatientMatch, type Trigger } from './result.js';
 export { loadMappingConfig, mappingConfig, type MappingConfig } from './config.js';
 
 const HANDLERS: Record<string, (ctx: MapContext) => Trigger[] | void> = {
@@ -54,6 +54,7 @@ export function mapMessage(msg: Hl7Message, cfg: MappingConfig = mappingConfig()
     msg,
     tx,
     warnings: [],
+    patients: [],
     merges: [],
     cancelStudies: [],
     authority: msg.get('MSH-4') || msg.get('MSH-3'),
@@ -67,6 +68,7 @@ export function mapMessage(msg: Hl7Message, cfg: MappingConfig = mappingConfig()
     entryFields: [...tx.fields],
     triggers,
     warnings: ctx.warnings,
+    patients: ctx.patients,
     merges: ctx.merges,
     cancelStudies: ctx.cancelStudies,
     keepOnUpdate: cfg.messages.keepOnUpdate?.[key] ?? [],

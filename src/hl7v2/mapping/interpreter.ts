@@ -36,6 +36,8 @@ export interface MappedElements {
 export interface MapEnv {
   /** Offset for times sent without one (FHIR requires one): the sender's (MSH-7), else the configured default. */
   timezone: string;
+  /** The sending facility's namespace (MSH-4, else MSH-3), for rules with `authority: "sender"`. */
+  authority?: string;
 }
 
 type Segments = Record<string, Segment | undefined>;
@@ -43,7 +45,7 @@ type Segments = Record<string, Segment | undefined>;
 type Converter = (cfg: MappingConfig, rep: Rep, rule: Rule, env: MapEnv) => unknown;
 
 const CONVERTERS: Record<string, Converter> = {
-  CX: (cfg, rep) => dt.cx(cfg, rep),
+  CX: (cfg, rep, rule, env) => dt.cx(cfg, rep, rule.authority === 'sender' ? env.authority : undefined),
   EI: (cfg, rep) => dt.ei(cfg, rep),
   XPN: (cfg, rep) => dt.xpn(cfg, rep),
   XAD: (_cfg, rep) => dt.xad(rep),

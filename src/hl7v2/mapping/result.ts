@@ -2,6 +2,7 @@
 import type { Bundle } from 'fhir/r4.js';
 import type { AckError, ErrorLocation } from '../ack.js';
 import type { FieldUse } from './interpreter.js';
+import type { PatientWrite } from './config.js';
 
 /** Follow-up work the written resources should trigger (the jobs layer enqueues it in the same transaction). */
 export interface Trigger {
@@ -10,13 +11,28 @@ export interface Trigger {
   fullUrl: string;
 }
 
-/** ADT^A40: mark the prior patient replaced by the survivor (FHIR R4 patient.html#links); both given as queries. */
+/**
+ * A PID's Patient, resolved by the executor before the Bundle runs (README "Patient matching"): the live Patient its
+ * identifiers find, the survivor of merged ones, AE when they find unrelated ones, a new Patient when none.
+ */
+export interface PatientMatch {
+  /** fullUrl of the Patient entry in the Bundle. */
+  fullUrl: string;
+  /** Identifier tokens (`system|value`, escaped as in a search) to match on: those with a system. */
+  tokens: string[];
+  /** update: the PID updates the match; match-or-create: the match only gains the message's new identifiers. */
+  write: PatientWrite;
+  /** Reported in ERR-2 when the identifiers find unrelated patients (PID-3 of this PID). */
+  location: ErrorLocation;
+}
+
+/** ADT^A40: mark the prior patient replaced by the survivor (FHIR R4 patient.html#links). */
 export interface MergeOperation {
-  /** Search query (identifier=system|value) of the surviving patient. */
+  /** fullUrl of the surviving patient's Bundle entry (its PatientMatch). */
   survivor: string;
-  /** Search query of the prior (merged-away) patient; it must exist. */
-  prior: string;
-  /** Reported in ERR-2 when the prior patient is unknown (MRG-1). */
+  /** Identifier tokens (MRG-1) of the prior (merged-away) patient; it must exist. */
+  prior: string[];
+  /** Reported in ERR-2 when the prior patient is unknown or ambiguous (MRG-1). */
   location: ErrorLocation;
 }
 
@@ -31,6 +47,8 @@ export interface MappingResult {
   triggers: Trigger[];
   /** Non-fatal problems (unknown optional codes), reported as ERR with severity W. */
   warnings: AckError[];
+  /** The Patient entries, each resolved by its identifiers before the Bundle runs. */
+  patients: PatientMatch[];
   /** Patient merges to apply after the Bundle, in the same database transaction (ADT^A40). */
   merges: MergeOperation[];
   /**
