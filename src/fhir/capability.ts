@@ -35,6 +35,14 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
+/**
+ * The array, or undefined when empty: FHIR JSON has no empty arrays (json.html), and the HL7 validator behind
+ * Inferno's CapabilityStatement test rejects them ("Array cannot be empty").
+ */
+function nonEmpty<T>(items: T[]): T[] | undefined {
+  return items.length > 0 ? items : undefined;
+}
+
 /** A profile the server claims for a resource type (CapabilityStatement.rest.resource.supportedProfile). */
 export interface SupportedProfile {
   type: string;
@@ -114,11 +122,13 @@ export function capabilityStatement(
       referencePolicy: ['literal', 'logical'],
       searchInclude: ['*'],
       searchRevInclude: ['*'],
-      searchParam,
-      operation: ctx.operations
-        .filter((op) => op.types === undefined || op.types.includes(type))
-        .filter((op) => op.instance || op.types)
-        .map((op) => ({ name: op.name, definition: op.definition })),
+      searchParam: nonEmpty(searchParam),
+      operation: nonEmpty(
+        ctx.operations
+          .filter((op) => op.types === undefined || op.types.includes(type))
+          .filter((op) => op.instance || op.types)
+          .map((op) => ({ name: op.name, definition: op.definition })),
+      ),
     };
     if (supportedProfile.length > 0) entry.supportedProfile = supportedProfile;
     return entry;
@@ -133,13 +143,14 @@ export function capabilityStatement(
     implementation: { description: 'ct-fhir FHIR R4 server', url: ctx.baseUrl },
     fhirVersion: '4.0.1',
     format: ['application/fhir+json', 'json'],
-    patchFormat: [],
     rest: [
       {
         mode: 'server',
         resource,
         interaction: [{ code: 'transaction' }, { code: 'batch' }, { code: 'history-system' }],
-        operation: ctx.operations.filter((op) => op.system).map((op) => ({ name: op.name, definition: op.definition })),
+        operation: nonEmpty(
+          ctx.operations.filter((op) => op.system).map((op) => ({ name: op.name, definition: op.definition })),
+        ),
       },
     ],
   };
