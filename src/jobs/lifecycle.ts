@@ -1,8 +1,9 @@
 // State changes of claimed jobs: completion, retry, failure, dead letter, heartbeat, lease reaping and release.
 // Every change of a running job is fenced by (locked_by, attempts): a worker that lost its lease (reaped, taken over)
 // cannot overwrite the new owner's state.
+import type { EntityManager } from 'typeorm';
 import type { JobQueue } from './queue.js';
-import type { Params } from './sql.js';
+import type { Dialect, Params } from './sql.js';
 import { greatest, nowMs, query } from './sql.js';
 import type { Job, JobResult } from './types.js';
 
@@ -23,9 +24,32 @@ const STATUS: Record<RunOutcome['kind'], string> = {
 /** Longest error text kept on a job (Task.statusReason). */
 export const MAX_ERROR_CHARS = 2000;
 
+/**
+ * What was thrown, as text: an Error's name and message; for other values (a handler or library may throw anything)
+ * a string's text, a `message` string, or the kind of value. Never throws: String() fails on an object without
+ * prototype or with a throwing toString, and an exception here would escape the worker as an unhandled rejection.
+ */
+function describeThrown(err: unknown): string {
+  if (err instanceof Error) return `${err.name === 'Error' ? '' : err.name + ': '}${err.message}`;
+  if (typeof err === 'string') return err;
+  if (typeof err === 'object' && err !== null) {
+    const { message } = err as { message?: unknown };
+    // Only a message: other fields (a JSON dump) may carry patient data into Task.statusReason.
+    if (typeof message === 'string' && message !== '') return `non-Error thrown: ${message}`;
+    return 'non-Error object thrown';
+  }
+  if (typeof err === 'symbol' || typeof err === 'function') return `non-Error ${typeof err} thrown`;
+  return `non-Error value thrown: ${String(err)}`;
+}
+
 /** Error text for storage: the message only (stacks stay in the logs), truncated. */
 export function errorText(err: unknown): string {
-  const text = err instanceof Error ? `${err.name === 'Error' ? '' : err.name + ': '}${err.message}` : String(err);
+  let text: string;
+  try {
+    text = describeThrown(err);
+  } catch {
+    text = 'unreadable value thrown'; // an Error whose message getter throws
+  }
   return text.length > MAX_ERROR_CHARS ? text.slice(0, MAX_ERROR_CHARS - 1) + '…' : text;
 }
 
@@ -101,6 +125,28 @@ export async function heartbeat(
     ),
   );
   return new Set(rows.map((r) => String(r.id)));
+}
+
+/**
+ * The fence of a run's own writes, run inside the caller's transaction: true when the run still holds the job, whose
+ * row it then keeps (PostgreSQL row lock, SQLite write lock) until that transaction ends, so no reaper or release can
+ * take the job between this check and the commit. A write proves the run alive, so it renews the lease as well.
+ */
+export async function holdLease(
+  manager: EntityManager,
+  dialect: Dialect,
+  workerId: string,
+  run: RunKey,
+  leaseMs: number,
+): Promise<boolean> {
+  const rows = await query<{ id: number | string }>(
+    manager,
+    dialect,
+    `UPDATE job SET locked_until = ${greatest(dialect, 'locked_until', `${nowMs(dialect)} + :leaseMs`)}
+      WHERE id = :id AND status = 'running' AND locked_by = :workerId AND attempts = :attempt RETURNING id`,
+    { id: Number(run.id), attempt: run.attempts, workerId, leaseMs },
+  );
+  return rows.length === 1;
 }
 
 /**

@@ -1,5 +1,6 @@
 // The job model shared by the queue, the worker, the admin functions and the Task mirror.
 // Design and state machine: src/jobs/README.md.
+import type { EntityManager } from 'typeorm';
 import type { Logger } from '../log.js';
 
 /**
@@ -81,6 +82,13 @@ export interface JobContext {
   attempt: number;
   workerId: string;
   logger: Logger;
+  /**
+   * Fencing for the run's own writes (set by the Worker): call it inside each database transaction that writes the
+   * job's effects, before they are committed. It throws LeaseLostError unless this run still holds the job's lease,
+   * and holds the job row until that transaction ends, so a run that lost its lease (stalled past it, released at
+   * stop) cannot commit over the effects of the job's next run.
+   */
+  fence?: (manager: EntityManager) => Promise<void>;
 }
 
 export type JobHandler<P = unknown> = (job: Job<P>, ctx: JobContext) => Promise<JobResult | void>;
@@ -104,6 +112,11 @@ export type TransitionListener = (job: Job) => void | Promise<void>;
  * transitions pile up between calls, so a listener that writes can coalesce and batch them.
  */
 export type TransitionBatchListener = (jobs: Job[]) => Promise<void>;
+
+/** Thrown by JobContext.fence: this run no longer holds the job (its lease expired or it was released). */
+export class LeaseLostError extends Error {
+  override name = 'LeaseLostError';
+}
 
 /** Thrown by a handler when retrying cannot help (bad payload, missing resource): the job ends `failed`. */
 export class PermanentJobError extends Error {

@@ -4,23 +4,25 @@
 //   - stop(): stops claiming, waits for running jobs up to a timeout, then aborts and releases the rest (queued again,
 //     the interrupted run not counted).
 //   - Handlers run at least once; a run whose lease was lost (process stalled past the lease) is aborted and has its
-//     result discarded, and the job's new owner decides. Handlers must be idempotent (README "Idempotence").
+//     result discarded, and the job's new owner decides; its own writes are refused by ctx.fence. Handlers must be
+//     idempotent (README "Idempotence").
 //   - A slot (concurrency, per-type limits) is held until the handler returns, even after its lease was lost: a
 //     handler that ignores its signal still uses the GPU or connection it was limited for.
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
+import type { EntityManager } from 'typeorm';
 import type { Logger } from '../log.js';
 import { silentLogger } from '../log.js';
 import type { BackoffOptions } from './backoff.js';
 import { DEFAULT_BACKOFF, retryDelayMs } from './backoff.js';
 import { claimJobs, planClaim } from './claim.js';
 import type { RunOutcome } from './lifecycle.js';
-import { errorText, finishRun, heartbeat, reapExpired, releaseRuns } from './lifecycle.js';
+import { errorText, finishRun, heartbeat, holdLease, reapExpired, releaseRuns } from './lifecycle.js';
 import type { JobListener } from './listener.js';
 import { listenForJobs } from './listener.js';
 import type { JobQueue } from './queue.js';
 import type { HandlerRegistry, Job, JobHandler, JobResult, TypeLimit } from './types.js';
-import { PermanentJobError } from './types.js';
+import { LeaseLostError, PermanentJobError } from './types.js';
 
 export interface WorkerOptions {
   handlers: HandlerRegistry;
@@ -239,10 +241,15 @@ export class Worker {
     const abort = new AbortController();
     const entry: Running = { job, abort, detached: false, ending: false, done: Promise.resolve() };
     this.runs.add(entry);
-    entry.done = this.execute(entry).finally(() => {
-      this.runs.delete(entry);
-      this.wake();
-    });
+    entry.done = this.execute(entry)
+      .catch((err: unknown) => {
+        // Never an unhandled rejection (it would end the process and every other run in it); the lease expires.
+        this.logger.error('job run failed unexpectedly', { jobId: job.id, error: errorText(err) });
+      })
+      .finally(() => {
+        this.runs.delete(entry);
+        this.wake();
+      });
   }
 
   private async execute(entry: Running): Promise<void> {
@@ -258,8 +265,16 @@ export class Worker {
         attempt: job.attempts,
         workerId: this.id,
         logger: log,
+        fence: (manager) => this.fence(entry, manager),
       });
-      outcome = { kind: 'completed', result: (result ?? {}) as JobResult };
+      const stored = (result ?? {}) as JobResult;
+      try {
+        JSON.stringify(stored);
+      } catch (err) {
+        // Not storable (a BigInt, a cycle): recording it would fail every time until the lease ran out.
+        throw new PermanentJobError(`the handler's result is not JSON (${errorText(err)})`);
+      }
+      outcome = { kind: 'completed', result: stored };
     } catch (err) {
       const error = errorText(err);
       if (err instanceof PermanentJobError) outcome = { kind: 'failed', error };
@@ -292,6 +307,16 @@ export class Worker {
         await sleep(Math.min(100 * 2 ** attempt, 5000));
       }
     }
+  }
+
+  /** JobContext.fence: refuses the run's writes once it lost the job, and holds the job until they commit. */
+  private async fence(entry: Running, manager: EntityManager): Promise<void> {
+    const lost = (): LeaseLostError =>
+      new LeaseLostError(`job ${entry.job.id} attempt ${entry.job.attempts}: lease lost; write refused`);
+    if (entry.detached) throw lost();
+    if (await holdLease(manager, this.queue.dialect, this.id, entry.job, this.leaseMs)) return;
+    if (!entry.detached && !entry.ending) this.loseLease(entry);
+    throw lost();
   }
 
   private async renewLeases(): Promise<void> {

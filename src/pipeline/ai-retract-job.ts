@@ -3,7 +3,7 @@
 // reports become entered-in-error and an unstarted triage Task is cancelled, so no worklist keeps a critical flag
 // for images that are not the patient's. The Observations' change then re-runs the comparison, which cancels the
 // study's discrepancies. Report-derived findings belong to the report and stay as they are.
-import type { BundleEntry, DiagnosticReport, ImagingStudy, Observation, Task } from 'fhir/r4.js';
+import type { Bundle, BundleEntry, DiagnosticReport, ImagingStudy, Observation, Task } from 'fhir/r4.js';
 import type { FhirContext } from '../fhir/context.js';
 import { readIfPresent } from '../fhir/repository.js';
 import { aiFindingModel, aiReportIdentifier } from '../findings/ai-findings.js';
@@ -14,7 +14,7 @@ import { AI_METHOD } from '../findings/types.js';
 import type { JobHandler, JobResult } from '../jobs/types.js';
 import type { Terminology } from '../terminology/load.js';
 import type { FocusPayload } from './job-types.js';
-import { focusId, searchAll, searchObservations, writeFindings } from './fhir-io.js';
+import { focusId, forRun, searchAll, searchObservations, writeFindings, type WriteGuard } from './fhir-io.js';
 import { identifierToken } from '../fhir/identifier-token.js';
 import { isWithdrawn } from './triggers.js';
 
@@ -30,7 +30,27 @@ function withdrawn(r: Observation | DiagnosticReport): BundleEntry {
   return replace(next);
 }
 
-/** Withdraws the AI outputs of a study that is withdrawn or deleted now; a study available again is left alone. */
+/**
+ * The writes of a study's AI outputs (classification, retraction) run one at a time per study, across processes: the
+ * two jobs may run at once, and each decides from what it read before writing.
+ */
+export const studyOutputsLock =
+  (id: string): WriteGuard =>
+  (tx) =>
+    tx.lock([`ai-outputs:ImagingStudy/${id}`]);
+
+/** Thrown inside a retraction's transaction when the study is live again: nothing is withdrawn. */
+class Restored extends Error {
+  constructor(readonly status: string) {
+    super(`study restored (${status})`);
+  }
+}
+
+/**
+ * Withdraws the AI outputs of a study that is withdrawn or deleted now; a study available again is left alone. The
+ * study is read again under its outputs lock: made available again since, its new classification may have written
+ * after this run searched, and what it wrote must stay.
+ */
 export async function retractAiOutputs(deps: AiRetractDeps, id: string): Promise<JobResult> {
   const codes = findingCodes(deps.terminology);
   const study = await readIfPresent<ImagingStudy>(deps.ctx.repo, 'ImagingStudy', id);
@@ -54,10 +74,25 @@ export async function retractAiOutputs(deps: AiRetractDeps, id: string): Promise
   const summary =
     `ImagingStudy/${id} ${study ? study.status : 'deleted'}: ${findings.length} AI findings and ` +
     `${reports.length} AI reports entered-in-error${cancelled ? ', triage Task cancelled' : ''}`;
-  const response =
-    entries.length > 0
-      ? await writeFindings(deps.ctx, { resourceType: 'Bundle', type: 'transaction', entry: entries }, 'AI retraction')
-      : undefined;
+  let response: Bundle | undefined;
+  try {
+    response =
+      entries.length > 0
+        ? await writeFindings(
+            deps.ctx,
+            { resourceType: 'Bundle', type: 'transaction', entry: entries },
+            'AI retraction',
+            async (tx) => {
+              await studyOutputsLock(id)(tx);
+              const now = await readIfPresent<ImagingStudy>(tx, 'ImagingStudy', id);
+              if (now && !isWithdrawn(now)) throw new Restored(now.status);
+            },
+          )
+        : undefined;
+  } catch (err) {
+    if (!(err instanceof Restored)) throw err;
+    return { summary: `ImagingStudy/${id} is ${err.status} again; nothing retracted` };
+  }
   // Sent whenever the study had AI findings, not only when this run withdrew them: a retry after the commit finds
   // nothing left to withdraw but must still queue the delivery the first run may not have reached.
   if (all.length > 0) await deps.onFindings?.(`ImagingStudy/${id}`);
@@ -70,5 +105,5 @@ export async function retractAiOutputs(deps: AiRetractDeps, id: string): Promise
 
 /** The imaging.retract job handler. */
 export function aiRetractHandler(deps: AiRetractDeps): JobHandler<FocusPayload> {
-  return (job) => retractAiOutputs(deps, focusId(job, 'ImagingStudy'));
+  return (job, run) => retractAiOutputs(forRun(deps, run), focusId(job, 'ImagingStudy'));
 }

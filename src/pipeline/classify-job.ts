@@ -23,8 +23,8 @@ import type { JobHandler, JobResult } from '../jobs/types.js';
 import { PermanentJobError } from '../jobs/types.js';
 import type { Terminology } from '../terminology/load.js';
 import { IMAGING_CLASSIFY, type FocusPayload } from './job-types.js';
-import { retractAiOutputs } from './ai-retract-job.js';
-import { focusId, searchAll, writeFindings } from './fhir-io.js';
+import { retractAiOutputs, studyOutputsLock } from './ai-retract-job.js';
+import { focusId, forRun, searchAll, writeFindings } from './fhir-io.js';
 import { identifierToken } from '../fhir/identifier-token.js';
 import { isWithdrawn } from './triggers.js';
 
@@ -57,10 +57,11 @@ export function classifyError(err: unknown): unknown {
 }
 
 /** The job handler (one model run per job; the per-type limit keeps one inference per device). */
-export function classifyHandler(deps: ClassifyDeps): JobHandler<FocusPayload> {
-  const codes = findingCodes(deps.terminology);
-  const critical: CriticalFindings = new Map([...deps.terminology.criticalFindings].map(([k, v]) => [k, v.priority]));
-  return async (job): Promise<JobResult> => {
+export function classifyHandler(shared: ClassifyDeps): JobHandler<FocusPayload> {
+  const codes = findingCodes(shared.terminology);
+  const critical: CriticalFindings = new Map([...shared.terminology.criticalFindings].map(([k, v]) => [k, v.priority]));
+  return async (job, run): Promise<JobResult> => {
+    const deps = forRun(shared, run);
     const id = focusId(job, 'ImagingStudy');
     // Deleted since it was queued: nothing to classify (the deletion queued the retraction), and no failure to retry.
     const study = await readIfPresent<ImagingStudy>(deps.ctx.repo, 'ImagingStudy', id);
@@ -116,7 +117,7 @@ export function classifyHandler(deps: ClassifyDeps): JobHandler<FocusPayload> {
     });
     const triage = triageEntry(study, positives, critical, codes, codes.display, now, raised);
     if (triage) bundle.entry!.push(triage);
-    const response = await writeFindings(deps.ctx, bundle, 'AI findings');
+    const response = await writeFindings(deps.ctx, bundle, 'AI findings', studyOutputsLock(study.id!));
     // Withdrawn while the model ran, after its retraction looked: withdraw what was just written as well.
     const latest = await readIfPresent<ImagingStudy>(deps.ctx.repo, 'ImagingStudy', study.id!);
     if (!latest || isWithdrawn(latest)) return retractAiOutputs(deps, study.id!);

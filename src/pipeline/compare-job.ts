@@ -12,7 +12,7 @@ import type { JobHandler, JobResult } from '../jobs/types.js';
 import type { Terminology } from '../terminology/load.js';
 import { CT_ABNORMALITY } from '../terminology/systems.js';
 import type { FocusPayload } from './job-types.js';
-import { focusId, searchAll, searchObservations, writeFindings } from './fhir-io.js';
+import { focusId, forRun, searchAll, searchObservations, writeFindings } from './fhir-io.js';
 
 export interface CompareDeps {
   ctx: FhirContext;
@@ -20,9 +20,10 @@ export interface CompareDeps {
 }
 
 /** The findings.compare handler: re-running with nothing changed writes nothing. */
-export function compareHandler(deps: CompareDeps): JobHandler<FocusPayload> {
-  const codes = findingCodes(deps.terminology);
-  return async (job): Promise<JobResult> => {
+export function compareHandler(shared: CompareDeps): JobHandler<FocusPayload> {
+  const codes = findingCodes(shared.terminology);
+  return async (job, run): Promise<JobResult> => {
+    const deps = forRun(shared, run);
     const id = focusId(job, 'ImagingStudy');
     const study = await readIfPresent<ImagingStudy>(deps.ctx.repo, 'ImagingStudy', id);
     const side = (method: string) => searchObservations(deps.ctx, { 'part-of': `ImagingStudy/${id}`, method });

@@ -1,8 +1,8 @@
 // hl7.oru-out: sends the findings of a study to the RIS (HL7_OUTBOUND) as ORU^R01 over MLLP, as a durable job.
 // The ACK is matched by MSA-2; AA ends the job, AE dead-letters it (the receiver would refuse it again), AR and
-// timeouts retry with backoff. Study identity (accession, study UID) and patient come from FHIR. Every attempt of one
-// job sends the same MSH-10 while the findings are unchanged, so the RIS can recognise a resend; an abort of the job
-// (lease lost, worker stopping) ends the send at once.
+// timeouts retry with backoff. Study identity (accession, study UID) and patient come from FHIR. Every send of one
+// delivery (focus, study) sends the same MSH-10 while the findings are unchanged, whichever job sends it, so the RIS
+// can recognise a resend; an abort of the job (lease lost, worker stopping) ends the send at once.
 import type {
   DiagnosticReport,
   Identifier,
@@ -114,14 +114,12 @@ async function studyOf(
 }
 
 /**
- * The ORU^R01 for a study's findings, its MSH-10 stable within the job `jobId` for this content (see
- * stableControlId); throws PermanentJobError when FHIR lacks what the RIS needs.
+ * The ORU^R01 for a study's findings; throws PermanentJobError when FHIR lacks what the RIS needs. Its MSH-10 is
+ * stable for this delivery (focus and study) and content (see stableControlId), not for the job: a pipeline job that
+ * runs again after its findings were sent (killed before its completion was recorded, retried after the commit)
+ * queues a new delivery job for the same unchanged findings, and the RIS must recognise that as a resend too.
  */
-async function oruMessage(
-  ctx: FhirContext,
-  payload: FocusPayload,
-  jobId: string,
-): Promise<{ message: string; findings: number }> {
+async function oruMessage(ctx: FhirContext, payload: FocusPayload): Promise<{ message: string; findings: number }> {
   const { study, findings } = await studyOf(ctx, payload);
   const uid = study.identifier?.find((i) => i.system === 'urn:dicom:uid')?.value?.replace(/^urn:oid:/, '');
   if (!uid) throw new PermanentJobError(`ImagingStudy/${study.id} has no urn:dicom:uid identifier`);
@@ -147,7 +145,8 @@ async function oruMessage(
     findings: outbound,
   };
   const versions = findings.map((o) => `${o.id}/${o.meta?.versionId}`);
-  const message = buildOruR01({ ...input, controlId: stableControlId(jobId, { input, versions }) });
+  const delivery = `${payload.focus}|${payload.study ?? ''}`;
+  const message = buildOruR01({ ...input, controlId: stableControlId(delivery, { input, versions }) });
   return { message, findings: outbound.length };
 }
 
@@ -165,7 +164,7 @@ function risAnswer(result: SendResult): string {
 /** The job handler: build the ORU^R01 from FHIR and deliver it, retrying by the ACK's disposition. */
 export function oruOutHandler(deps: OruOutDeps): JobHandler<FocusPayload> {
   return async (job, run): Promise<JobResult> => {
-    const { message, findings } = await oruMessage(deps.ctx, job.payload, job.id);
+    const { message, findings } = await oruMessage(deps.ctx, job.payload);
     const sender = new MllpSender({ ...deps.outbound, ackTimeoutMs: deps.ackTimeoutMs, logger: deps.logger });
     try {
       const result = await sender.send(message, { signal: run.signal });

@@ -13,7 +13,7 @@ import type { Terminology } from '../terminology/load.js';
 import { REPORT_EXTRACT, REPORT_RETRACT, type FocusPayload } from './job-types.js';
 import { reportText } from './report-text.js';
 import { isWithdrawn } from './triggers.js';
-import { focusId, searchObservations, writeFindings } from './fhir-io.js';
+import { focusId, forRun, searchObservations, writeFindings, type WriteGuard } from './fhir-io.js';
 
 export interface ReportJobDeps {
   ctx: FhirContext;
@@ -66,8 +66,26 @@ async function formerStudies(ctx: FhirContext, report: DiagnosticReport, existin
 }
 
 /**
+ * The writes of a report's findings (extraction, retraction) run one at a time per report, across processes: two jobs
+ * of one report (report.extract, report.retract) may run at once, and each decides from what it read before writing.
+ */
+const reportFindingsLock =
+  (id: string): WriteGuard =>
+  (tx) =>
+    tx.lock([`findings:DiagnosticReport/${id}`]);
+
+/** Thrown inside a retraction's transaction when the report is live again: nothing is withdrawn. */
+class Restored extends Error {
+  constructor(readonly status: string) {
+    super(`report restored (${status})`);
+  }
+}
+
+/**
  * Marks every finding derived from a report entered-in-error: the report (its last version, if deleted) is withdrawn
- * or deleted. When it names a study, the withdrawal is sent on (the RIS was sent these findings).
+ * or deleted. When it names a study, the withdrawal is sent on (the RIS was sent these findings). The report is read
+ * again under the report's findings lock: restored since (entered-in-error, then final again), the restored version's
+ * extraction may have written its findings after this run searched them, and they must stay.
  */
 async function retractFindings(
   deps: ReportJobDeps,
@@ -77,7 +95,17 @@ async function retractFindings(
 ): Promise<JobResult> {
   const codes = findingCodes(deps.terminology);
   const existing = await existingFindings(deps.ctx, id, codes.identifierSystem('finding'));
-  const response = await writeFindings(deps.ctx, retractFindingsBundle(existing), 'findings');
+  let response: Bundle;
+  try {
+    response = await writeFindings(deps.ctx, retractFindingsBundle(existing), 'findings', async (tx) => {
+      await reportFindingsLock(id)(tx);
+      const now = await readIfPresent<DiagnosticReport>(tx, 'DiagnosticReport', id);
+      if (now && !isWithdrawn(now)) throw new Restored(now.status);
+    });
+  } catch (err) {
+    if (!(err instanceof Restored)) throw err;
+    return { summary: `DiagnosticReport/${id} is ${err.status} again; nothing retracted` };
+  }
   const output = outputs(response);
   // Sent whenever there were findings, not only when this run withdrew them: a retry after the commit finds nothing
   // left to withdraw but must still queue the delivery the first run may not have reached.
@@ -89,9 +117,10 @@ async function retractFindings(
  * report.extract: findings of the report's current version; re-running changes nothing. A report withdrawn since the
  * job was queued (entered-in-error, cancelled), or withdrawn or deleted while it ran, gets its findings retracted.
  */
-export function extractHandler(deps: ReportJobDeps): JobHandler<FocusPayload> {
-  const codes = findingCodes(deps.terminology);
-  return async (job): Promise<JobResult> => {
+export function extractHandler(shared: ReportJobDeps): JobHandler<FocusPayload> {
+  const codes = findingCodes(shared.terminology);
+  return async (job, run): Promise<JobResult> => {
+    const deps = forRun(shared, run);
     const id = focusId(job, 'DiagnosticReport');
     const report = await readIfPresent<DiagnosticReport>(deps.ctx.repo, 'DiagnosticReport', id);
     if (!report) return { summary: `DiagnosticReport/${id} no longer exists; nothing extracted` };
@@ -108,7 +137,7 @@ export function extractHandler(deps: ReportJobDeps): JobHandler<FocusPayload> {
       organizationName: deps.organization,
       algorithm: EXTRACTOR_ALGORITHM,
     });
-    const response = await writeFindings(deps.ctx, bundle, 'findings');
+    const response = await writeFindings(deps.ctx, bundle, 'findings', reportFindingsLock(id));
     // Withdrawn or deleted while this ran, after its retraction looked: withdraw what was just written as well.
     const latest = await readIfPresent<DiagnosticReport>(deps.ctx.repo, 'DiagnosticReport', id);
     if (!latest || isWithdrawn(latest)) return retractFindings(deps, id, report, latest?.status ?? 'deleted');
@@ -126,8 +155,9 @@ export function extractHandler(deps: ReportJobDeps): JobHandler<FocusPayload> {
 }
 
 /** report.retract: the findings of a deleted or withdrawn report become entered-in-error. */
-export function retractHandler(deps: ReportJobDeps): JobHandler<FocusPayload> {
-  return async (job): Promise<JobResult> => {
+export function retractHandler(shared: ReportJobDeps): JobHandler<FocusPayload> {
+  return async (job, run): Promise<JobResult> => {
+    const deps = forRun(shared, run);
     const id = focusId(job, 'DiagnosticReport');
     const found = await lastLiveVersion<DiagnosticReport>(deps.ctx.repo, 'DiagnosticReport', id);
     const current = found && !found.deleted ? found.resource : undefined;
