@@ -1,17 +1,17 @@
 // `ct-fhir classify --dicom <dir> --out findings.json [--model <dir>]`: the whole image path on a local series
 // (issue 7 "Command line"): choose the series, build the HU volume, preprocess as the model's manifest says, infer,
 // write { model, version, findings }. An unusable series or model is one clear line on stderr and exit code 1.
-import { rename, writeFile } from 'node:fs/promises';
 import { createLogger } from '../log.js';
-import type { Level } from '../log.js';
 import { OperationOutcomeError } from '../fhir/outcomes.js';
 import { DEFAULT_MODEL_DIR, openModel } from '../imaging/model/open.js';
 import { seriesInput, tensorDims } from '../imaging/model/series-input.js';
 import { PreprocessingError } from '../imaging/volume/preprocessing.js';
 import { VolumeError } from '../imaging/volume/types.js';
-import { parseFlags, UsageError } from './usage.js';
+import { batchLogLevel, checkWritable, parseFlags, requireFolder, UsageError, writeOutput } from './usage.js';
 
-const HELP = 'usage: ct-fhir classify --dicom <dir> --out findings.json [--model <dir>]\n';
+export const HELP =
+  'usage: ct-fhir classify --dicom <dir> --out findings.json [--model <dir>]\n' +
+  '  --model defaults to MODEL, else models/ctnet-phantom; LOG_LEVEL=info shows the provider chosen\n';
 
 /** Errors that mean "this series or model cannot be classified" (not a bug): reported as one line. */
 export function isExpectedFailure(err: unknown): err is Error {
@@ -30,17 +30,15 @@ export async function classify(argv: string[]): Promise<number> {
       dicom: { type: 'string' },
       out: { type: 'string' },
       model: { type: 'string' },
-      help: { type: 'boolean', default: false },
     },
     HELP,
   );
-  if (values.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
   if (!values.dicom || !values.out) throw new UsageError(`--dicom and --out are required\n${HELP}`);
-  const logger = createLogger((process.env.LOG_LEVEL as Level | undefined) ?? 'warn', { command: 'classify' });
+  const logger = createLogger(batchLogLevel(), { command: 'classify' });
   const modelDir = values.model ?? process.env.MODEL ?? DEFAULT_MODEL_DIR;
+  // Before the model loads and the series is read: a typo in a path should not cost a whole run.
+  await requireFolder('dicom', values.dicom);
+  await checkWritable('out', values.out);
   try {
     const model = await openModel(modelDir, logger);
     const { manifest } = model;
@@ -48,9 +46,7 @@ export async function classify(argv: string[]): Promise<number> {
     const prediction = await model.run(input.data, tensorDims(manifest.input.shape, input.shape));
     await model.close();
     const result = { model: prediction.model, version: prediction.version, findings: prediction.findings };
-    const tmp = `${values.out}.${process.pid}.tmp`;
-    await writeFile(tmp, JSON.stringify(result, null, 2) + '\n');
-    await rename(tmp, values.out);
+    await writeOutput('out', values.out, JSON.stringify(result, null, 2) + '\n');
     const positives = prediction.findings.filter((f) => f.positive).map((f) => f.abnormality);
     const t = input.timings;
     process.stderr.write(

@@ -8,12 +8,27 @@ import { extractFindings, type Finding } from '../reports/extract.js';
 import { toMappedLabels, toVector, type HedgePolicy } from '../reports/labels.js';
 import { getTerminology, type Terminology } from '../terminology/load.js';
 import { TerminologyError } from '../terminology/validate.js';
-import { parseFlags, UsageError } from './usage.js';
+import {
+  checkWidth,
+  checkWritable,
+  fileProblem,
+  parseFlags,
+  StrictDecoder,
+  TEXT_ENCODINGS,
+  UsageError,
+  type TextEncoding,
+} from './usage.js';
 
 const LABEL_SETS = ['ct-rate-18', 'rad-chestct-83', 'matrix'] as const;
 const FORMATS = ['csv', 'jsonl'] as const;
 const POLICIES = ['positive', 'uncertain', 'negative'] as const;
 type LabelSet = (typeof LABEL_SETS)[number];
+
+export const HELP = `usage: ct-fhir extract --in reports.csv [--out labels.csv|-] [--labels ${LABEL_SETS.join('|')}]
+                       [--format ${FORMATS.join('|')}] [--hedge-policy ${POLICIES.join('|')}]
+                       [--id-column AccessionNo] [--text-column report_text] [--encoding ${TEXT_ENCODINGS.join('|')}] [--quiet]
+  --in: RFC 4180 CSV with a header row (LF or CRLF, a UTF-8 byte-order mark is fine); --out defaults to stdout
+`;
 
 interface Options {
   input: string;
@@ -23,6 +38,7 @@ interface Options {
   labels: LabelSet;
   format: (typeof FORMATS)[number];
   policy: HedgePolicy;
+  encoding: TextEncoding;
   progress: boolean;
 }
 
@@ -34,17 +50,22 @@ function choice<T extends string>(flag: string, value: string | undefined, allow
 }
 
 function options(argv: string[]): Options {
-  const { values } = parseFlags(argv, {
-    in: { type: 'string' },
-    out: { type: 'string' },
-    'text-column': { type: 'string' },
-    'id-column': { type: 'string' },
-    labels: { type: 'string' },
-    format: { type: 'string' },
-    'hedge-policy': { type: 'string' },
-    quiet: { type: 'boolean' },
-  });
-  if (!values.in) throw new UsageError('--in <reports.csv> is required');
+  const { values } = parseFlags(
+    argv,
+    {
+      in: { type: 'string' },
+      out: { type: 'string' },
+      'text-column': { type: 'string' },
+      'id-column': { type: 'string' },
+      labels: { type: 'string' },
+      format: { type: 'string' },
+      'hedge-policy': { type: 'string' },
+      encoding: { type: 'string' },
+      quiet: { type: 'boolean' },
+    },
+    HELP,
+  );
+  if (!values.in) throw new UsageError(`--in <reports.csv> is required\n${HELP}`);
   const labels = choice('labels', values.labels, LABEL_SETS, 'ct-rate-18');
   return {
     input: values.in,
@@ -54,6 +75,7 @@ function options(argv: string[]): Options {
     labels,
     format: choice('format', values.format, FORMATS, labels === 'matrix' ? 'jsonl' : 'csv'),
     policy: choice('hedge-policy', values['hedge-policy'], POLICIES, 'positive'),
+    encoding: choice('encoding', values.encoding, TEXT_ENCODINGS, 'utf8'),
     progress: !values.quiet,
   };
 }
@@ -127,10 +149,16 @@ function terminology(): Terminology {
 export async function extract(argv: string[]): Promise<number> {
   const o = options(argv);
   const t = terminology();
+  if (o.output) await checkWritable('out', o.output);
   const tmp = o.output ? `${o.output}.${process.pid}.tmp` : null;
   const out = tmp ? createWriteStream(tmp) : process.stdout;
+  // A write that fails (the folder went away, a full disk) is reported when the output is finished, not as an
+  // unhandled 'error' event.
+  let writeError: unknown = null;
+  if (tmp) out.on('error', (err) => (writeError ??= err));
   const started = Date.now();
   let count = 0;
+  let empty = 0;
   let lastReport = started;
   try {
     const parser = new CsvParser();
@@ -138,17 +166,14 @@ export async function extract(argv: string[]): Promise<number> {
     let buffer = header(o, t);
     const handle = async (row: string[], record: number): Promise<void> => {
       if (!cols) {
-        const id = row.indexOf(o.idColumn);
-        const text = row.indexOf(o.textColumn);
-        if (id < 0) throw new UsageError(`column "${o.idColumn}" (--id-column) not in the header of ${o.input}`);
-        if (text < 0) throw new UsageError(`column "${o.textColumn}" (--text-column) not in the header of ${o.input}`);
-        cols = { id, text, width: row.length };
+        cols = columns(o, row);
         return;
       }
       if (row.length === 1 && row[0] === '') return; // blank line
-      if (row.length <= Math.max(cols.id, cols.text))
-        throw new UsageError(`${o.input}: record ${record} has ${row.length} fields, expected ${cols.width}`);
-      buffer += formatRecord(o, t, row[cols.id]!, row[cols.text]!);
+      checkWidth(row, cols.width, o.input, record);
+      const text = row[cols.text]!;
+      if (text.trim() === '') empty++;
+      buffer += formatRecord(o, t, row[cols.id]!, text);
       count++;
       if (buffer.length > 1 << 16) {
         await write(out, buffer);
@@ -161,16 +186,18 @@ export async function extract(argv: string[]): Promise<number> {
       }
     };
     let record = 0;
-    const input = createReadStream(o.input, { encoding: 'utf8', highWaterMark: 1 << 16 });
+    const decoder = new StrictDecoder(o.input, o.encoding);
+    const input = createReadStream(o.input, { highWaterMark: 1 << 16 });
     try {
       for await (const chunk of input) {
-        for (const row of parser.push(chunk as string)) await handle(row, ++record);
+        for (const row of parser.push(decoder.push(chunk as Buffer))) await handle(row, ++record);
       }
     } catch (err) {
-      if (err instanceof Error && 'code' in err && typeof err.code === 'string')
-        throw new UsageError(`cannot read ${o.input}: ${err.message}`);
+      if (err instanceof Error && 'code' in err && typeof err.code === 'string' && 'syscall' in err)
+        throw new UsageError(`cannot read --in ${o.input}: ${fileProblem(err)}`);
       throw err;
     }
+    for (const row of parser.push(decoder.end())) await handle(row, ++record);
     for (const row of parser.end()) await handle(row, ++record);
     if (!cols) throw new UsageError(`${o.input} is empty (no header row)`);
     await write(out, buffer);
@@ -184,8 +211,11 @@ export async function extract(argv: string[]): Promise<number> {
       (out as WriteStream).destroy();
       rmSync(tmp, { force: true });
     }
-    if (err instanceof CsvError) throw new UsageError(`${o.input}: ${err.message}`);
-    throw err;
+    throw failure(err, o, writeError);
+  }
+  if (empty > 0) {
+    // Not an error (a cancelled exam may have no text), but every label of such a report is 0 for want of text.
+    process.stderr.write(`extract: ${empty} of ${count} reports have no text; their labels are all 0\n`);
   }
   if (o.progress) {
     const secs = (Date.now() - started) / 1000;
@@ -194,4 +224,26 @@ export async function extract(argv: string[]): Promise<number> {
     );
   }
   return 0;
+}
+
+/** The id and text columns of the header row; each must be there, once. */
+function columns(o: Options, header: string[]): { id: number; text: number; width: number } {
+  const find = (name: string, flag: string): number => {
+    const at = header.indexOf(name);
+    if (at < 0) throw new UsageError(`column "${name}" (--${flag}) not in the header of ${o.input}`);
+    if (header.indexOf(name, at + 1) >= 0)
+      throw new UsageError(`column "${name}" is in the header of ${o.input} twice`);
+    return at;
+  };
+  return { id: find(o.idColumn, 'id-column'), text: find(o.textColumn, 'text-column'), width: header.length };
+}
+
+/** What a failed run reports: CSV syntax and output-file errors as one line, anything else as it is. */
+function failure(err: unknown, o: Options, writeError: unknown): unknown {
+  if (err instanceof CsvError) return new UsageError(`${o.input}: ${err.message}`);
+  if (err instanceof UsageError) return err;
+  const fsError = err instanceof Error && typeof (err as NodeJS.ErrnoException).syscall === 'string';
+  if (o.output && (writeError || fsError))
+    return new UsageError(`cannot write --out ${o.output}: ${fileProblem(writeError ?? err)}`);
+  return err;
 }

@@ -10,7 +10,7 @@ import {
   type FolderLoad,
   type SeriesCriteria,
 } from '../imaging/volume/index.js';
-import { parseFlags, UsageError } from './usage.js';
+import { parseFlags, requireFolder, UsageError } from './usage.js';
 
 interface Options {
   dir: string;
@@ -19,28 +19,34 @@ interface Options {
   maxVoxels?: number;
 }
 
+export const HELP = `usage: ct-fhir inspect --dicom <dir> [--json] [--series <uid>] [--min-slices N] [--max-voxels N]
+                       [--allow-derived] [--modality CT]
+`;
+
 function positiveInt(flag: string, raw: string | undefined): number | undefined {
   if (raw === undefined) return undefined;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${flag} must be a positive integer, got "${raw}"`);
+  // Digits only: Number() would take "0x10" and "1e3".
+  const n = /^\d+$/.test(raw) ? Number(raw) : NaN;
+  if (!(n >= 1 && n <= Number.MAX_SAFE_INTEGER))
+    throw new UsageError(`--${flag} must be a positive integer, got "${raw}"`);
   return n;
 }
 
 function options(argv: string[]): Options {
-  const { values } = parseFlags(argv, {
-    dicom: { type: 'string' },
-    json: { type: 'boolean' },
-    series: { type: 'string' },
-    'min-slices': { type: 'string' },
-    'max-voxels': { type: 'string' },
-    'allow-derived': { type: 'boolean' },
-    modality: { type: 'string' },
-  });
-  if (!values.dicom) {
-    throw new UsageError(
-      '--dicom <dir> is required (options: --json, --series <uid>, --min-slices N, --max-voxels N, --allow-derived, --modality CT)',
-    );
-  }
+  const { values } = parseFlags(
+    argv,
+    {
+      dicom: { type: 'string' },
+      json: { type: 'boolean' },
+      series: { type: 'string' },
+      'min-slices': { type: 'string' },
+      'max-voxels': { type: 'string' },
+      'allow-derived': { type: 'boolean' },
+      modality: { type: 'string' },
+    },
+    HELP,
+  );
+  if (!values.dicom) throw new UsageError(`--dicom <dir> is required\n${HELP}`);
   const criteria: Partial<SeriesCriteria> = {};
   if (values.series) criteria.seriesInstanceUid = values.series;
   const minSlices = positiveInt('min-slices', values['min-slices']);
@@ -122,6 +128,7 @@ function oneLine(err: unknown): string | undefined {
 /** CLI entry: see the file comment. */
 export async function inspect(argv: string[]): Promise<number> {
   const o = options(argv);
+  await requireFolder('dicom', o.dir);
   try {
     const load = await loadVolumeFromFolder(o.dir, { criteria: o.criteria, assemble: { maxVoxels: o.maxVoxels } });
     const r = report(load);

@@ -12,9 +12,9 @@ import {
   randomFindings,
   writePhantom,
 } from '../imaging/phantom/index.js';
-import { parseFlags, UsageError } from './usage.js';
+import { intFlag, parseFlags, UsageError } from './usage.js';
 
-const HELP = `usage: ct-fhir phantom --out <dir> [--seed N] [--size 512x512x300] [--spacing 0.7x0.7x1.25]
+export const HELP = `usage: ct-fhir phantom --out <dir> [--seed N] [--size 512x512x300] [--spacing 0.7x0.7x1.25]
                         [--findings nodule@right_upper:12mm,pleural_effusion@left_lung:large,...]
                         [--random-findings] [--count N] [--uid-salt TEXT] [--no-report]
   --count N with --random-findings writes N phantoms (seeds N..N+count-1) into <dir>/<seed>/.
@@ -24,11 +24,9 @@ const HELP = `usage: ct-fhir phantom --out <dir> [--seed N] [--size 512x512x300]
 export function parseTriple(flag: string, text: string, integer: boolean, max: number): [number, number, number] {
   const parts = text.split('x');
   const nums = parts.map(Number);
-  const valid =
-    parts.length === 3 &&
-    nums.every(
-      (n, i) => parts[i] !== '' && Number.isFinite(n) && n > 0 && n <= max && (!integer || Number.isInteger(n)),
-    );
+  // Plain decimals only: Number() would also take "1e2" and " 5".
+  const form = integer ? /^\d+$/ : /^\d+(\.\d+)?$|^\.\d+$/;
+  const valid = parts.length === 3 && nums.every((n, i) => form.test(parts[i]!) && n > 0 && n <= max);
   if (!valid) {
     throw new UsageError(
       `--${flag} must be three ${integer ? 'integers' : 'positive numbers'} up to ${max} joined by x (e.g. ${integer ? '512x512x300' : '0.7x0.7x1.25'}), got "${text}"`,
@@ -72,14 +70,9 @@ export async function phantom(argv: string[]): Promise<number> {
       count: { type: 'string', default: '1' },
       'uid-salt': { type: 'string', default: '' },
       'no-report': { type: 'boolean', default: false },
-      help: { type: 'boolean', default: false },
     },
     HELP,
   );
-  if (values.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
   if (!values.out) throw new UsageError(`--out <dir> is required\n${HELP}`);
   if (values.findings !== undefined && values['random-findings'])
     throw new UsageError('use either --findings or --random-findings, not both');
@@ -87,9 +80,7 @@ export async function phantom(argv: string[]): Promise<number> {
   if (nx > 65535 || ny > 65535 || nz < 2) throw new UsageError('--size needs at least 2 slices');
   const [dx, dy, dz] = parseTriple('spacing', values.spacing, false, 50);
   const seed = parseSeed(values.seed);
-  const count = Number(values.count);
-  if (!Number.isInteger(count) || count < 1 || count > 100000)
-    throw new UsageError(`--count must be an integer 1..100000, got "${values.count}"`);
+  const count = intFlag('count', values.count, 1, 100000);
   if (count > 1 && !values['random-findings'])
     throw new UsageError('--count needs --random-findings (each phantom draws its own findings)');
   const fixed: FindingSpec[] = parseFindings(values.findings ?? '');

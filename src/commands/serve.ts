@@ -1,7 +1,11 @@
 // `ct-fhir serve`: the FHIR HTTP API with the embedded defaults (SQLite under ./data) unless configured otherwise.
 import { type RunningServer, startServer } from '../app.js';
-import { commandConfig, type Config, redactDatabaseUrl } from '../config.js';
+import { commandConfig } from '../config.js';
 import { createLogger, type Logger } from '../log.js';
+import { configHelp, startupFailed } from './startup.js';
+import { assertNoRepeatedFlags } from './usage.js';
+
+export const HELP = configHelp('serve');
 
 export interface StopSignals {
   /** The first SIGINT or SIGTERM's name. */
@@ -51,29 +55,9 @@ export function stopSignals(logger: Logger, giveUpMs: number): StopSignals {
   };
 }
 
-/** Whether a startup error came from the database: network failures, PostgreSQL SQLSTATEs (3D000), SQLite codes. */
-function fromDatabase(err: unknown): boolean {
-  const { syscall, code } = (err ?? {}) as { syscall?: unknown; code?: unknown };
-  if (syscall === 'connect' || syscall === 'getaddrinfo') return true;
-  return typeof code === 'string' && (/^(?=.*\d)[0-9A-Z]{5}$/.test(code) || code.startsWith('SQLITE_'));
-}
-
-/**
- * Prints a failure to start as one line, naming the database (its URL without credentials) when it came from there:
- * "database postgres://***@db:5432/ctfhir: database "ctfhir" does not exist". The stack goes to the debug log.
- */
-export function startupFailed(command: string, err: unknown, config: Config, logger: Logger): number {
-  const e = err as { message?: string; code?: string; errors?: { message?: string }[] } | undefined;
-  // A connection to a name with several addresses fails as an AggregateError whose own message is empty.
-  let text = (e?.message || e?.errors?.[0]?.message || e?.code || String(err)).replace(/\s+/g, ' ').trim();
-  if (fromDatabase(err)) text = `database ${redactDatabaseUrl(config.databaseUrl)}: ${text}`;
-  process.stderr.write(`ct-fhir ${command}: cannot start: ${text}\n`);
-  logger.debug('startup failed', { stack: String((err as Error)?.stack ?? err) });
-  return 1;
-}
-
 /** Runs until SIGINT/SIGTERM; returns the exit code. */
 export async function serve(argv: string[]): Promise<number> {
+  assertNoRepeatedFlags(argv);
   const { config } = commandConfig(argv);
   const logger = createLogger(config.logLevel, { service: 'ct-fhir' });
   const signals = stopSignals(logger, config.shutdownTimeoutMs);

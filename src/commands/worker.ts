@@ -8,7 +8,18 @@ import { type Core, DEFAULT_LIMITS, openCore } from '../core.js';
 import { parseTypeLimits } from '../jobs/limits.js';
 import type { HandlerRegistry } from '../jobs/types.js';
 import { Worker } from '../jobs/worker.js';
-import { startupFailed, stopSignals } from './serve.js';
+import { stopSignals } from './serve.js';
+import { configHelp, startupFailed } from './startup.js';
+import { assertNoRepeatedFlags } from './usage.js';
+
+// The worker's own settings, as listed to commandConfig below (test/unit/config/ops-config.test.ts reads that list).
+export const HELP = configHelp('worker', [
+  'JOB_LIMITS',
+  'JOB_LEASE_MS',
+  'JOB_POLL_MS',
+  'JOB_STOP_TIMEOUT_MS',
+  'JOB_TYPES',
+]);
 
 function ms(env: Record<string, string | undefined>, key: string, dflt: number): number {
   const raw = env[key];
@@ -35,6 +46,7 @@ export function selectHandlers(all: HandlerRegistry, types: string | undefined):
 
 /** Entry point of `ct-fhir worker`; resolves with the exit code after a graceful stop. */
 export async function worker(argv: string[]): Promise<number> {
+  assertNoRepeatedFlags(argv);
   const { config, env } = commandConfig(argv, [
     'JOB_LIMITS',
     'JOB_LEASE_MS',

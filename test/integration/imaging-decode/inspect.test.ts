@@ -87,7 +87,7 @@ test('empty and missing folders, and bad flags, are clear one-line errors', () =
   assert.match(empty.stderr, /^ct-fhir inspect: no DICOM instances under .* \(0 files\) \[no-series\]\n$/);
   const missing = run('--dicom', join(dir, 'nope'));
   assert.equal(missing.status, 1);
-  assert.match(missing.stderr, /^ct-fhir inspect: ENOENT: no such file or directory/);
+  assert.match(missing.stderr, /^ct-fhir inspect: --dicom .*nope: no such file or folder\n$/);
   const usage = run();
   assert.equal(usage.status, 1);
   assert.match(usage.stderr, /--dicom <dir> is required/);

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inflateSync } from 'node:zlib';
@@ -46,8 +46,8 @@ test('eval-model writes per-label metrics, the table, predictions and ROC PNGs, 
   const model = join(work, 'model');
   cpSync('test/fixtures/model/tiny', model, { recursive: true });
   const csv = [
-    'study,pleural_effusion@left_lung,pneumothorax,ghost',
-    ...STUDIES.map((s) => `${s.name},${s.truth},${1 - s.truth},1`),
+    'study,pleural_effusion@left_lung,pneumothorax',
+    ...STUDIES.map((s) => `${s.name},${s.truth},${1 - s.truth}`),
   ];
   writeFileSync(join(work, 'labels.csv'), csv.join('\n') + '\n');
   const out = join(work, 'out');
@@ -98,8 +98,12 @@ test('eval-model writes per-label metrics, the table, predictions and ROC PNGs, 
   assert.equal(updated.manifest.evaluation?.cases, 4);
 });
 
-test('eval-model records studies that cannot be read and evaluates the rest', async () => {
-  writeFileSync(join(work, 'labels2.csv'), 'study,pleural_effusion@left_lung\na,0\nmissing,1\nd,1\n');
+// Folders listed in labels.csv that hold no usable series (a folder that is not there at all is a labels.csv error).
+mkdirSync(join(root, 'unreadable'));
+mkdirSync(join(root, 'unreadable-2'));
+
+test('eval-model records studies that cannot be read, says so on stderr, and evaluates the rest', async () => {
+  writeFileSync(join(work, 'labels2.csv'), 'study,pleural_effusion@left_lung\na,0\nunreadable,1\nd,1\n');
   const out = join(work, 'out2');
   const r = await quietly([
     'eval-model',
@@ -121,15 +125,19 @@ test('eval-model records studies that cannot be read and evaluates the rest', as
     failures: { study: string; error: string }[];
   };
   assert.equal(metrics.evaluated, 2);
-  assert.equal(metrics.failures[0]!.study, 'missing');
-  assert.match(metrics.failures[0]!.error, /missing/);
+  assert.equal(metrics.failures[0]!.study, 'unreadable');
+  assert.match(metrics.failures[0]!.error, /no DICOM instances under .*unreadable/);
+  assert.match(r.stderr, /eval-model: study unreadable not evaluated: no DICOM instances/);
+  // predictions.csv keeps one field per column for the study that failed
+  const rows = readFileSync(join(out, 'predictions.csv'), 'utf8').trim().split('\n');
+  assert.ok(rows.every((row) => row.split(',').length === 5));
 });
 
 test('eval-model --update-manifest leaves model.json alone when no study could be evaluated', async () => {
   const model = join(work, 'model-none');
   cpSync('test/fixtures/model/tiny', model, { recursive: true });
   const before = readFileSync(join(model, 'model.json'), 'utf8');
-  writeFileSync(join(work, 'none.csv'), 'study,pneumothorax\nmissing-1,1\nmissing-2,0\n');
+  writeFileSync(join(work, 'none.csv'), 'study,pneumothorax\nunreadable,1\nunreadable-2,0\n');
   const r = await quietly([
     'eval-model',
     '--dicom-root',
@@ -148,6 +156,7 @@ test('eval-model --update-manifest leaves model.json alone when no study could b
   assert.equal(r.code, 1, r.stderr);
   assert.equal(readFileSync(join(model, 'model.json'), 'utf8'), before, 'the stored metrics are kept');
   assert.match(r.stderr, /left unchanged/);
+  assert.match(r.stderr, /none of the 2 studies could be evaluated/);
 });
 
 test('eval-model with a bad labels.csv fails with one line naming the problem', async () => {
@@ -167,4 +176,70 @@ test('eval-model with a bad labels.csv fails with one line naming the problem', 
   assert.equal(r.code, 1);
   assert.match(r.stderr, /^ct-fhir eval-model: labels.csv row 2, column nodule: "maybe" must be 0, 1 or empty/);
   assert.equal(existsSync(join(out, 'metrics.json')), false);
+});
+
+test('eval-model refuses a labels.csv that does not fit the model or the folders, one line each, before any run', async () => {
+  const out = join(work, 'out-refused');
+  const cases: [string, RegExp][] = [
+    ['study,pneumothorax,ghost\na,1,0\nb,0,1\n', /labels\.csv column "ghost" names no label of model .*pneumothorax/],
+    ['study,pneumothorax,pneumothorax\na,1,0\nb,0,1\n', /labels\.csv names column "pneumothorax" twice/],
+    [
+      'study,pneumothorax\na,1\nnot-there,0\n',
+      /does not match the folders: 1 of 2 studies have no folder .*"not-there"/,
+    ],
+    ['study,pneumothorax\na,1\nb\n', /labels\.csv: record 3 has 1 fields, the header has 2/],
+    ['study,pneumothorax\na,1\nb,0,1\n', /labels\.csv: record 3 has 3 fields, the header has 2/],
+    ['study,pneumothorax\n"a,1\n', /CSV record 2: unterminated quoted field/],
+    ['study,pneumothorax\n', /labels\.csv lists no study/],
+    ['study\na\n', /labels\.csv has no label column/],
+    ['id,pneumothorax\na,1\n', /labels\.csv needs a "study" column/],
+  ];
+  for (const [i, [csv, message]] of cases.entries()) {
+    const labels = join(work, `refused-${i}.csv`);
+    writeFileSync(labels, csv);
+    const r = await quietly([
+      'eval-model',
+      '--dicom-root',
+      root,
+      '--labels',
+      labels,
+      '--out',
+      out,
+      '--model',
+      'test/fixtures/model/tiny',
+    ]);
+    assert.equal(r.code, 1, `${csv}: ${r.stderr}`);
+    assert.match(r.stderr, message);
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+  }
+  const latin1 = join(work, 'latin1.csv');
+  writeFileSync(latin1, Buffer.from('study,pneumothorax\na,1\n\xe9,0\n', 'latin1'));
+  const enc = await quietly([
+    'eval-model',
+    '--dicom-root',
+    root,
+    '--labels',
+    latin1,
+    '--out',
+    out,
+    '--model',
+    'test/fixtures/model/tiny',
+  ]);
+  assert.equal(enc.code, 1);
+  assert.match(enc.stderr, /^ct-fhir eval-model: --labels .*latin1\.csv is not valid UTF-8 \(at byte 23\)/);
+  assert.equal(existsSync(out), false, 'nothing written');
+});
+
+test('eval-model: a missing --dicom-root and an --out that is a file are one line each', async () => {
+  const labels = join(work, 'ok.csv');
+  writeFileSync(labels, '\ufeffstudy,pneumothorax\r\na,1\r\nb,0\r\n'); // BOM and CRLF, as spreadsheets save
+  const base = ['eval-model', '--labels', labels, '--model', 'test/fixtures/model/tiny', '--resamples', '0', '--quiet'];
+  const noRoot = await quietly([...base, '--dicom-root', join(work, 'no-root'), '--out', join(work, 'o1')]);
+  assert.equal(noRoot.code, 1);
+  assert.match(noRoot.stderr, /^ct-fhir eval-model: --dicom-root .*no-root: no such file or folder\n$/);
+  const outFile = await quietly([...base, '--dicom-root', root, '--out', labels]);
+  assert.equal(outFile.code, 1);
+  assert.match(outFile.stderr, /^ct-fhir eval-model: cannot create --out .*ok\.csv: a file is in the way\n$/);
+  const ok = await quietly([...base, '--dicom-root', root, '--out', join(work, 'o2')]);
+  assert.equal(ok.code, 0, ok.stderr);
 });

@@ -1,6 +1,12 @@
-// `ct-fhir migrate` on both databases: applies every migration once, prints them, and a second run changes nothing.
-import { describe, it } from 'node:test';
+// `ct-fhir migrate` on both databases: applies every migration once, prints them, and a second run changes nothing;
+// a database it cannot open is one line naming it, exit 1 (it printed the driver's stack).
+import { describe, it, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { main } from '../../../src/cli.js';
 import { databaseKinds } from '../../support/databases.js';
 
@@ -38,3 +44,36 @@ for (const { kind, make } of databaseKinds) {
     });
   });
 }
+
+const BIN = fileURLToPath(new URL('../../../bin/ct-fhir.js', import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), 'ctfhir-migrate-'));
+test.after(() => rmSync(dir, { recursive: true, force: true }));
+
+/** The command as a child process: what the user sees on stderr, and the exit code. */
+function migrate(url: string): { code: number; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [BIN, 'migrate', '--database-url', url], {
+    encoding: 'utf8',
+    env: { ...process.env, LOG_LEVEL: 'warn' },
+    timeout: 60_000,
+  });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+test('migrate: a PostgreSQL database that does not exist is one line naming it, exit 1', () => {
+  const host = process.env.PGHOST ?? '127.0.0.1';
+  const port = process.env.PGPORT ?? '5432';
+  const user = process.env.PGUSER ?? 'postgres';
+  const r = migrate(`postgres://${user}@${host}:${port}/ctfhir_no_such_db_${process.pid}`);
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(
+    r.stderr,
+    /^ct-fhir migrate: cannot start: database postgres:\/\/.*ctfhir_no_such_db_\d+: .*does not exist\n$/,
+  );
+  assert.equal(r.stdout, '');
+});
+
+test('migrate: an SQLite path that is a folder is one line, exit 1', () => {
+  const r = migrate(`sqlite:${dir}`);
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stderr, /^ct-fhir migrate: cannot start: database sqlite:.*: unable to open database file\n$/);
+});

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -109,4 +109,80 @@ test('eval-labels: an id missing from gold or a non-binary value is a one-line e
   writeFileSync(pred, 'AccessionNo,Emphysema\na,maybe\n');
   assert.match(run(['eval-labels', '--pred', pred, '--gold', gold]).stderr, /expected 0 or 1, got "maybe"/);
   assert.equal(run(['eval-labels', '--pred', pred]).code, 1);
+});
+
+/** Exit 1 with one line on stderr matching `message`, and no stack trace. */
+function refused(r: ReturnType<typeof run>, message: RegExp): void {
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stderr, message);
+  assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+}
+
+test('extract reads a spreadsheet CSV (byte-order mark, CRLF); text that is not UTF-8 is refused or read as Latin-1', () => {
+  const bom = join(dir, 'bom.csv');
+  writeFileSync(bom, '\ufeffAccessionNo,report_text\r\na1,"Small right pleural effusion."\r\na2,Normal.\r\n');
+  const r = run(['extract', '--in', bom, '--quiet']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^AccessionNo,/);
+  assert.equal(r.stdout.trim().split('\n').length, 3);
+  const latin1 = join(dir, 'latin1.csv');
+  writeFileSync(latin1, Buffer.from('AccessionNo,report_text\na1,"Pleural effusion, caf\xe9."\n', 'latin1'));
+  refused(
+    run(['extract', '--in', latin1, '--quiet']),
+    /^ct-fhir extract: .*latin1\.csv is not valid UTF-8 \(at byte 49\); .*--encoding latin1/,
+  );
+  const ok = run(['extract', '--in', latin1, '--quiet', '--labels', 'matrix', '--encoding', 'latin1']);
+  assert.equal(ok.code, 0, ok.stderr);
+  assert.match(ok.stdout, /café/);
+});
+
+test('extract: a record with more or fewer fields than the header is an error (an unquoted comma shifts the text)', () => {
+  const long = join(dir, 'long.csv');
+  writeFileSync(long, 'AccessionNo,report_text\na1,Pleural effusion, right side.\n');
+  refused(run(['extract', '--in', long, '--quiet']), /long\.csv: record 2 has 3 fields, the header has 2/);
+  const short = join(dir, 'short.csv');
+  writeFileSync(short, 'AccessionNo,report_text,site\na1,Pleural effusion.\n');
+  refused(run(['extract', '--in', short, '--quiet']), /short\.csv: record 2 has 2 fields, the header has 3/);
+});
+
+test('extract: an --out that cannot be written is one line and leaves nothing behind; empty reports are counted', () => {
+  const input = join(dir, 'reports-out.csv');
+  writeFileSync(input, 'AccessionNo,report_text\na1,\na2,"  "\na3,Hiatal hernia.\n');
+  refused(run(['extract', '--in', input, '--out', dir]), /^ct-fhir extract: cannot write --out .*: is a folder\n$/);
+  refused(
+    run(['extract', '--in', input, '--out', join(dir, 'no-such-dir', 'x.csv')]),
+    /^ct-fhir extract: cannot write --out .*no-such-dir\/x\.csv: no such file or folder/,
+  );
+  assert.deepEqual(
+    readdirSync(dir).filter((f) => f.endsWith('.tmp')),
+    [],
+  );
+  const r = run(['extract', '--in', input, '--quiet']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /^extract: 2 of 3 reports have no text; their labels are all 0\n$/);
+});
+
+test('eval-labels: byte-order mark and CRLF read; ragged records, repeated ids or columns and no records refused', () => {
+  const pred = join(dir, 'p3.csv');
+  const gold = join(dir, 'g3.csv');
+  writeFileSync(pred, 'AccessionNo,Emphysema,Atelectasis,Atelectasi\na,1,0,0\nb,1,1,1\n');
+  writeFileSync(gold, '\ufeffAccessionNo,Emphysema,Atelectasis\r\na,1,0\r\nb,0,1\r\n');
+  const ok = run(['eval-labels', '--pred', pred, '--gold', gold]);
+  assert.equal(ok.code, 0, ok.stderr);
+  assert.match(ok.stdout, /Atelectasis\s+1\.000\s+1\.000\s+1\.000\s+1/);
+  assert.match(ok.stderr, /--pred columns not in --gold, not scored: Atelectasi\n/);
+  const bad = join(dir, 'g4.csv');
+  const cases: [string, RegExp][] = [
+    ['AccessionNo,Emphysema\na,1\nb\n', /g4\.csv: record 3 has 1 fields, the header has 2/],
+    ['AccessionNo,Emphysema\na,1\na,0\n', /--gold: id "a" is in more than one record/],
+    ['AccessionNo,Emphysema,Emphysema\na,1,1\n', /g4\.csv names column "Emphysema" twice/],
+  ];
+  for (const [csv, message] of cases) {
+    writeFileSync(bad, csv);
+    refused(run(['eval-labels', '--pred', pred, '--gold', bad]), message);
+  }
+  writeFileSync(bad, 'AccessionNo,Emphysema\n');
+  refused(run(['eval-labels', '--pred', bad, '--gold', gold]), /--pred .*g4\.csv has no records/);
+  writeFileSync(bad, Buffer.from('AccessionNo,Emphysema\n\xe9,1\n', 'latin1'));
+  refused(run(['eval-labels', '--pred', bad, '--gold', gold]), /--pred .*g4\.csv is not valid UTF-8/);
 });
