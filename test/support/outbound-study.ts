@@ -1,6 +1,6 @@
 // What the outbound ORU tests need in FHIR: a Patient with an MRN and an ImagingStudy with a study UID and an
 // accession number (the RIS's keys), and a JobContext for running a handler directly.
-import type { ImagingStudy, Patient } from 'fhir/r4.js';
+import type { DiagnosticReport, ImagingStudy, Patient } from 'fhir/r4.js';
 import type { JobContext } from '../../src/jobs/types.js';
 import { silentLogger } from '../../src/log.js';
 import { fhirFetch, type TestServer } from './server.js';
@@ -33,4 +33,20 @@ export async function postStudy(
     subject: { reference: study.subject },
   };
   return (await fhirFetch(server, 'ImagingStudy', { method: 'POST', body })).body as ImagingStudy;
+}
+
+/** Creates a final CT chest report (LOINC 24627-2) on `study` of `patient` whose conclusion is `text`. */
+export async function postReport(
+  server: TestServer,
+  report: { patient: Patient; study: ImagingStudy; text: string },
+): Promise<DiagnosticReport> {
+  const body: DiagnosticReport = {
+    resourceType: 'DiagnosticReport',
+    status: 'final',
+    code: { coding: [{ system: 'http://loinc.org', code: '24627-2' }] },
+    subject: { reference: `Patient/${report.patient.id}` },
+    imagingStudy: [{ reference: `ImagingStudy/${report.study.id}` }],
+    conclusion: report.text,
+  };
+  return (await fhirFetch(server, 'DiagnosticReport', { method: 'POST', body })).body as DiagnosticReport;
 }

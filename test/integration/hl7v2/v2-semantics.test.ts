@@ -8,10 +8,9 @@ import type { Bundle, DiagnosticReport, Encounter, Patient } from 'fhir/r4.js';
 import { Client, Message } from 'node-hl7-client';
 import type { Core } from '../../../src/core.js';
 import { dispatch } from '../../../src/fhir/router.js';
-import { fhirExecutor } from '../../../src/hl7v2/execute.js';
-import { createInboundProcessor, Hl7Message, Hl7MessageStore, MllpListener } from '../../../src/hl7v2/index.js';
+import { Hl7Message, type MllpListener } from '../../../src/hl7v2/index.js';
 import { databaseKinds, type TestDatabase } from '../../support/databases.js';
-import { openCoreWithHl7 } from './open-core.js';
+import { listenHl7, openCoreWithHl7 } from './open-core.js';
 
 const DAR = 'http://hl7.org/fhir/StructureDefinition/data-absent-reason';
 
@@ -55,12 +54,7 @@ for (const { kind, make } of databaseKinds) {
     before(async () => {
       db = await make();
       core = await openCoreWithHl7(db.url);
-      const proc = createInboundProcessor({
-        store: new Hl7MessageStore(core.dataSource),
-        execute: fhirExecutor(core.ctx),
-      });
-      listener = new MllpListener({ port: 0, handle: proc.handle });
-      ({ port } = await listener.start());
+      ({ listener, port } = await listenHl7(core));
     });
     after(async () => {
       client.closeAll();

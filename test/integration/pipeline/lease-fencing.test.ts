@@ -5,18 +5,17 @@
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { DiagnosticReport, Observation, Patient } from 'fhir/r4.js';
-import { loadConfig } from '../../../src/config.js';
-import { openCore, type Core } from '../../../src/core.js';
+import type { Core } from '../../../src/core.js';
 import type { Repository } from '../../../src/fhir/repository.js';
 import { query } from '../../../src/jobs/sql.js';
 import type { Job } from '../../../src/jobs/types.js';
 import { Worker } from '../../../src/jobs/worker.js';
-import { silentLogger } from '../../../src/log.js';
 import { REPORT_EXTRACT } from '../../../src/pipeline/job-types.js';
 import { extractHandler } from '../../../src/pipeline/report-jobs.js';
 import { searchObservations } from '../../../src/pipeline/fhir-io.js';
 import { getTerminology } from '../../../src/terminology/load.js';
 import { CT_ABNORMALITY } from '../../../src/terminology/systems.js';
+import { openIdleCore } from '../../support/core.js';
 import { databaseKinds, type TestDatabase } from '../../support/databases.js';
 import { waitFor } from '../../support/jobs-process.js';
 
@@ -62,10 +61,7 @@ for (const { kind, make } of databaseKinds) {
 
     beforeEach(async () => {
       db = await make();
-      core = await openCore(
-        loadConfig({ DATABASE_URL: db.url, WORKERS: '0', PORT: '0', MLLP_PORT: '0' }),
-        silentLogger,
-      );
+      core = await openIdleCore(db.url);
     });
     afterEach(async () => {
       for (const w of workers) await w.stop(2000);

@@ -5,13 +5,13 @@
 // job does.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { DiagnosticReport, Observation } from 'fhir/r4.js';
+import type { Observation } from 'fhir/r4.js';
 import type { Bundle } from 'fhir/r4.js';
 import { REPORT_EXTRACT } from '../../../src/pipeline/job-types.js';
 import { HL7_ORU_OUT } from '../../../src/pipeline/oru-out.js';
 import { databaseKinds } from '../../support/databases.js';
 import { waitFor } from '../../support/jobs-process.js';
-import { postPatient, postStudy } from '../../support/outbound-study.js';
+import { postPatient, postReport, postStudy } from '../../support/outbound-study.js';
 import { startRis, type RecordingRis } from '../../support/ris.js';
 import { fhirFetch, startTestServer, type TestServer } from '../../support/server.js';
 
@@ -53,16 +53,7 @@ for (const { kind, make } of databaseKinds) {
         accession: `ACC-RESEND-${kind}`,
         status: 'available',
       });
-      const report: DiagnosticReport = {
-        resourceType: 'DiagnosticReport',
-        status: 'final',
-        code: { coding: [{ system: 'http://loinc.org', code: '24627-2' }] },
-        subject: { reference: `Patient/${patient.id}` },
-        imagingStudy: [{ reference: `ImagingStudy/${study.id}` }],
-        conclusion: 'Small left pleural effusion. No pneumothorax.',
-      };
-      const dr = (await fhirFetch(server, 'DiagnosticReport', { method: 'POST', body: report }))
-        .body as DiagnosticReport;
+      const dr = await postReport(server, { patient, study, text: 'Small left pleural effusion. No pneumothorax.' });
       const focus = `DiagnosticReport/${dr.id}`;
       const first = await ris.arrival(`ACC-RESEND-${kind}`);
       await waitFor('the first delivery', async () => ((await completed(HL7_ORU_OUT)) === 1 ? true : undefined));

@@ -5,8 +5,7 @@
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { DiagnosticReport, ImagingStudy, Observation, Patient } from 'fhir/r4.js';
-import { loadConfig } from '../../../src/config.js';
-import { openCore, type Core } from '../../../src/core.js';
+import type { Core } from '../../../src/core.js';
 import type { Repository } from '../../../src/fhir/repository.js';
 import type { Job, JobContext } from '../../../src/jobs/types.js';
 import { silentLogger } from '../../../src/log.js';
@@ -17,6 +16,7 @@ import { searchObservations } from '../../../src/pipeline/fhir-io.js';
 import { getTerminology } from '../../../src/terminology/load.js';
 import { AI_METHOD } from '../../../src/findings/types.js';
 import { writeTestAiFindings } from '../../support/ai-findings.js';
+import { openIdleCore } from '../../support/core.js';
 import { databaseKinds, type TestDatabase } from '../../support/databases.js';
 
 const run: JobContext = { signal: new AbortController().signal, attempt: 1, workerId: 't', logger: silentLogger };
@@ -50,10 +50,7 @@ for (const { kind, make } of databaseKinds) {
     const terminology = getTerminology();
     beforeEach(async () => {
       db = await make();
-      core = await openCore(
-        loadConfig({ DATABASE_URL: db.url, WORKERS: '0', PORT: '0', MLLP_PORT: '0' }),
-        silentLogger,
-      );
+      core = await openIdleCore(db.url);
     });
     afterEach(async () => {
       await core.close();

@@ -5,14 +5,14 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import type { Bundle, DiagnosticReport, Observation, Provenance, Task } from 'fhir/r4.js';
+import type { Bundle, Observation, Provenance, Task } from 'fhir/r4.js';
 import { buildAck } from '../../../src/hl7v2/ack.js';
 import { MllpListener } from '../../../src/hl7v2/listener.js';
 import { Hl7Message } from '../../../src/hl7v2/message.js';
 import { HL7_ORU_OUT } from '../../../src/pipeline/oru-out.js';
 import { databaseKinds } from '../../support/databases.js';
 import { waitFor } from '../../support/jobs-process.js';
-import { postPatient, postStudy } from '../../support/outbound-study.js';
+import { postPatient, postReport, postStudy } from '../../support/outbound-study.js';
 import { fhirFetch, startTestServer, type TestServer } from '../../support/server.js';
 
 interface Proc {
@@ -90,16 +90,7 @@ for (const { kind, make } of databaseKinds) {
         accession: `ACC-FAULT-${kind}`,
       });
       const a = worker();
-      const report: DiagnosticReport = {
-        resourceType: 'DiagnosticReport',
-        status: 'final',
-        code: { coding: [{ system: 'http://loinc.org', code: '24627-2' }] },
-        subject: { reference: `Patient/${patient.id}` },
-        imagingStudy: [{ reference: `ImagingStudy/${study.id}` }],
-        conclusion: 'Small left pleural effusion. No pneumothorax.',
-      };
-      const dr = (await fhirFetch(server, 'DiagnosticReport', { method: 'POST', body: report }))
-        .body as DiagnosticReport;
+      const dr = await postReport(server, { patient, study, text: 'Small left pleural effusion. No pneumothorax.' });
       const focus = `DiagnosticReport/${dr.id}`;
       const sends = (n: number): Promise<true> =>
         waitFor(`${n} ORU^R01 at the RIS`, async () => (received.length >= n ? true : undefined), 30_000).catch(
