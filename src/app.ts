@@ -3,7 +3,7 @@
 import { createServer, type RequestListener, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type Config, redactDatabaseUrl } from './config.js';
-import { type Core, type CoreParts, DEFAULT_LIMITS, openCore } from './core.js';
+import { type Core, type CoreParts, openCore, workerLimits } from './core.js';
 import { jobsAdminRouter } from './http/admin.js';
 import { hl7AdminRouter } from './http/hl7-admin.js';
 import { fhirBatchExecutor, fhirExecutor } from './hl7v2/execute.js';
@@ -151,7 +151,14 @@ async function serveHttp(
   if (config.port === 0) ctx.baseUrl = config.baseUrl.replace(/:0(?=\/|$)/, `:${port}`);
   const workers =
     config.workers > 0
-      ? [new Worker(queue, { handlers: core.handlers, concurrency: config.workers, limits: DEFAULT_LIMITS, logger })]
+      ? [
+          new Worker(queue, {
+            handlers: core.handlers,
+            concurrency: config.workers,
+            limits: workerLimits(config),
+            logger,
+          }),
+        ]
       : [];
   for (const w of workers) w.start();
   logger.info('listening', {

@@ -2,6 +2,8 @@
 // with a message naming the variable; the CLI prints it and exits 1. Contract: ../shared/design.md "Environment".
 import type { PacsAuth } from './imaging/dicomweb/http.js';
 import { runtimeOptionsFromEnv, type RuntimeOptions } from './imaging/model/options.js';
+import { parseTypeLimits } from './jobs/limits.js';
+import type { TypeLimit } from './jobs/types.js';
 
 export interface Config {
   port: number;
@@ -11,6 +13,8 @@ export interface Config {
   databaseUrl: string;
   mllpPort: number;
   workers: number;
+  /** JOB_LIMITS: per-type limits of this process's workers (serve and worker), over the defaults (core.ts). */
+  jobLimits: Record<string, TypeLimit>;
   model: string;
   /** INFERENCE_PROVIDERS, thread counts and per-device concurrency (imaging/model/options.ts). */
   inference: RuntimeOptions;
@@ -70,6 +74,7 @@ export const CONFIG_KEYS: readonly string[] = [
   'DATABASE_URL',
   'MLLP_PORT',
   'WORKERS',
+  'JOB_LIMITS',
   'MODEL',
   'INFERENCE_PROVIDERS',
   'INFERENCE_INTRA_OP_THREADS',
@@ -197,6 +202,14 @@ export function redactDatabaseUrl(databaseUrl: string): string {
   }
 }
 
+function jobLimits(text: string | undefined): Record<string, TypeLimit> {
+  try {
+    return parseTypeLimits(text);
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
+  }
+}
+
 /** Builds the configuration from env (and flags already merged into it). */
 export function loadConfig(src: Source = process.env): Config {
   const port = intSetting(src, 'PORT', 8080, 0, 65535);
@@ -220,6 +233,7 @@ export function loadConfig(src: Source = process.env): Config {
     databaseUrl,
     mllpPort: intSetting(src, 'MLLP_PORT', 2575, 0, 65535),
     workers: intSetting(src, 'WORKERS', 1, 0, 64),
+    jobLimits: jobLimits(src.JOB_LIMITS),
     model: src.MODEL || 'models/ctnet-phantom',
     inference: runtimeOptionsFromEnv(src),
     dicomwebUrl,

@@ -10,7 +10,7 @@ import { outboxHook } from './jobs/outbox.js';
 import { JobQueue } from './jobs/queue.js';
 import { hl7StoreModule } from './hl7v2/store/schema.js';
 import { jobsModule } from './jobs/schema.js';
-import type { HandlerRegistry } from './jobs/types.js';
+import type { HandlerRegistry, TypeLimit } from './jobs/types.js';
 import { diagnosticHandlers } from './jobs/diagnostics.js';
 import type { Logger } from './log.js';
 import { HL7_ORU_OUT, oruOutHandler } from './pipeline/oru-out.js';
@@ -42,7 +42,19 @@ export interface Core {
 }
 
 /** One inference at a time per process: the model session already uses every core (or the one GPU). */
-export const DEFAULT_LIMITS = { [IMAGING_CLASSIFY]: { perProcess: 1 } };
+export const DEFAULT_LIMITS: Readonly<Record<string, TypeLimit>> = { [IMAGING_CLASSIFY]: { perProcess: 1 } };
+
+/**
+ * The per-type limits of this process's workers: JOB_LIMITS over DEFAULT_LIMITS, limit by limit, so a cluster-wide
+ * limit set for a type keeps its default per-process one (`imaging.classify=/2` still runs one at a time here).
+ */
+export function workerLimits(config: Pick<Config, 'jobLimits'>): Record<string, TypeLimit> {
+  const limits: Record<string, TypeLimit> = {};
+  for (const type of new Set([...Object.keys(DEFAULT_LIMITS), ...Object.keys(config.jobLimits)])) {
+    limits[type] = { ...DEFAULT_LIMITS[type], ...config.jobLimits[type] };
+  }
+  return limits;
+}
 
 export interface CoreParts {
   modules?: StoreModule[];

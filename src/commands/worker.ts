@@ -1,11 +1,10 @@
 // `ct-fhir worker`: runs job workers against DATABASE_URL (scale mode: any number of these share the queue with the
 // API processes). Settings: WORKERS (jobs at once, >= 1), JOB_TYPES (comma list; default every registered type),
-// JOB_LIMITS (per-type limits, see jobs/limits.ts), JOB_LEASE_MS (30000), JOB_POLL_MS (1000), JOB_STOP_TIMEOUT_MS
+// JOB_LIMITS (per-type limits, see jobs/limits.ts; read by serve too), JOB_LEASE_MS (30000), JOB_POLL_MS (1000), JOB_STOP_TIMEOUT_MS
 // (25000, under docker's default 30 s stop grace). Each also as a --flag. SIGTERM/SIGINT: graceful stop.
 import { commandConfig, ConfigError } from '../config.js';
 import { createLogger } from '../log.js';
-import { type Core, DEFAULT_LIMITS, openCore } from '../core.js';
-import { parseTypeLimits } from '../jobs/limits.js';
+import { type Core, openCore, workerLimits } from '../core.js';
 import type { HandlerRegistry } from '../jobs/types.js';
 import { Worker } from '../jobs/worker.js';
 import { stopSignals } from './serve.js';
@@ -13,13 +12,7 @@ import { configHelp, startupFailed } from './startup.js';
 import { assertNoRepeatedFlags } from './usage.js';
 
 // The worker's own settings, as listed to commandConfig below (test/unit/config/ops-config.test.ts reads that list).
-export const HELP = configHelp('worker', [
-  'JOB_LIMITS',
-  'JOB_LEASE_MS',
-  'JOB_POLL_MS',
-  'JOB_STOP_TIMEOUT_MS',
-  'JOB_TYPES',
-]);
+export const HELP = configHelp('worker', ['JOB_LEASE_MS', 'JOB_POLL_MS', 'JOB_STOP_TIMEOUT_MS', 'JOB_TYPES']);
 
 function ms(env: Record<string, string | undefined>, key: string, dflt: number): number {
   const raw = env[key];
@@ -47,20 +40,9 @@ export function selectHandlers(all: HandlerRegistry, types: string | undefined):
 /** Entry point of `ct-fhir worker`; resolves with the exit code after a graceful stop. */
 export async function worker(argv: string[]): Promise<number> {
   assertNoRepeatedFlags(argv);
-  const { config, env } = commandConfig(argv, [
-    'JOB_LIMITS',
-    'JOB_LEASE_MS',
-    'JOB_POLL_MS',
-    'JOB_STOP_TIMEOUT_MS',
-    'JOB_TYPES',
-  ]);
+  const { config, env } = commandConfig(argv, ['JOB_LEASE_MS', 'JOB_POLL_MS', 'JOB_STOP_TIMEOUT_MS', 'JOB_TYPES']);
   if (config.workers < 1) throw new ConfigError('WORKERS must be at least 1 for ct-fhir worker');
-  let limits;
-  try {
-    limits = { ...DEFAULT_LIMITS, ...parseTypeLimits(env.JOB_LIMITS) };
-  } catch (err) {
-    throw new ConfigError((err as Error).message);
-  }
+  const limits = workerLimits(config);
   const leaseMs = ms(env, 'JOB_LEASE_MS', 30_000);
   const pollMs = ms(env, 'JOB_POLL_MS', 1000);
   const stopTimeoutMs = ms(env, 'JOB_STOP_TIMEOUT_MS', 25_000);

@@ -4,7 +4,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { CONFIG_KEYS, ConfigError, loadConfig, redactDatabaseUrl } from '../../../src/config.js';
+import { commandConfig, CONFIG_KEYS, ConfigError, loadConfig, redactDatabaseUrl } from '../../../src/config.js';
+import { workerLimits } from '../../../src/core.js';
 
 const refuses = (env: Record<string, string>, message: RegExp): void => {
   assert.throws(
@@ -41,6 +42,20 @@ describe('operational configuration', () => {
     assert.equal(loadConfig({ HTTP_REQUEST_TIMEOUT_MS: '30000' }).httpRequestTimeoutMs, 30_000);
     refuses({ HTTP_REQUEST_TIMEOUT_MS: '0' }, /HTTP_REQUEST_TIMEOUT_MS must be an integer/);
     refuses({ HTTP_MAX_CONNECTIONS: '0' }, /HTTP_MAX_CONNECTIONS must be an integer/);
+  });
+
+  it('reads JOB_LIMITS for serve as for worker, merged with the default limit by limit', () => {
+    assert.deepEqual(workerLimits(loadConfig({})), { 'imaging.classify': { perProcess: 1 } });
+    // Before, serve's in-process workers ignored JOB_LIMITS and worker replaced the default per-process limit.
+    const { config } = commandConfig(['--job-limits', 'imaging.classify=/2,report.extract=2']);
+    assert.deepEqual(workerLimits(config), {
+      'imaging.classify': { perProcess: 1, cluster: 2 },
+      'report.extract': { perProcess: 2 },
+    });
+    assert.deepEqual(workerLimits(loadConfig({ JOB_LIMITS: 'imaging.classify=4' })), {
+      'imaging.classify': { perProcess: 4 },
+    });
+    refuses({ JOB_LIMITS: 'inference' }, /^JOB_LIMITS item "inference" must be/);
   });
 
   it('shows the database URL without user info or secret query parameters', () => {
