@@ -26,6 +26,9 @@ describe('DATABASE_URL parsing', () => {
       process.stderr.write = write;
     }
     assert.equal(code, 1);
-    assert.equal(stderr, 'ct-fhir migrate: DATABASE_URL sqlite: needs a file path, e.g. sqlite:data/ct-fhir.sqlite\n');
+    assert.equal(
+      stderr,
+      'ct-fhir migrate: cannot start: DATABASE_URL sqlite: needs a file path, e.g. sqlite:data/ct-fhir.sqlite\n',
+    );
   });
 });
