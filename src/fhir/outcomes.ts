@@ -9,13 +9,27 @@ export type IssueCode = OperationOutcomeIssue['code'];
 export class OperationOutcomeError extends Error {
   readonly status: number;
   readonly outcome: OperationOutcome;
+  /**
+   * The request lost a race with a concurrent writer (a version guard, a unique key, a deadlock): the same request
+   * sent again can succeed, unlike other 409s (a condition that names another resource). HL7 answers it AR.
+   */
+  readonly raced: boolean;
 
-  constructor(status: number, outcome: OperationOutcome, options?: { cause?: unknown }) {
+  constructor(status: number, outcome: OperationOutcome, options?: { cause?: unknown; raced?: boolean }) {
     super(outcome.issue[0]?.diagnostics ?? 'error', options);
     this.name = 'OperationOutcomeError';
     this.status = status;
     this.outcome = outcome;
+    this.raced = options?.raced ?? false;
   }
+}
+
+/** Whether `err`, or an error it was caused by, is a lost race with a concurrent writer (OperationOutcomeError.raced). */
+export function lostRace(err: unknown): boolean {
+  for (let e = err, depth = 0; e instanceof Error && depth < 8; e = e.cause, depth++) {
+    if (e instanceof OperationOutcomeError && e.raced) return true;
+  }
+  return false;
 }
 
 /** Builds an OperationOutcome with one issue. */
@@ -56,6 +70,9 @@ export const notFound = (diagnostics: string): OperationOutcomeError => fail(404
 export const gone = (diagnostics: string): OperationOutcomeError => fail(410, 'deleted', diagnostics);
 /** 409: a version conflict without If-Match (e.g. concurrent writers). */
 export const conflict = (diagnostics: string): OperationOutcomeError => fail(409, 'conflict', diagnostics);
+/** 409 for a write that lost a race with a concurrent one (raced: sending it again can succeed). */
+export const concurrentWrite = (diagnostics: string, cause?: unknown): OperationOutcomeError =>
+  new OperationOutcomeError(409, outcome('error', 'conflict', diagnostics), { cause, raced: true });
 /** 412: If-Match / conditional operation precondition failed. */
 export const preconditionFailed = (diagnostics: string): OperationOutcomeError => fail(412, 'conflict', diagnostics);
 /** 405: interaction not allowed on this type. */

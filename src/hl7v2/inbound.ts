@@ -20,6 +20,7 @@ import type { Hl7MessageRow } from './store/schema.js';
 import { GroupCommitLanes } from '../store/group-commit.js';
 import { transactionManager } from '../store/sql-repository.js';
 import type { Repository } from '../fhir/repository.js';
+import { lostRace } from '../fhir/outcomes.js';
 import type { ConnectionInfo } from './listener.js';
 import { silentLogger, type Logger } from '../log.js';
 import { errorFields } from './log-fields.js';
@@ -74,6 +75,11 @@ function executorErrors(err: unknown, result: MappingResult): { code: 'AE' | 'AR
   const status = typeof e.status === 'number' ? e.status : 500;
   const index = typeof e.entryIndex === 'number' ? e.entryIndex : -1;
   const location = (e.location as ErrorLocation | undefined) ?? result.entryLocations[index];
+  // A write that lost a race with another writer (a REST client updating the same Patient, another process) is not
+  // the message's fault: AR, so the sender resends it, rather than AE, which tells it not to.
+  if (lostRace(err)) {
+    return { code: 'AR', errors: [{ code: ErrorCode.applicationInternalError, text: 'concurrent update; resend' }] };
+  }
   if (status >= 400 && status < 500) {
     const notFound = status === 404 || status === 409 || status === 412;
     const text = err instanceof Error ? err.message.slice(0, 200) : 'rejected by the repository';

@@ -1,6 +1,6 @@
 // Maps database driver errors to FHIR outcomes: a lost connection or an unreachable server is 503 (the client may
 // retry; the pg pool reconnects by itself), a duplicate key from a concurrent writer or a deadlock is 409.
-import { conflict, OperationOutcomeError, unavailable } from '../fhir/outcomes.js';
+import { concurrentWrite, OperationOutcomeError, unavailable } from '../fhir/outcomes.js';
 
 const NETWORK_CODES = new Set([
   'ECONNREFUSED',
@@ -76,13 +76,7 @@ export function mapDbError(err: unknown): unknown {
   if (err instanceof OperationOutcomeError) return err;
   if (isUnavailableError(err))
     return new OperationOutcomeError(503, unavailable('database unavailable').outcome, { cause: err });
-  if (isUniqueViolation(err)) {
-    return new OperationOutcomeError(409, conflict('concurrent write of the same resource').outcome, { cause: err });
-  }
-  if (isTransactionConflict(err)) {
-    return new OperationOutcomeError(409, conflict('conflict with a concurrent transaction; retry').outcome, {
-      cause: err,
-    });
-  }
+  if (isUniqueViolation(err)) return concurrentWrite('concurrent write of the same resource', err);
+  if (isTransactionConflict(err)) return concurrentWrite('conflict with a concurrent transaction; retry', err);
   return err;
 }

@@ -4,7 +4,7 @@
 // rows INSERTed beside it. On SQLite (in-process, no round trips) the statements simply run in order.
 import type { Resource } from 'fhir/r4.js';
 import type { EntityManager } from 'typeorm';
-import { conflict } from '../fhir/outcomes.js';
+import { concurrentWrite } from '../fhir/outcomes.js';
 import type { IndexRows } from '../fhir/search/types.js';
 import { indexDeleteStatements, indexInsertStatements, insertStatements } from './index-writer.js';
 import { execute, num, select } from './rows.js';
@@ -113,6 +113,6 @@ export async function writeVersions(m: EntityManager, d: Dialect, versions: Pend
   }
   if (guarded !== guards.length) {
     const ids = versions.map((v) => `${v.content.resourceType}/${v.content.id}`).join(', ');
-    throw conflict(`${ids} was changed by a concurrent write; retry`);
+    throw concurrentWrite(`${ids} was changed by a concurrent write; retry`);
   }
 }
