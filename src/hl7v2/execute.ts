@@ -5,6 +5,7 @@ import type {
   Bundle,
   BundleEntry,
   DiagnosticReport,
+  DocumentReference,
   Identifier,
   ImagingStudy,
   Observation,
@@ -267,6 +268,19 @@ async function cancelStub(ctx: FhirContext, query: string): Promise<void> {
   }
 }
 
+/**
+ * A report left without text (every text OBX withdrawn, a cancellation without OBX): the DocumentReference an earlier
+ * version's text was exposed as becomes entered-in-error (docStatus too), as the report's text is withdrawn; its
+ * Binary is kept for the record, as a withdrawn Observation keeps its value.
+ */
+async function retireNote(ctx: FhirContext, query: string): Promise<void> {
+  const matches = await findMatches(ctx, ctx.repo, 'DocumentReference', new URLSearchParams(query));
+  for (const doc of matches as DocumentReference[]) {
+    if (doc.status === 'entered-in-error' && doc.docStatus === 'entered-in-error') continue;
+    await ctx.repo.update<DocumentReference>({ ...doc, status: 'entered-in-error', docStatus: 'entered-in-error' });
+  }
+}
+
 /** A report version replaced by a message, and the results the new version no longer lists. */
 interface DroppedResults {
   report: DiagnosticReport;
@@ -353,6 +367,7 @@ async function applyResult(txCtx: FhirContext, result: MappingResult): Promise<v
   }
   await retireDropped(txCtx, dropped);
   for (const query of result.cancelStudies) await cancelStub(txCtx, query);
+  for (const query of result.retireNotes) await retireNote(txCtx, query);
   for (const [i, op] of result.merges.entries()) {
     const index = resolved.bundle.entry!.findIndex((e) => e.fullUrl === op.survivor);
     const survivor = resolved.ids.get(op.survivor) ?? writtenId(response, index);

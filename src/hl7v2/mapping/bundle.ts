@@ -22,6 +22,19 @@ export class TransactionBuilder {
   readonly fields: (FieldUse | undefined)[] = [];
   /** The entry written for each condition (`Type?query`). */
   private readonly byCondition = new Map<string, BundleEntry>();
+  /** fullUrls handed out by `refFor` before their entry is added. */
+  private readonly reserved = new Map<string, string>();
+
+  /**
+   * A reference to the entry a later `upsert(resource of type, query)` writes (or an earlier one did), so resources
+   * built before it can point at it; the caller must add that entry.
+   */
+  refFor(resourceType: string, query: string): Reference {
+    const url = `${resourceType}?${query}`;
+    const fullUrl = this.byCondition.get(url)?.fullUrl ?? this.reserved.get(url) ?? `urn:uuid:${randomUUID()}`;
+    this.reserved.set(url, fullUrl);
+    return { reference: fullUrl };
+  }
 
   /** Conditional update: creates or replaces the resource matched by `query`; returns a reference to it. */
   upsert(resource: Resource, query: string, location?: ErrorLocation, fields?: FieldUse): Reference {
@@ -32,6 +45,18 @@ export class TransactionBuilder {
     earlier.request = { method: 'PUT', url };
     const i = this.entries.indexOf(earlier);
     this.fields[i] = mergeFields(this.fields[i], fields);
+    return { reference: earlier.fullUrl! };
+  }
+
+  /**
+   * Update by id (`PUT Type/id`, creating it when absent): for resources whose id the mapping derives itself (the
+   * report text's Binary). A repeated id replaces the earlier entry's resource.
+   */
+  put(resource: Resource & { id: string }, location?: ErrorLocation): Reference {
+    const url = `${resource.resourceType}/${resource.id}`;
+    const earlier = this.byCondition.get(url);
+    if (!earlier) return this.add(url, resource, { method: 'PUT', url }, location);
+    earlier.resource = resource;
     return { reference: earlier.fullUrl! };
   }
 
@@ -50,7 +75,11 @@ export class TransactionBuilder {
     location: ErrorLocation | undefined,
     fields?: FieldUse,
   ): Reference {
-    const entry: BundleEntry = { fullUrl: `urn:uuid:${randomUUID()}`, resource, request };
+    const entry: BundleEntry = {
+      fullUrl: this.reserved.get(condition) ?? `urn:uuid:${randomUUID()}`,
+      resource,
+      request,
+    };
     this.entries.push(entry);
     this.locations.push(location);
     this.fields.push(fields);

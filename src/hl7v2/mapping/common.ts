@@ -25,6 +25,8 @@ export interface MapContext {
   patients: PatientMatch[];
   merges: MergeOperation[];
   cancelStudies: string[];
+  /** DocumentReference searches to set entered-in-error (MappingResult.retireNotes). */
+  retireNotes: string[];
   /** Default assigning authority for identifiers without one: MSH-4 (facility) or MSH-3. */
   authority: string;
   /** Offset for times sent without one: MSH-7's (the sender's time zone, HL7 v2.5.1 2.A.22), else the default. */
@@ -62,12 +64,6 @@ export function mapSegments(
   }
   if (fatal.length) throw new MappingError('AE', fatal);
   return { value: out.value, fields: out.fields };
-}
-
-/** Fills identifiers without a system with the sending facility's authority. */
-function withSystem(ctx: MapContext, ids: Identifier[]): Identifier[] {
-  const fallback = authoritySystem(ctx.cfg, ctx.authority);
-  return ids.map((id) => (id.system || !fallback ? id : { ...id, system: fallback }));
 }
 
 /**
@@ -146,13 +142,26 @@ export function patientEntry(
   return { ref };
 }
 
-/** PV1 -> Encounter conditional update keyed by PV1-19; none without a visit number. */
+/**
+ * PV1 -> Encounter conditional update keyed by PV1-19 (without CX-4 the sending facility's, as PID-3); none without
+ * a visit number. A visit number without a usable authority (CX-4; when CX-4 is empty, MSH-4 or MSH-3) could be any
+ * facility's and gives no identifier.system (us-core-encounter 1..1): no Encounter, and a warning at PV1-19.4.
+ */
 export function encounterEntry(ctx: MapContext, pv1: Segment | undefined, subject: Reference): Reference | undefined {
   if (!pv1 || pv1.rawField(19) === '') return undefined;
   const { value, fields } = mapSegments(ctx, 'pv1-encounter', { PV1: pv1 });
   const mapped = value as Partial<Encounter>;
-  const ids = withSystem(ctx, mapped.identifier ?? []);
+  const ids = mapped.identifier ?? [];
   if (!ids[0]) return undefined;
+  if (!ids[0].system) {
+    ctx.warnings.push({
+      code: ErrorCode.requiredFieldMissing,
+      location: { segment: 'PV1', sequence: ctx.msg.occurrence(pv1), field: 19, component: 4 },
+      text: 'PV1-19 visit number needs an assigning authority (CX-4, else MSH-4 or MSH-3): no Encounter written',
+      severity: 'W',
+    });
+    return undefined;
+  }
   const enc: Encounter = {
     resourceType: 'Encounter',
     status: mapped.period?.end ? 'finished' : 'in-progress',

@@ -41,6 +41,18 @@ export interface CodeRef {
   code: string;
 }
 
+/** messages.json clinicalNote: the DocumentReference an ORU report's text is also exposed as (US Core clinical notes). */
+export interface ClinicalNoteConfig {
+  type: { system: string; code: string; display?: string };
+  category: { system: string; code: string; display?: string };
+  /** DocumentReference.content.format (absent: none). */
+  format?: { system: string; code: string; display?: string };
+  /** DiagnosticReport.status -> DocumentReference.status (absent: current). */
+  status: Record<string, 'current' | 'superseded' | 'entered-in-error'>;
+  /** DiagnosticReport.status -> DocumentReference.docStatus (absent: none). */
+  docStatus: Record<string, 'preliminary' | 'final' | 'amended' | 'entered-in-error'>;
+}
+
 /** How a message's PID reaches the Patient (messages.json patientWrite). */
 export type PatientWrite = 'update' | 'match-or-create';
 
@@ -56,6 +68,8 @@ export interface MessageTable {
   radiologyCategory: { system: string; code: string; display: string };
   studyUidCodes: CodeRef[];
   impressionCodes: CodeRef[];
+  /** Absent: reports are written without a DocumentReference and Binary. */
+  clinicalNote?: ClinicalNoteConfig;
   textValueTypes: string[];
   defaultTimezone: string;
 }
@@ -127,6 +141,7 @@ export function loadMappingConfig(dir = fileURLToPath(new URL('../../../mappings
       ? undefined
       : `keepOnUpdate ${type} must list resource types`,
   );
+  checkClinicalNote((messages as Record<string, unknown>).clinicalNote);
   const segments: Record<string, SegmentMap> = {};
   for (const name of SEGMENT_FILES) {
     const file = `segments/${name}.json`;
@@ -144,6 +159,39 @@ export function loadMappingConfig(dir = fileURLToPath(new URL('../../../mappings
     segments[name] = s as unknown as SegmentMap;
   }
   return { vocabularies, messages: messages as unknown as MessageTable, segments };
+}
+
+const DOCUMENT_STATUS = ['current', 'superseded', 'entered-in-error'];
+const COMPOSITION_STATUS = ['preliminary', 'final', 'amended', 'entered-in-error'];
+
+/** Checks messages.json clinicalNote (optional): codes for type and category, status maps into R4's code sets. */
+function checkClinicalNote(note: unknown): void {
+  if (note === undefined) return;
+  const file = 'messages.json';
+  check(isRecord(note), file, 'clinicalNote must be an object');
+  const n = note as Record<string, unknown>;
+  for (const key of ['type', 'category', ...(n.format === undefined ? [] : ['format'])]) {
+    const c = n[key];
+    check(
+      isRecord(c) && typeof c.system === 'string' && typeof c.code === 'string',
+      file,
+      `clinicalNote.${key} needs system, code`,
+    );
+  }
+  for (const [key, allowed] of [
+    ['status', DOCUMENT_STATUS],
+    ['docStatus', COMPOSITION_STATUS],
+  ] as const) {
+    const map = n[key];
+    check(isRecord(map), file, `clinicalNote.${key} must map report statuses to codes`);
+    for (const [from, to] of tableEntries(map)) {
+      check(
+        allowed.includes(to as never),
+        file,
+        `clinicalNote.${key} ${from}: ${String(to)} is not one of ${allowed.join(', ')}`,
+      );
+    }
+  }
 }
 
 let cached: MappingConfig | undefined;

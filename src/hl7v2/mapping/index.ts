@@ -57,6 +57,7 @@ export function mapMessage(msg: Hl7Message, cfg: MappingConfig = mappingConfig()
     patients: [],
     merges: [],
     cancelStudies: [],
+    retireNotes: [],
     authority: msg.get('MSH-4') || msg.get('MSH-3'),
     timezone: offsetOf(msg.get('MSH-7')) ?? cfg.messages.defaultTimezone,
   };
@@ -71,6 +72,7 @@ export function mapMessage(msg: Hl7Message, cfg: MappingConfig = mappingConfig()
     patients: ctx.patients,
     merges: ctx.merges,
     cancelStudies: ctx.cancelStudies,
+    retireNotes: ctx.retireNotes,
     keepOnUpdate: cfg.messages.keepOnUpdate?.[key] ?? [],
   };
 }

@@ -1,11 +1,20 @@
 // ORU^R01 (v2.3-v2.8) -> Patient, Encounter, ServiceRequest, DiagnosticReport (+ coded/numeric Observations and
 // an ImagingStudy stub), after the v2-to-FHIR IG message map ORU_R01 with ct-fhir rules for the report text.
-import type { Attachment, DiagnosticReport, Observation, Quantity, Reference, ServiceRequest } from 'fhir/r4.js';
+import type {
+  Attachment,
+  DiagnosticReport,
+  Identifier,
+  Observation,
+  Quantity,
+  Reference,
+  ServiceRequest,
+} from 'fhir/r4.js';
 import type { Segment } from '../message.js';
 import { ErrorCode } from '../ack.js';
 import { cwe, lookup, nm, rp, sn } from './datatypes.js';
 import { identifierQuery } from '../../fhir/identifier-token.js';
 import { MappingError, type Trigger } from './result.js';
+import { clinicalNoteEntries, retireClinicalNote, type ClinicalNoteInput } from './clinical-note.js';
 import {
   encounterEntry,
   imagingStudyEntry,
@@ -115,18 +124,16 @@ function observationEntry(
   return ctx.tx.upsert(obs, identifierQuery(id), { segment: 'OBX', sequence: ctx.msg.occurrence(obx) });
 }
 
-/** The report text as a text/plain attachment, then any RP pointers. */
-function presentedForm(text: string, pointers: Attachment[], title: string | undefined): Attachment[] {
-  const forms: Attachment[] = [];
-  if (text.trim()) {
-    const form: Attachment = {
-      contentType: 'text/plain; charset=utf-8',
-      data: Buffer.from(text, 'utf8').toString('base64'),
-    };
-    if (title) form.title = title;
-    forms.push(form);
-  }
-  return [...forms, ...pointers];
+/** The report text (a Binary and a DocumentReference point at it, clinical-note.ts), then any RP pointers. */
+function presentedForm(
+  ctx: MapContext,
+  note: Omit<ClinicalNoteInput, 'reportRef' | 'title'>,
+  pointers: Attachment[],
+): Attachment[] {
+  if (!note.text.trim()) return pointers;
+  const reportRef = ctx.tx.refFor('DiagnosticReport', identifierQuery(note.key));
+  const title = note.report.code.coding?.[0]?.display ?? note.report.code.text;
+  return [clinicalNoteEntries(ctx, { ...note, reportRef, title }), ...pointers];
 }
 
 /** ServiceRequest.status in an ORU: ORC-5 when valued, else from the report status. */
@@ -151,6 +158,10 @@ export function mapOru(ctx: MapContext): Trigger[] {
   }
   const triggers: Trigger[] = [];
   const reportKeys = new Set<string>();
+  // Report keys with text in this message, and those of groups without: a report left without any text retires
+  // its DocumentReference (an earlier version's).
+  const noted = new Set<string>();
+  const textless = new Map<string, Identifier>();
   for (const g of groups) {
     const mapped = mapSegments(ctx, 'obr-diagnostic-report', { OBR: g.obr }).value as Partial<DiagnosticReport>;
     if (!mapped.code) {
@@ -181,8 +192,6 @@ export function mapOru(ctx: MapContext): Trigger[] {
     if (mapped.issued) report.issued = mapped.issued;
     if (mapped.resultsInterpreter) report.resultsInterpreter = mapped.resultsInterpreter;
     if (conclusion) report.conclusion = conclusion;
-    const forms = presentedForm(text, pointers, mapped.code.coding?.[0]?.display ?? mapped.code.text);
-    if (forms.length) report.presentedForm = forms;
     const uid = studyUid(ctx, g);
     if (uid) {
       const accession = ids.all.find((i) => i.type?.coding?.[0]?.code === 'ACSN');
@@ -193,15 +202,21 @@ export function mapOru(ctx: MapContext): Trigger[] {
     const reportKey = identifierQuery(ids.key);
     const obxKey = reportKeys.has(reportKey) ? { ...ids.key, value: `${ids.key.value}-OBR${g.sequence}` } : ids.key;
     reportKeys.add(reportKey);
+    const location = { segment: 'OBR', sequence: g.sequence, field: 3 };
+    const forms = presentedForm(ctx, { report, key: ids.key, textKey: obxKey, text, location }, pointers);
+    if (text.trim()) noted.add(reportKey);
+    else textless.set(reportKey, ids.key);
+    if (forms.length) report.presentedForm = forms;
     const results = g.obx
       .map((obx) => observationEntry(ctx, obx, obxKey, subject, status))
       .filter((r): r is Reference => r !== undefined);
     if (results.length) report.result = results;
-    const ref = ctx.tx.upsert(report, reportKey, { segment: 'OBR', sequence: g.sequence, field: 3 });
+    const ref = ctx.tx.upsert(report, reportKey, location);
     const labelled = triggers.some((t) => t.fullUrl === ref.reference);
     if ((status === 'final' || status === 'corrected' || status === 'amended') && text.trim() && !labelled) {
       triggers.push({ kind: 'report-labels', fullUrl: ref.reference! });
     }
   }
+  for (const [query, key] of textless) if (!noted.has(query)) retireClinicalNote(ctx, key);
   return triggers;
 }

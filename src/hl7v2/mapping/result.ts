@@ -56,6 +56,12 @@ export interface MappingResult {
    * (no images yet) becomes `cancelled` after the Bundle, in the same transaction; a study with images is left alone.
    */
   cancelStudies: string[];
+  /**
+   * Searches (identifier=system|value) for the DocumentReferences of reports this message left without text (every
+   * text OBX withdrawn, or a cancellation without OBX): each found becomes entered-in-error after the Bundle, in the
+   * same transaction; its Binary is kept for the record. None is created.
+   */
+  retireNotes: string[];
   /** Resource types whose matched current version keeps what this message does not carry (messages.json). */
   keepOnUpdate: string[];
 }

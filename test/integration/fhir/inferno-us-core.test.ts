@@ -30,6 +30,8 @@ import { readFileSync } from 'node:fs';
 import {
   claimed,
   DIAGNOSTIC_REPORT,
+  DOCUMENT_REFERENCE,
+  ENCOUNTER,
   OBSERVATION,
   ORGANIZATION_GROUP,
   PATIENT,
@@ -46,14 +48,16 @@ const DAR_EXTENSION = 'http://hl7.org/fhir/StructureDefinition/data-absent-reaso
 // An organization name with a comma: Inferno escapes it (`\,`) in the name search.
 const ORGANIZATION = 'Mercy General Hospital, Radiology';
 
-// A complete RIS message (address, phone, order time, ordering provider, visit), a follow-up study of the same
-// patient, and a minimal one: identifier-only PID, no order time, a time zone offset, a preliminary report.
+// A complete RIS message (address, phone, order time, ordering provider, visit with its attending doctor and without
+// an admission type: its Encounter.type is DataAbsentReason unknown), a follow-up study of the same patient
+// (admission type routine), and a minimal one: identifier-only PID, no order time, a time zone offset, a preliminary
+// report, a finished emergency visit whose number has no CX-4 (the sending facility's, MSH-4).
 const ORU_A = [
   'MSH|^~\\&|RIS|GENHOSP|CTFHIR|CTF|20240316120000||ORU^R01^ORU_R01|INF-A|P|2.5.1',
   "PID|1||MRN-INF-A^^^&2.16.840.1.113883.19.5&ISO^MR||O'NEIL^MARY^ANN||19600101|F|||12 MAIN ST^^BOSTON^MA^02115^USA||^PRN^PH^^^617^5551234",
-  'PV1|1|O|RAD^^^GENHOSP||||||||||||||||V-INF-A^^^GENHOSP^VN',
+  `PV1|1|O|RAD^^^GENHOSP||||1234^SMITH^JOHN^^^DR||||||||||||V-INF-A^^^GENHOSP^VN${'|'.repeat(25)}20240316083000`,
   'ORC|RE|PL-INF-A^RIS|FI-INF-A^PACS||CM||||20240316090000|||1234^SMITH^JOHN^^^DR',
-  'OBR|1|PL-INF-A^RIS|FI-INF-A^PACS|24627-2^CT Chest^LN|||20240316110000|||||||||1234^SMITH^JOHN^^^DR||ACC-INF-A||||20240316115500||CT|F',
+  'OBR|1|PL-INF-A^RIS|FI-INF-A^PACS|24627-2^CT Chest^LN|||20240316110000|||||||||1234^SMITH^JOHN^^^DR||ACC-INF-A||||20240316115500||CT|F|||||||RAD77&WHITE&ANNA',
   'OBX|1|TX|18782-3^Findings^LN|1|FINDINGS: Moderate left pleural effusion.\\.br\\No pneumothorax.||||||F',
   'OBX|2|TX|19005-8^Impression^LN|2|IMPRESSION: Left pleural effusion.||||||F',
   'OBX|3|ST|110180^Study Instance UID^DCM||1.2.826.0.1.3680043.8.498.7001||||||F',
@@ -66,10 +70,12 @@ const ORU_A2 = ORU_A.replaceAll('INF-A', 'INF-A2')
     'Small left pleural effusion, decreased. New right lower lobe atelectasis.',
   )
   .replace('IMPRESSION: Left pleural effusion.', 'IMPRESSION: Decreasing left pleural effusion.')
-  .replace('498.7001', '498.7003');
+  .replace('498.7001', '498.7003')
+  .replace('|O|RAD^^^GENHOSP||', '|O|RAD^^^GENHOSP|R|');
 const ORU_B = [
   'MSH|^~\\&|RIS|GENHOSP|CTFHIR|CTF|20240520093000+0100||ORU^R01^ORU_R01|INF-B|P|2.5.1',
   'PID|1||MRN-INF-B^^^GENHOSP^MR',
+  `PV1|1|E||E|||||||||||||||V-INF-B^^^^VN${'|'.repeat(25)}20240520073000|20240520094500`,
   'ORC|RE|PL-INF-B^RIS|FI-INF-B^PACS||IP',
   'OBR|1|PL-INF-B^RIS|FI-INF-B^PACS|24627-2^CT Chest^LN|||20240520081500+0100|||||||||||ACC-INF-B||||20240520091000+0100||CT|P',
   'OBX|1|TX|18782-3^Findings^LN|1|FINDINGS: 8 mm nodule in the right upper lobe. No pleural effusion.||||||P',
@@ -120,7 +126,9 @@ const MODEL = JSON.parse(readFileSync('models/ctnet-phantom/model.json', 'utf8')
   labels: { abnormality: string; location: string | null; threshold: number }[];
 };
 
-const CLAIMED_GROUPS = [PATIENT, DIAGNOSTIC_REPORT, OBSERVATION, SERVICE_REQUEST];
+// DocumentReference: its metadata.yml lists the $docref operation (SHALL), for which the v5.0.1 group has no test;
+// ct-fhir does not implement $docref.
+const CLAIMED_GROUPS = [PATIENT, DIAGNOSTIC_REPORT, OBSERVATION, SERVICE_REQUEST, ENCOUNTER, DOCUMENT_REFERENCE];
 
 for (const { kind, make } of databaseKinds) {
   describe(`Inferno US Core 5.0.1 replay on ct-fhir's own output (${kind})`, () => {
@@ -202,7 +210,8 @@ for (const { kind, make } of databaseKinds) {
           listed.sort((a, b) => a.url.localeCompare(b.url)),
           claimed.profiles.map(({ type, url }) => ({ type, url })).sort((a, b) => a.url.localeCompare(b.url)),
         );
-        // Every interaction and search parameter the replayed tests use is listed for its type.
+        // Every interaction and search parameter the replayed tests use is listed for its type (a skipped search
+        // sends nothing: ct-fhir has no US Core discharge-disposition parameter).
         for (const g of [...CLAIMED_GROUPS, ORGANIZATION_GROUP, PROVENANCE]) {
           const entry = resources.find((r) => r.type === g.type);
           assert.ok(entry, g.type);
@@ -210,7 +219,8 @@ for (const { kind, make } of databaseKinds) {
           for (const code of ['read', 'search-type'])
             assert.ok(interactions.includes(code as never), `${g.type} ${code}`);
           const params = new Set((entry.searchParam ?? []).map((p) => p.name));
-          for (const name of g.searches.flatMap((s) => s.names)) assert.ok(params.has(name), `${g.type} ${name}`);
+          for (const name of g.searches.filter((s) => s.skip === undefined).flatMap((s) => s.names))
+            assert.ok(params.has(name), `${g.type} ${name}`);
           if (g.provenanceExpected || CLAIMED_GROUPS.includes(g))
             assert.ok(
               (entry.searchRevInclude ?? []).some((r) => r === '*' || r === 'Provenance:target'),
@@ -227,7 +237,9 @@ for (const { kind, make } of databaseKinds) {
 
     for (const g of CLAIMED_GROUPS) {
       describe(g.id, () => {
-        for (const s of g.searches) it(s.id, async () => assert.ok((await inferno.runSearch(g, s)).length > 0, s.id));
+        // A search with no values in ct-fhir's output is skipped by Inferno (s.skip says why).
+        for (const s of g.searches)
+          it(s.id, async () => assert.ok((await inferno.runSearch(g, s)).length > 0 || s.skip !== undefined, s.id));
         it(`${g.id}_read_test`, async () => inferno.runRead(g, inferno.scratchOf(g).all));
         it(`${g.id}_provenance_revinclude_search_test`, async () => {
           const found = await inferno.runRevinclude(g);
@@ -286,22 +298,19 @@ for (const { kind, make } of databaseKinds) {
         // Inferno skips (not fails) for the note types and the cardiology and pathology categories ct-fhir never writes.
         assert.ok(categories.has('LP29684-5'), 'radiology reports');
       });
-      it(
-        'us_core_v400_clinical_note_attachments: each DiagnosticReport.presentedForm url is a DocumentReference attachment',
-        {
-          todo:
-            'reports mapped from ORU^R01 carry their text inline (presentedForm.data, no url) and ct-fhir writes no ' +
-            'DocumentReference, so Inferno finds unmatched attachments (US Core clinical notes guidance)',
-        },
-        async () => {
-          const urls = new Set<string>();
-          for (const patient of inferno.patientIds)
-            for (const d of (await inferno.search('DocumentReference', { patient })) as DocumentReference[])
-              for (const c of d.content ?? []) if (c.attachment.url) urls.add(c.attachment.url);
-          const unmatched = reports.flatMap((r) => (r.presentedForm ?? []).filter((a) => !a.url || !urls.has(a.url)));
-          assert.deepEqual(unmatched, []);
-        },
-      );
+      // The ORU reports' text is a Binary that both presentedForm and a DocumentReference point at (clinical-note.ts).
+      it('us_core_v400_clinical_note_attachments: each DiagnosticReport.presentedForm url is a DocumentReference attachment', async () => {
+        const urls = new Set<string>();
+        for (const patient of inferno.patientIds)
+          for (const d of (await inferno.search('DocumentReference', { patient })) as DocumentReference[])
+            for (const c of d.content ?? []) if (c.attachment.url) urls.add(c.attachment.url);
+        assert.ok(
+          reports.some((r) => r.presentedForm?.length),
+          'reports with presentedForm',
+        );
+        const unmatched = reports.flatMap((r) => (r.presentedForm ?? []).filter((a) => !a.url || !urls.has(a.url)));
+        assert.deepEqual(unmatched, []);
+      });
     });
 
     describe('us_core_311_data_absent_reason', () => {
@@ -310,19 +319,12 @@ for (const { kind, make } of databaseKinds) {
           inferno.validated.some((r) => JSON.stringify(r).includes(DAR_EXTENSION)),
           'No resources using the DataAbsentReason Extension have been found',
         ));
-      it(
-        'us_core_311_data_absent_reason_code_system: a validated resource uses the DataAbsentReason code unknown',
-        {
-          todo:
-            'no coded element of the claimed types is ever missing in what ct-fhir writes (only the unclaimed ' +
-            'Encounter.type uses it), so Inferno fails this test on ct-fhir output',
-        },
-        () =>
-          assert.ok(
-            inferno.validated.some(hasDarCode),
-            'No resources using the DataAbsentReason CodeSystem have been found',
-          ),
-      );
+      // Encounter.type of a visit without PV1-4 (ORU_A): the us_core_v501_encounter validation test saw it.
+      it('us_core_311_data_absent_reason_code_system: a validated resource uses the DataAbsentReason code unknown', () =>
+        assert.ok(
+          inferno.validated.some(hasDarCode),
+          'No resources using the DataAbsentReason CodeSystem have been found',
+        ));
     });
   });
 }

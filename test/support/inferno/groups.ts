@@ -29,7 +29,6 @@ const SR_CATEGORIES = [
 const patientParam: ParamDef = { path: 'subject', type: 'Reference' };
 const status = (values: string[]): ParamDef => ({ path: 'status', type: 'token', values });
 const profile = (name: string): string => `http://hl7.org/fhir/us/core/StructureDefinition/us-core-${name}`;
-const NOT_CLAIMED = 'ct-fhir claims no profile for that type (terminology/supported-profiles.json notClaimed)';
 
 export const PATIENT: GroupSpec = {
   id: 'us_core_v501_patient',
@@ -207,7 +206,6 @@ export const DIAGNOSTIC_REPORT: GroupSpec = {
     },
   ],
   unconfirmed: {
-    [`encounter(${profile('encounter')})`]: NOT_CLAIMED,
     [`performer(${profile('practitioner')})`]: 'the AI summary report is performed by the Organization',
     [`result(${profile('observation-lab')})`]: 'results are imaging findings, not lab results',
     [`result(${profile('observation-clinical-test')})`]: 'results are imaging findings, not clinical tests',
@@ -286,6 +284,190 @@ export const SERVICE_REQUEST: GroupSpec = {
   unconfirmed: {
     [`requester(${profile('practitioner')})`]:
       'ORC-12/OBR-16 become a logical reference (identifier and display), which Inferno cannot read',
+  },
+};
+
+const NOTE_CATEGORY = 'http://hl7.org/fhir/us/core/CodeSystem/us-core-documentreference-category';
+
+/** The report texts of HL7 v2 ORU^R01 reports (US Core clinical notes guidance; src/hl7v2/mapping/clinical-note.ts). */
+export const DOCUMENT_REFERENCE: GroupSpec = {
+  id: 'us_core_v501_document_reference',
+  type: 'DocumentReference',
+  profile: profile('documentreference'),
+  params: {
+    _id: { path: 'id', type: 'token' },
+    patient: patientParam,
+    category: { path: 'category', type: 'CodeableConcept' },
+    date: { path: 'date', type: 'date' },
+    status: status(['current', 'superseded', 'entered-in-error']),
+    type: { path: 'type', type: 'CodeableConcept' },
+    period: { path: 'context.period', type: 'date' },
+  },
+  searches: [
+    {
+      id: 'us_core_v501_document_reference_patient_search_test',
+      names: ['patient'],
+      first: true,
+      post: true,
+      referenceVariants: true,
+      perPatient: true,
+    },
+    { id: 'us_core_v501_document_reference__id_search_test', names: ['_id'] },
+    {
+      id: 'us_core_v501_document_reference_patient_category_date_search_test',
+      names: ['patient', 'category', 'date'],
+      tokens: ['category'],
+      comparators: ['date'],
+      perPatient: true,
+    },
+    {
+      id: 'us_core_v501_document_reference_patient_status_search_test',
+      names: ['patient', 'status'],
+      multipleOr: ['status'],
+      perPatient: true,
+    },
+    {
+      id: 'us_core_v501_document_reference_patient_category_search_test',
+      names: ['patient', 'category'],
+      tokens: ['category'],
+      perPatient: true,
+    },
+    {
+      id: 'us_core_v501_document_reference_patient_type_period_search_test',
+      names: ['patient', 'type', 'period'],
+      tokens: ['type'],
+      comparators: ['period'],
+      perPatient: true,
+    },
+    {
+      id: 'us_core_v501_document_reference_patient_type_search_test',
+      names: ['patient', 'type'],
+      tokens: ['type'],
+      perPatient: true,
+    },
+  ],
+  provenanceExpected: false,
+  mustSupport: [
+    ...['identifier', 'status', 'type', 'category', 'subject', 'date', 'author', 'content', 'content.attachment'],
+    ...['content.attachment.contentType', 'content.attachment.data', 'content.attachment.url', 'content.format'],
+    ...['context', 'context.encounter', 'context.period'],
+  ],
+  slices: [
+    { name: 'DocumentReference.category:us-core', path: 'category', match: codingIn(NOTE_CATEGORY, ['clinical-note']) },
+  ],
+  gaps: {
+    // Inferno's must-support test takes the choice data | url as met by either.
+    'content.attachment.data': 'the attachment points at the Binary (url), the choice data | url Inferno accepts',
+  },
+  references: [
+    { path: 'subject', targets: [profile('patient')] },
+    { path: 'author', targets: [profile('practitioner')] },
+    { path: 'context.encounter', targets: [profile('encounter')] },
+  ],
+  unconfirmed: {
+    [`author(${profile('practitioner')})`]:
+      'OBR-32 becomes a logical reference (identifier and display), which Inferno cannot read',
+  },
+};
+
+const ENCOUNTER_CLASSES = ['AMB', 'EMER', 'FLD', 'HH', 'IMP', 'ACUTE', 'NONAC', 'OBSENC', 'PRENC', 'SS', 'VR'];
+/** Must-support elements the HL7 v2 PV1 mapping does not fill (PV1-3, PV1-36, DG1 and PV1-7's role are not mapped). */
+const PV1_UNMAPPED = 'the HL7 v2 PV1 mapping (mappings/segments/pv1-encounter.json) does not map it';
+
+export const ENCOUNTER: GroupSpec = {
+  id: 'us_core_v501_encounter',
+  type: 'Encounter',
+  profile: profile('encounter'),
+  params: {
+    _id: { path: 'id', type: 'token' },
+    identifier: { path: 'identifier', type: 'Identifier' },
+    patient: patientParam,
+    'discharge-disposition': { path: 'hospitalization.dischargeDisposition', type: 'CodeableConcept' },
+    class: { path: 'class', type: 'Coding', values: ENCOUNTER_CLASSES },
+    location: { path: 'location.location', type: 'Reference' },
+    date: { path: 'period', type: 'date' },
+    status: status([
+      ...['planned', 'arrived', 'triaged', 'in-progress', 'onleave', 'finished', 'cancelled', 'entered-in-error'],
+      'unknown',
+    ]),
+    type: { path: 'type', type: 'CodeableConcept' },
+  },
+  searches: [
+    {
+      id: 'us_core_v501_encounter_patient_search_test',
+      names: ['patient'],
+      first: true,
+      post: true,
+      referenceVariants: true,
+      perPatient: true,
+    },
+    { id: 'us_core_v501_encounter__id_search_test', names: ['_id'] },
+    { id: 'us_core_v501_encounter_identifier_search_test', names: ['identifier'], tokens: ['identifier'] },
+    {
+      id: 'us_core_v501_encounter_patient_discharge_disposition_search_test',
+      names: ['patient', 'discharge-disposition'],
+      tokens: ['discharge-disposition'],
+      perPatient: true,
+      skip: `no Encounter has hospitalization.dischargeDisposition: ${PV1_UNMAPPED} (PV1-36)`,
+    },
+    {
+      id: 'us_core_v501_encounter_class_patient_search_test',
+      names: ['class', 'patient'],
+      tokens: ['class'],
+      perPatient: true,
+    },
+    {
+      id: 'us_core_v501_encounter_patient_location_search_test',
+      names: ['patient', 'location'],
+      perPatient: true,
+      skip: `no Encounter has location.location: ${PV1_UNMAPPED} (PV1-3)`,
+    },
+    {
+      id: 'us_core_v501_encounter_date_patient_search_test',
+      names: ['date', 'patient'],
+      comparators: ['date'],
+      perPatient: true,
+    },
+    { id: 'us_core_v501_encounter_patient_status_search_test', names: ['patient', 'status'], perPatient: true },
+    {
+      id: 'us_core_v501_encounter_patient_type_search_test',
+      names: ['patient', 'type'],
+      tokens: ['type'],
+      perPatient: true,
+    },
+  ],
+  provenanceExpected: false,
+  mustSupport: [
+    ...['identifier', 'identifier.system', 'identifier.value', 'status', 'class', 'type', 'subject', 'participant'],
+    ...['participant.type', 'participant.period', 'participant.individual', 'period', 'reasonCode'],
+    ...['reasonReference', 'hospitalization', 'hospitalization.dischargeDisposition', 'location'],
+    ...['location.location', 'serviceProvider'],
+  ],
+  slices: [],
+  gaps: {
+    'participant.type': `${PV1_UNMAPPED} (PV1-7 gives the attending doctor, not a participant type)`,
+    'participant.period': PV1_UNMAPPED,
+    reasonCode: `${PV1_UNMAPPED} (PV2-3, DG1)`,
+    reasonReference: `${PV1_UNMAPPED} (PV2-3, DG1)`,
+    hospitalization: `${PV1_UNMAPPED} (PV1-36)`,
+    'hospitalization.dischargeDisposition': `${PV1_UNMAPPED} (PV1-36)`,
+    location: `${PV1_UNMAPPED} (PV1-3)`,
+    'location.location': `${PV1_UNMAPPED} (PV1-3)`,
+    serviceProvider: `${PV1_UNMAPPED} (PV1-3)`,
+  },
+  references: [
+    { path: 'subject', targets: [profile('patient')] },
+    { path: 'participant.individual', targets: [profile('practitioner')] },
+    {
+      path: 'reasonReference',
+      targets: [profile('condition-problems-health-concerns'), profile('condition-encounter-diagnosis')],
+    },
+    { path: 'location.location', targets: [] },
+    { path: 'serviceProvider', targets: [] },
+  ],
+  unconfirmed: {
+    [`participant.individual(${profile('practitioner')})`]:
+      'PV1-7 becomes a logical reference (identifier and display), which Inferno cannot read',
   },
 };
 
@@ -402,6 +584,15 @@ const PROFILE_RULES: Record<string, (r: Json) => string[]> = {
       .filter((a) => /^(Device|Practitioner)\//.test(((a.who as Json).reference as string) ?? '') && !a.onBehalfOf)
       .map(() => 'provenance-1: agent.onBehalfOf missing'),
   [profile('organization')]: () => [],
+  [profile('documentreference')]: (r) => [
+    ...((r.category as Json[]).some(DOCUMENT_REFERENCE.slices[0]!.match) ? [] : ['no us-core category']),
+    ...(codingIn(LOINC, ['18748-4'])(r.type as Json) ? [] : ['type is not a LOINC document code']),
+    ...((r.content as Json[]).every((c) => present((c.attachment as Json).url) || present((c.attachment as Json).data))
+      ? []
+      : ['us-core-6: attachment has neither url nor data']),
+    ...(isPatientRef((r.subject as Json).reference) ? [] : ['subject is not a Patient']),
+  ],
+  [profile('encounter')]: (r) => (isPatientRef((r.subject as Json).reference) ? [] : ['subject is not a Patient']),
 };
 
 export function conformance(g: GroupSpec, resource: Resource): string[] {

@@ -6,7 +6,8 @@ import type { Resource } from 'fhir/r4.js';
 
 export type Json = Record<string, unknown>;
 
-export type ParamType = 'Reference' | 'CodeableConcept' | 'Identifier' | 'HumanName' | 'Address' | 'date' | 'dateTime';
+export type ParamType =
+  'Reference' | 'CodeableConcept' | 'Coding' | 'Identifier' | 'HumanName' | 'Address' | 'date' | 'dateTime';
 export interface ParamDef {
   path: string;
   /** Inferno's search_definitions type; `string` matches by prefix, `token` (code, id) by equality. */
@@ -91,7 +92,9 @@ export function present(value: unknown): boolean {
   return true;
 }
 
-const codings = (concept: unknown): Json[] => ((concept as Json).coding as Json[] | undefined) ?? [];
+/** The codings of a CodeableConcept, or a Coding itself (Encounter.class). */
+const codings = (concept: unknown): Json[] =>
+  ((concept as Json).coding as Json[] | undefined) ?? ('code' in (concept as Json) ? [concept as Json] : []);
 
 /** Whether an element can give a search value (element_has_valid_value?). */
 function usable(type: ParamDef['type'], el: unknown, withSystem: boolean): boolean {
@@ -100,6 +103,7 @@ function usable(type: ParamDef['type'], el: unknown, withSystem: boolean): boole
     case 'Reference':
       return present(o.reference);
     case 'CodeableConcept':
+    case 'Coding':
       return codings(el).some((c) => present(c.code) && (!withSystem || present(c.system)));
     case 'Identifier':
       return present(o.value) && (!withSystem || present(o.system));
@@ -193,7 +197,8 @@ export function searchValue(
     case 'Reference':
       value = o.reference as string;
       break;
-    case 'CodeableConcept': {
+    case 'CodeableConcept':
+    case 'Coding': {
       const c = codings(el).find((x) => present(x.code) && (!withSystem || present(x.system)))!;
       value = withSystem ? `${c.system}|${c.code}` : (c.code as string);
       break;
@@ -208,7 +213,13 @@ export function searchValue(
       value = (o.text ?? o.city ?? o.state ?? o.postalCode ?? o.country) as string;
       break;
     default:
-      assert.equal(typeof el, 'string', `${g.type}.${def.path}: a Period is not replayed here`);
+      if (typeof el === 'object') {
+        // A Period: `gt` the day before its start, else `lt` the day after its end (search_param_value).
+        const p = el as { start?: string; end?: string };
+        value = p.start ? `gt${shiftedXmlSchema(p.start, -1)}` : `lt${shiftedXmlSchema(p.end!, 1)}`;
+        break;
+      }
+      assert.equal(typeof el, 'string', `${g.type}.${def.path}: not a date`);
       // A date-only value of a date parameter with comparators becomes `gt` the day before.
       value =
         def.type === 'date' && comparators.includes(name) && DATE_ONLY.test(el as string)
@@ -248,7 +259,7 @@ export function mismatches(
       });
     else if (def.type === 'Address')
       ok = found.some((a) => ['text', 'city', 'state', 'postalCode', 'country'].some((k) => starts((a as Json)[k])));
-    else if (def.type === 'CodeableConcept') {
+    else if (def.type === 'CodeableConcept' || def.type === 'Coding') {
       const [system, code] = value.includes('|') ? value.split('|') : [undefined, value];
       ok = found
         .flatMap(codings)

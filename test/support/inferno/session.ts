@@ -7,6 +7,7 @@ import type { Bundle, Resource } from 'fhir/r4.js';
 import {
   conformance,
   DIAGNOSTIC_REPORT,
+  ENCOUNTER,
   OBSERVATION,
   ORGANIZATION_GROUP,
   PATIENT,
@@ -212,7 +213,9 @@ export class InfernoSession {
     const pool = set.pid === undefined ? scratch.all : (scratch.byPatient.get(set.pid) ?? []);
     const path = g.params[name]!.path;
     for (const from of pool) {
-      const date = resolvePath(from, path)[0];
+      // date_comparator_value: a Period's start, else its end.
+      const found = resolvePath(from, path)[0] as string | { start?: string; end?: string } | undefined;
+      const date = typeof found === 'object' ? (found.start ?? found.end) : found;
       if (typeof date !== 'string' || done.has(`${set.pid}:${date}`)) continue;
       done.add(`${set.pid}:${date}`);
       for (const comparator of ['gt', 'ge', 'lt', 'le']) {
@@ -285,6 +288,7 @@ export class InfernoSession {
   saveDelayed(g: GroupSpec, resource: Resource): void {
     const paths = g === PROVENANCE ? ['agent.who', 'agent.onBehalfOf'] : g === DIAGNOSTIC_REPORT ? ['performer'] : [];
     if (g === SERVICE_REQUEST) paths.push('requester');
+    if (g === ENCOUNTER) paths.push('participant.individual', 'serviceProvider');
     for (const ref of paths.flatMap((p) => resolvePath(resource, p)))
       if (/^Organization\/[^/]+$/.test(((ref as Json).reference as string) ?? ''))
         this.delayed.add(((ref as Json).reference as string).split('/')[1]!);
@@ -340,9 +344,9 @@ export class InfernoSession {
         read.push(await this.read(type, id));
       }
       for (const target of targets) {
-        const group = [PATIENT, OBSERVATION, DIAGNOSTIC_REPORT, SERVICE_REQUEST, PROVENANCE, ORGANIZATION_GROUP].find(
-          (x) => x.profile === target,
-        );
+        const group = [
+          ...[PATIENT, OBSERVATION, DIAGNOSTIC_REPORT, SERVICE_REQUEST, ENCOUNTER, PROVENANCE, ORGANIZATION_GROUP],
+        ].find((x) => x.profile === target);
         const ok =
           group !== undefined && read.some((r) => r.resourceType === group.type && !conformance(group, r).length);
         if (!ok) unconfirmed.push(`${path}(${target})`);

@@ -10,6 +10,8 @@ import type {
   Bundle,
   CodeableConcept,
   DiagnosticReport,
+  Encounter,
+  DocumentReference,
   ImagingStudy,
   Provenance,
   Resource,
@@ -126,8 +128,44 @@ function outputs(): Bundle[] {
   const bare = fixture('oru-r01-v251.hl7').replace(/^PID\|[^\r\n]*/m, 'PID|1||MRN-BARE^^^GENHOSP^MR');
   assert.notEqual(bare, fixture('oru-r01-v251.hl7'));
   oru.push(mapMessage(Hl7Message.parse(bare)).bundle);
+  // Encounters (PV1): an admission type (PV1-4), and a visit number without CX-4 (the sending facility's, MSH-4).
+  const adt = fixture('adt-a01.hl7')
+    .replace('|E|ER^1^1||', '|E|ER^1^1|U|')
+    .replace('V0009^^^GENHOSP^VN', 'V0009^^^^VN');
+  assert.notEqual(adt, fixture('adt-a01.hl7'));
+  oru.push(mapMessage(Hl7Message.parse(adt)).bundle);
   return [ai, fromReport, ...oru];
 }
+
+it('an Encounter identifier always has a system: CX-4, else the sender (MSH-4, MSH-3); else no Encounter', () => {
+  const encounters = (text: string): Encounter[] =>
+    (mapMessage(Hl7Message.parse(text)).bundle.entry ?? [])
+      .map((e) => e.resource!)
+      .filter((r): r is Encounter => r.resourceType === 'Encounter');
+  const adt = fixture('adt-a01.hl7');
+  const system = (text: string): string | undefined => encounters(text)[0]?.identifier?.[0]?.system;
+  assert.equal(
+    system(adt.replace('V0009^^^GENHOSP^VN', 'V0009^^^&2.16.840.1.113883.19.9&ISO^VN')),
+    'urn:oid:2.16.840.1.113883.19.9',
+  );
+  const sender = system(adt.replace('V0009^^^GENHOSP^VN', 'V0009^^^^VN'));
+  assert.equal(sender, system(adt), 'without CX-4: the sending facility (MSH-4) as when CX-4 names it');
+  const byApplication = adt.replace('V0009^^^GENHOSP^VN', 'V0009^^^^VN').replace('|ADT|GENHOSP|', '|ADT||');
+  assert.equal(system(byApplication), system(adt.replace('V0009^^^GENHOSP^VN', 'V0009^^^ADT^VN')), 'else MSH-3');
+  // No authority anywhere (PID-3 names its own): the visit number could be any facility's. The Patient is written,
+  // the Encounter is not, and the ACK warns at PV1-19.4.
+  const anonymous = adt
+    .replace('V0009^^^GENHOSP^VN', 'V0009^^^^VN')
+    .replace('|ADT|GENHOSP|', '|||')
+    .replace('MRN900^^^GENHOSP^MR', 'MRN900^^^&2.16.840.1.113883.19.5&ISO^MR');
+  const result = mapMessage(Hl7Message.parse(anonymous));
+  assert.ok(result.bundle.entry?.some((e) => e.resource?.resourceType === 'Patient'));
+  assert.deepEqual(encounters(anonymous), []);
+  assert.deepEqual(
+    result.warnings.map((w) => [w.severity, w.location]),
+    [['W', { segment: 'PV1', sequence: 1, field: 19, component: 4 }]],
+  );
+});
 
 /** Whether `path` (dot-separated) is present in `node`; through arrays, in every element. */
 function present(node: unknown, path: string[]): boolean {
@@ -135,6 +173,16 @@ function present(node: unknown, path: string[]): boolean {
   if (path.length === 0) return node !== undefined && node !== null && node !== '';
   if (!node || typeof node !== 'object') return false;
   return present((node as Record<string, unknown>)[path[0]!], path.slice(1));
+}
+
+/**
+ * A mandatory element: a top-level one is present; a nested one (`a.b`, 1.. under an optional `a`) is present in
+ * every `a` the resource has (statusHistory.status binds only when there is a statusHistory).
+ */
+function hasMandatory(resource: Resource, path: string[]): boolean {
+  if (path.length === 1) return present(resource, path);
+  const parent = (resource as unknown as Record<string, unknown>)[path[0]!];
+  return parent === undefined || present(parent, path.slice(1));
 }
 
 const hasCoding = (concepts: CodeableConcept[] | undefined, system: string, codes: string[]): boolean =>
@@ -158,6 +206,21 @@ const FIXED: Record<string, (r: Resource, isPatient: (ref?: string) => boolean) 
     const sr = r as ServiceRequest;
     if (!hasCoding(sr.category, 'http://snomed.info/sct', ['363679005'])) return 'category Imaging';
     return isPatient(sr.subject.reference) ? undefined : 'subject is a Patient';
+  },
+  [`${US_CORE}us-core-documentreference`]: (r, isPatient) => {
+    const d = r as DocumentReference;
+    const noteCategory = 'http://hl7.org/fhir/us/core/CodeSystem/us-core-documentreference-category';
+    if (!hasCoding(d.category, noteCategory, ['clinical-note'])) return 'category clinical-note';
+    // type: required binding to LOINC document codes; 18748-4 Diagnostic imaging study is one.
+    if (!hasCoding([d.type!], 'http://loinc.org', ['18748-4'])) return 'type a LOINC document code';
+    if (!d.content.every((c) => c.attachment.url || c.attachment.data)) return 'us-core-6 attachment url or data';
+    return isPatient(d.subject?.reference) ? undefined : 'subject is a Patient';
+  },
+  [`${US_CORE}us-core-encounter`]: (r, isPatient) => {
+    const e = r as Encounter;
+    // identifier.system is 1..1 under an identifier; ct-fhir's Encounters are keyed by theirs, so they all have one.
+    if (!e.identifier?.length) return 'identifier (PV1-19)';
+    return isPatient(e.subject?.reference) ? undefined : 'subject is a Patient';
   },
   [`${US_CORE}us-core-provenance`]: (r) => {
     const p = r as Provenance;
@@ -191,7 +254,7 @@ it('what ct-fhir writes meets every profile it claims for that type', () => {
           const result = checkResource(resource, entry.url);
           assert.ok(result.valid, `${what}: ${JSON.stringify(result.outcome.issue)}`);
         } else {
-          for (const path of entry.mandatory!) assert.ok(present(resource, path.split('.')), `${what}: ${path}`);
+          for (const path of entry.mandatory!) assert.ok(hasMandatory(resource, path.split('.')), `${what}: ${path}`);
           const problem = FIXED[entry.url]?.(resource, isPatient);
           assert.equal(problem, undefined, `${what}: ${problem}`);
         }
