@@ -6,6 +6,11 @@ import type { PreferReturn } from '../fhir/request.js';
 
 const JSON_TYPES = new Set(['application/fhir+json', 'application/json', 'application/json+fhir']);
 const JSON_FORMATS = new Set(['json', ...JSON_TYPES]);
+// FHIR's own formats (R4 http.html#mime-type): a client naming one wants a resource, even where only JSON is served.
+const FHIR_TYPES = new Set([...JSON_TYPES, 'application/fhir+xml', 'application/xml+fhir', 'application/fhir+turtle']);
+
+/** A media type of a FHIR format (JSON, XML or Turtle), rather than a document's own. */
+export const isFhirFormat = (type: string): boolean => FHIR_TYPES.has(type);
 
 /** The media type without parameters, lower case. */
 export function mediaType(header: string | undefined): string | undefined {

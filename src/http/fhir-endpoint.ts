@@ -8,6 +8,7 @@ import { badRequest, toOutcomeError } from '../fhir/outcomes.js';
 import type { FhirMethod, FhirRequest, FhirResponse } from '../fhir/request.js';
 import { dispatch } from '../fhir/router.js';
 import type { Logger } from '../log.js';
+import { nativeBinary, nativeBinaryAccept } from './binary-native.js';
 import { parseBody, parsePrefer, responseType } from './content.js';
 import { readBody } from './request-body.js';
 
@@ -54,10 +55,11 @@ function writeResponse(
   headers: string[],
   body: string | Buffer | undefined,
   type: string,
+  contentType = `${type}; charset=utf-8`,
 ): void {
   if (body !== undefined) {
     const length = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
-    headers.push('Content-Type', `${type}; charset=utf-8`, 'Content-Length', String(length));
+    headers.push('Content-Type', contentType, 'Content-Length', String(length));
   }
   res.writeHead(status, headers);
   res.end(body);
@@ -92,10 +94,16 @@ function fhirRequest(req: IncomingMessage, path: string, query: URLSearchParams,
   };
 }
 
-function writeFhir(res: ServerResponse, out: FhirResponse, headers: string[], type: string, pretty: boolean): void {
+/** The version headers of a response: Location, ETag, Last-Modified. */
+function fhirHeaders(out: FhirResponse, headers: string[]): string[] {
   if (out.location) headers.push('Location', out.location, 'Content-Location', out.location);
   if (out.etag) headers.push('ETag', out.etag);
   if (out.lastModified) headers.push('Last-Modified', out.lastModified);
+  return headers;
+}
+
+function writeFhir(res: ServerResponse, out: FhirResponse, headers: string[], type: string, pretty: boolean): void {
+  fhirHeaders(out, headers);
   let body: string | Buffer | undefined;
   if (out.json !== undefined) body = pretty ? encode(JSON.parse(out.json), true) : out.json;
   else if (out.body !== undefined) body = encode(out.body, pretty);
@@ -129,7 +137,8 @@ export function fhirEndpoint({ ctx, logger, maxBodyBytes }: FhirEndpointOptions)
     const pretty = query.get('_pretty') === 'true';
     let type = 'application/fhir+json';
     try {
-      type = responseType(req, query);
+      const native = nativeBinaryAccept(req, path, query);
+      if (!native) type = responseType(req, query);
       const raw = BODYLESS.has(req.method ?? 'GET')
         ? undefined
         : await readBody(req, maxBodyBytes).catch((err: unknown) => {
@@ -146,7 +155,14 @@ export function fhirEndpoint({ ctx, logger, maxBodyBytes }: FhirEndpointOptions)
       const reqCtx =
         fhirReq.method === 'POST' && fhirReq.path === '' ? { ...ctx, logger: logger.child({ requestId }) } : ctx;
       const out = await dispatch(reqCtx, fhirReq);
-      writeFhir(res, out, ['X-Request-Id', requestId], type, pretty);
+      if (native && out.status === 200) {
+        // The bytes as stored, under their own type: nosniff and a sandbox so that stored HTML or SVG cannot run as a
+        // page of this origin.
+        const { bytes, type: contentType } = nativeBinary(out, native);
+        const headers = ['X-Request-Id', requestId, 'X-Content-Type-Options', 'nosniff'];
+        headers.push('Content-Security-Policy', 'sandbox');
+        writeResponse(res, 200, fhirHeaders(out, headers), bytes, contentType, contentType);
+      } else writeFhir(res, out, ['X-Request-Id', requestId], type, pretty);
     } catch (err) {
       const e = toOutcomeError(err);
       if (e.status >= 500) logFailure(logger, requestId, e.status, err);

@@ -110,6 +110,54 @@ describe('HTTP adapter (node:http FHIR endpoint + express ops app)', () => {
     );
   });
 
+  it('Binary read: the bytes under their own type for a non-FHIR Accept, the resource for FHIR, */* or _format', async () => {
+    const text = 'FINDINGS: Small right pneumothorax.\nIMPRESSION: Pneumothorax. Ünïcode kept.';
+    const binary = { resourceType: 'Binary', contentType: 'text/plain; charset=utf-8', data: '' };
+    binary.data = Buffer.from(text).toString('base64');
+    const created = await request(app).post('/fhir/Binary').set('Content-Type', FHIR_JSON).send(JSON.stringify(binary));
+    assert.equal(created.status, 201, created.text);
+    const path = `/fhir/Binary/${(JSON.parse(created.text) as { id: string }).id}`;
+
+    for (const accept of ['text/plain', 'text/*', 'text/html, text/plain;q=0.9', 'image/png, */*']) {
+      const res = await request(app).get(path).set('Accept', accept).buffer(true);
+      assert.equal(res.status, 200, `${accept}: ${res.text}`);
+      assert.equal(res.headers['content-type'], 'text/plain; charset=utf-8', accept);
+      assert.equal(res.text, text, accept);
+      assert.equal(res.headers.etag, 'W/"1"');
+      assert.equal(res.headers['x-content-type-options'], 'nosniff');
+      assert.equal(res.headers['content-security-policy'], 'sandbox');
+    }
+    assert.equal((await request(app).get(`${path}/_history/1`).set('Accept', 'text/plain')).text, text);
+    const head = await request(app).head(path).set('Accept', 'text/plain');
+    assert.equal(head.status, 200);
+    assert.equal(head.headers['content-length'], String(Buffer.byteLength(text)));
+    assert.equal((await request(app).get(path).set('Accept', 'text/plain').set('If-None-Match', 'W/"1"')).status, 304);
+
+    // FHIR formats, fetch's and curl's */*, no Accept and _format keep the resource.
+    for (const [accept, query] of [
+      [FHIR_JSON, ''],
+      ['application/json', ''],
+      ['*/*', ''],
+      [undefined, ''],
+      ['text/plain', '?_format=json'],
+    ] as const) {
+      const req = request(app).get(path + query);
+      const res = await (accept ? req.set('Accept', accept) : req);
+      assert.equal(res.status, 200, res.text);
+      assert.equal((JSON.parse(res.text) as { data: string }).data, binary.data, `${accept} ${query}`);
+    }
+
+    // A type the Binary is not: 406 naming what it is; a missing one is still 404, both as OperationOutcome.
+    const refused = await request(app).get(path).set('Accept', 'application/pdf');
+    assert.equal(refused.status, 406);
+    assert.match(issueText(JSON.parse(refused.text)), /is text\/plain; charset=utf-8; Accept application\/pdf/);
+    const missing = await request(app).get('/fhir/Binary/no-such-binary').set('Accept', 'text/plain');
+    assert.equal(missing.status, 404);
+    assert.match(issueText(JSON.parse(missing.text)), /not found/);
+    // A Patient read is not a Binary read: a non-FHIR Accept stays 406.
+    assert.equal((await request(app).get(`/fhir/Patient/${stored.id}`).set('Accept', 'text/plain')).status, 406);
+  });
+
   it('accepts a gzip request body', async () => {
     const gz = await request(app)
       .post('/fhir/Patient')
