@@ -4,6 +4,7 @@ import type { DataSource } from 'typeorm';
 import type { Config } from './config.js';
 import type { FhirContext, OperationDef } from './fhir/context.js';
 import { validateOperation } from './fhir/operations/validate.js';
+import { docrefOperation } from './fhir/operations/docref.js';
 import { indexResource } from './fhir/search/indexer.js';
 import { loadDefinitions } from './fhir/validation.js';
 import { outboxHook } from './jobs/outbox.js';
@@ -94,7 +95,12 @@ export async function openCore(config: Config, logger: Logger, parts: CoreParts 
     baseUrl: config.baseUrl,
     defaultCount: 20,
     maxCount: 1000,
-    operations: [validateOperation, ...terminologyOperations(terminology), ...(parts.operations ?? [])],
+    operations: [
+      validateOperation,
+      docrefOperation,
+      ...terminologyOperations(terminology),
+      ...(parts.operations ?? []),
+    ],
     validate: true,
   };
   await publishTerminology(repo, terminology, logger);

@@ -82,7 +82,9 @@ export function clinicalNoteEntries(ctx: MapContext, input: ClinicalNoteInput): 
   if (report.resultsInterpreter?.length) doc.author = report.resultsInterpreter;
   const context: NonNullable<DocumentReference['context']> = { related: [input.reportRef] };
   if (report.encounter) context.encounter = [report.encounter];
-  if (report.effectiveDateTime) context.period = { start: report.effectiveDateTime };
+  // The care date of a radiology report is the study's time, a point: a period with only a start would be open-ended
+  // ("ongoing", R4 datatypes.html#Period) and match every later date range of a period search or $docref.
+  if (report.effectiveDateTime) context.period = { start: report.effectiveDateTime, end: report.effectiveDateTime };
   doc.context = context;
   ctx.tx.upsert(doc, identifierQuery(input.key), location);
   return { ...inline, url };

@@ -98,7 +98,7 @@ describe('ORU^R01 report text as Binary + DocumentReference (US Core clinical no
     assert.deepEqual(doc.resource.context, {
       related: [{ reference: report.entry.fullUrl }],
       encounter: [{ reference: encounter }],
-      period: { start: report.resource.effectiveDateTime },
+      period: { start: report.resource.effectiveDateTime, end: report.resource.effectiveDateTime },
     });
     assert.deepEqual(r.retireNotes, []);
   });
