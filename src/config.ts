@@ -15,6 +15,11 @@ export interface Config {
   workers: number;
   /** JOB_LIMITS: per-type limits of this process's workers (serve and worker), over the defaults (core.ts). */
   jobLimits: Record<string, TypeLimit>;
+  /**
+   * TASK_RESYNC_MS: a job transition whose Task is still unwritten after this long is written by the sweep (the
+   * process that committed it died first, or its write failed); 0 turns the sweep off.
+   */
+  taskResyncMs: number;
   model: string;
   /** INFERENCE_PROVIDERS, thread counts and per-device concurrency (imaging/model/options.ts). */
   inference: RuntimeOptions;
@@ -234,6 +239,7 @@ export function loadConfig(src: Source = process.env): Config {
     mllpPort: intSetting(src, 'MLLP_PORT', 2575, 0, 65535),
     workers: intSetting(src, 'WORKERS', 1, 0, 64),
     jobLimits: jobLimits(src.JOB_LIMITS),
+    taskResyncMs: intSetting(src, 'TASK_RESYNC_MS', 30_000, 0, 3_600_000),
     model: src.MODEL || 'models/ctnet-phantom',
     inference: runtimeOptionsFromEnv(src),
     dicomwebUrl,

@@ -16,7 +16,7 @@ import { diagnosticHandlers } from './jobs/diagnostics.js';
 import type { Logger } from './log.js';
 import { HL7_ORU_OUT, oruOutHandler } from './pipeline/oru-out.js';
 import { reportHandlers } from './pipeline/report-jobs.js';
-import { taskMirror } from './pipeline/task-mirror.js';
+import { taskMirror, taskMirrorSweep } from './pipeline/task-mirror.js';
 import { comparisonTriggers, imagingTriggers, reportTriggers } from './pipeline/triggers.js';
 import { classifyHandler, IMAGING_CLASSIFY } from './pipeline/classify-job.js';
 import { aiRetractHandler } from './pipeline/ai-retract-job.js';
@@ -104,7 +104,8 @@ export async function openCore(config: Config, logger: Logger, parts: CoreParts 
     validate: true,
   };
   await publishTerminology(repo, terminology, logger);
-  const queue = new JobQueue(dataSource, { logger, onTransitions: taskMirror(repo, logger) });
+  const queue: JobQueue = new JobQueue(dataSource, { logger, onTransitions: taskMirror(repo, logger, () => queue) });
+  const stopSweep = config.taskResyncMs > 0 ? taskMirrorSweep(queue, repo, logger, config.taskResyncMs) : undefined;
   ctx.operations.push(classifyOperation(queue));
   const models = await openRegistry(config.model, logger, config.inference);
   const outbound = config.hl7Outbound;
@@ -144,6 +145,7 @@ export async function openCore(config: Config, logger: Logger, parts: CoreParts 
     models,
     handlers,
     close: async () => {
+      await stopSweep?.();
       queue.close();
       await queue.idle();
       await dataSource.destroy();

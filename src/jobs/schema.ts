@@ -24,6 +24,8 @@ export interface JobRow {
   updated_at: number | string;
   started_at: number | string | null;
   finished_at: number | string | null;
+  /** The updated_at of the transition whose Task was last written (migration 2); NULL: none yet. */
+  task_synced_at?: number | string | null;
 }
 
 export const JobEntity = new EntitySchema<JobRow>({
@@ -48,6 +50,7 @@ export const JobEntity = new EntitySchema<JobRow>({
     updated_at: { type: 'bigint' },
     started_at: { type: 'bigint', nullable: true },
     finished_at: { type: 'bigint', nullable: true },
+    task_synced_at: { type: 'bigint', nullable: true },
   },
 });
 
@@ -103,9 +106,39 @@ export class JobSchema1764160000000 implements MigrationInterface {
   }
 }
 
+/**
+ * Migration 2: `task_synced_at`, the updated_at of the transition the Task mirror last wrote. A transition whose Task
+ * was never written (the process died between the job's commit and the mirror's, or the mirror's write failed) is
+ * found by the sweep (pipeline/task-mirror.ts) through the partial index, which holds only such jobs. Jobs of an
+ * existing database count as mirrored: the sweep is for what happens from now on, not a rewrite of every old Task.
+ */
+export function jobTaskSyncV2(): string[] {
+  return [
+    'ALTER TABLE job ADD COLUMN task_synced_at BIGINT',
+    'UPDATE job SET task_synced_at = updated_at',
+    `CREATE INDEX job_task_stale_idx ON job (updated_at) WHERE ${TASK_STALE}`,
+  ];
+}
+
+/** A job whose latest transition has no Task written yet; the sweep's condition, implied by the partial index. */
+export const TASK_STALE = '(task_synced_at IS NULL OR task_synced_at <> updated_at)';
+
+export class JobTaskSync1764200000000 implements MigrationInterface {
+  name = 'JobTaskSync1764200000000';
+
+  async up(queryRunner: QueryRunner): Promise<void> {
+    for (const statement of jobTaskSyncV2()) await queryRunner.query(statement);
+  }
+
+  async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query('DROP INDEX job_task_stale_idx');
+    await queryRunner.query('ALTER TABLE job DROP COLUMN task_synced_at');
+  }
+}
+
 /** EntitySchemas of the jobs module, for the store's DataSource. */
 export const jobEntities = [JobEntity];
 /** Migrations of the jobs module, oldest first. */
-export const jobMigrations = [JobSchema1764160000000];
+export const jobMigrations = [JobSchema1764160000000, JobTaskSync1764200000000];
 /** The jobs module for `openDataSource(url, { modules: [jobsModule] })`. */
 export const jobsModule: StoreModule = { name: 'jobs', entities: jobEntities, migrations: jobMigrations };

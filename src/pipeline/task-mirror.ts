@@ -3,11 +3,16 @@
 // one job's transitions in either order, so an older transition never overwrites a newer Task (lastModified).
 // Transitions that piled up while the previous batch was written go together: only each job's latest is written,
 // all in one transaction, so a backlog under load costs one commit instead of one per transition.
+// What was written is marked on the job (jobs/task-sync.ts); a transition left unwritten (the process died between the
+// job's commit and the Task's, or the write failed) is written by the sweep in any process, so the last transition of
+// a job (completed, dead) cannot stay unmirrored: no later transition would repair it.
 import type { Task } from 'fhir/r4.js';
 import { OperationOutcomeError } from '../fhir/outcomes.js';
 import { readIfPresent, type Repository } from '../fhir/repository.js';
 import { jobToTask } from '../jobs/task.js';
 import { parseSearchRequest } from '../fhir/search/parse.js';
+import type { JobQueue } from '../jobs/queue.js';
+import { jobsWithStaleTasks, markTasksSynced } from '../jobs/task-sync.js';
 import type { Job, TransitionBatchListener } from '../jobs/types.js';
 import type { Logger } from '../log.js';
 
@@ -50,8 +55,15 @@ async function mirrorChunk(repo: Repository, tasks: Task[]): Promise<void> {
   });
 }
 
-/** Writes the latest transition of each job; a chunk that meets a concurrent writer is redone job by job. */
-export async function mirrorJobs(repo: Repository, jobs: Job[]): Promise<void> {
+/**
+ * Writes the latest transition of each job; a chunk that meets a concurrent writer is redone job by job. Returns the
+ * transitions written (or found superseded by a newer Task), in chunks as each commits; a failure throws.
+ */
+export async function mirrorJobs(
+  repo: Repository,
+  jobs: Job[],
+  written?: (jobs: Job[]) => Promise<void>,
+): Promise<void> {
   const latest = new Map<string, Job>();
   for (const job of jobs) latest.set(job.id, job);
   const pending = [...latest.values()];
@@ -63,16 +75,66 @@ export async function mirrorJobs(repo: Repository, jobs: Job[]): Promise<void> {
       if (!isConflict(err)) throw err;
       for (const job of chunk) await mirrorJob(repo, job);
     }
+    await written?.(chunk);
   }
 }
 
-/** The transition listener writing the jobs' Tasks; a failure is logged (the next transition writes it again). */
-export function taskMirror(repo: Repository, logger: Logger): TransitionBatchListener {
+/**
+ * The transition listener writing the jobs' Tasks and marking them written on the jobs; a failure is logged and left
+ * to the sweep (taskMirrorSweep).
+ */
+export function taskMirror(repo: Repository, logger: Logger, queue: () => JobQueue): TransitionBatchListener {
   return async (jobs: Job[]) => {
     try {
-      await mirrorJobs(repo, jobs);
+      await mirrorJobs(repo, jobs, (chunk) => markTasksSynced(queue(), chunk));
     } catch (err) {
       logger.warn('task mirror failed', { jobs: jobs.length, error: (err as Error).message });
     }
+  };
+}
+
+/** Jobs the sweep mirrors per pass; a full pass is followed at once by another. */
+const SWEEP_BATCH = 200;
+
+/**
+ * Every `afterMs / 2`, writes the Tasks of transitions that are at least `afterMs` old and still unmirrored (the grace
+ * leaves them to the process that committed them). Returns the stop function, which waits for a pass under way.
+ */
+export function taskMirrorSweep(
+  queue: JobQueue,
+  repo: Repository,
+  logger: Logger,
+  afterMs: number,
+): () => Promise<void> {
+  let stopped = false;
+  let pass: Promise<void> | undefined;
+  const sweep = async (): Promise<void> => {
+    try {
+      for (let full = true; full && !stopped;) {
+        const stale = await jobsWithStaleTasks(queue, afterMs, SWEEP_BATCH);
+        if (stale.length === 0) return;
+        await mirrorJobs(repo, stale, (chunk) => markTasksSynced(queue, chunk));
+        logger.info('task mirror: wrote Tasks of transitions left unmirrored', {
+          jobs: stale.length,
+          ids: stale.slice(0, 10).map((j) => j.id),
+        });
+        full = stale.length === SWEEP_BATCH;
+      }
+    } catch (err) {
+      logger.warn('task mirror sweep failed', { error: (err as Error).message });
+    }
+  };
+  // A pass still running when the next tick comes (a backlog) is not joined by a second one.
+  const timer = setInterval(
+    () => {
+      pass ??= sweep().finally(() => (pass = undefined));
+    },
+    Math.max(100, afterMs / 2),
+  );
+  timer.unref();
+  return async () => {
+    stopped = true;
+    clearInterval(timer);
+    await pass;
   };
 }

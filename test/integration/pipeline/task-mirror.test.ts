@@ -1,6 +1,6 @@
 // The Task mirror of job transitions: a backlog of transitions is written as each job's latest state in one
-// transaction, a Task already holding a newer transition (another process) is left alone, and a chunk that meets a
-// concurrent writer falls back to job-by-job writes.
+// transaction, a Task already holding a newer transition (another process) is left alone, a chunk that meets a
+// concurrent writer falls back to job-by-job writes, and the sweep writes what a dead process left unwritten.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Task } from 'fhir/r4.js';
@@ -10,6 +10,12 @@ import { mirrorJob, mirrorJobs } from '../../../src/pipeline/task-mirror.js';
 import type { Job, JobStatus } from '../../../src/jobs/types.js';
 import type { Repository } from '../../../src/fhir/repository.js';
 import { conflict, OperationOutcomeError } from '../../../src/fhir/outcomes.js';
+import type { Core } from '../../../src/core.js';
+import { DIAGNOSTIC_NOOP } from '../../../src/jobs/diagnostics.js';
+import { query } from '../../../src/jobs/sql.js';
+import { jobsWithStaleTasks } from '../../../src/jobs/task-sync.js';
+import { openIdleCore } from '../../support/core.js';
+import type { TestDatabase } from '../../support/databases.js';
 
 /** `repo` with some methods replaced. */
 function bind(repo: Repository, overrides: Partial<Record<keyof Repository, unknown>>): Repository {
@@ -94,6 +100,75 @@ for (const { kind, make } of databaseKinds) {
       assert.equal(conflicts, 1);
       assert.equal((await task('5')).status, 'completed');
       assert.equal((await task('6')).status, 'requested');
+    });
+  });
+}
+
+// The sweep: a transition committed without its Task (the process died between the two commits) is written once the
+// transition is TASK_RESYNC_MS old, by any process; a transition already mirrored is not written again.
+for (const { kind, make } of databaseKinds) {
+  describe(`Task mirror sweep (${kind})`, () => {
+    let db: TestDatabase;
+    let core: Core;
+    before(async () => {
+      db = await make();
+      core = await openIdleCore(db.url, { TASK_RESYNC_MS: '300' });
+    });
+    after(async () => {
+      await core.close();
+      await db.drop();
+    });
+
+    const row = async (id: string): Promise<{ updated: number; synced: number | null }> => {
+      const [r] = await core.queue.run((m) =>
+        query<{ updated_at: string | number; task_synced_at: string | number | null }>(
+          m,
+          core.queue.dialect,
+          'SELECT updated_at, task_synced_at FROM job WHERE id = :id',
+          { id: Number(id) },
+        ),
+      );
+      return { updated: Number(r!.updated_at), synced: r!.task_synced_at === null ? null : Number(r!.task_synced_at) };
+    };
+    const taskOf = (id: string): Promise<Task> => core.repo.read<Task>('Task', `job-${id}`);
+
+    it('marks what the mirror wrote; writes a transition it never wrote once it is old enough; nothing twice', async () => {
+      const { job } = await core.queue.enqueue({ type: DIAGNOSTIC_NOOP, payload: {} });
+      await core.queue.idle();
+      assert.equal((await taskOf(job.id)).status, 'requested');
+      const mirrored = await row(job.id);
+      assert.equal(mirrored.synced, mirrored.updated, 'the mirror marks the transition it wrote');
+
+      // A completion committed by a process that died before its Task write: not published to any listener.
+      await core.queue.run((m) =>
+        query(
+          m,
+          core.queue.dialect,
+          `UPDATE job SET status = 'completed', attempts = 1, finished_at = updated_at + 5, updated_at = updated_at + 5
+           WHERE id = :id`,
+          { id: Number(job.id) },
+        ),
+      );
+      // Within the grace it is left to the process that committed it; past it, it is the sweep's.
+      assert.deepEqual(await jobsWithStaleTasks(core.queue, 60_000, 10), []);
+      assert.deepEqual(
+        (await jobsWithStaleTasks(core.queue, 0, 10)).map((j) => j.id),
+        [job.id],
+      );
+      assert.equal((await taskOf(job.id)).status, 'requested');
+
+      const deadline = Date.now() + 15_000;
+      while ((await taskOf(job.id)).status !== 'completed') {
+        assert.ok(Date.now() < deadline, 'the sweep wrote the completed Task within 15 s');
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const swept = await row(job.id);
+      assert.equal(swept.synced, swept.updated);
+      const version = (await taskOf(job.id)).meta?.versionId;
+      // Several more sweep intervals: the job is in sync, so its Task is not written again.
+      await new Promise((r) => setTimeout(r, 1000));
+      assert.equal((await taskOf(job.id)).meta?.versionId, version);
+      assert.deepEqual(await jobsWithStaleTasks(core.queue, 0, 10), []);
     });
   });
 }

@@ -1,7 +1,8 @@
 // The report pipeline on real `ct-fhir worker` processes, with the RIS holding its ACK so that the delivery job is
 // caught mid-send: worker A is killed with SIGKILL, worker B takes the job over after the lease and is stopped with
 // SIGTERM (the run is released, not lost, not counted), worker C delivers it. The RIS gets the same ORU^R01 each
-// time with one MSH-10; the findings, their Provenance and the jobs' Tasks exist once.
+// time with one MSH-10; the findings, their Provenance and the jobs' Tasks exist once, and every Task ends up showing
+// its job's last state, also where the process that committed that state was killed before it wrote the Task.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -14,6 +15,9 @@ import { databaseKinds } from '../../support/databases.js';
 import { waitFor } from '../../support/jobs-process.js';
 import { postPatient, postReport, postStudy } from '../../support/outbound-study.js';
 import { fhirFetch, startTestServer, type TestServer } from '../../support/server.js';
+
+/** How old an unmirrored transition gets before a sweep writes its Task (the default is 30 s). */
+const TASK_RESYNC_MS = 2000;
 
 interface Proc {
   child: ChildProcess;
@@ -43,7 +47,8 @@ for (const { kind, make } of databaseKinds) {
         },
       });
       risPort = (await ris.start()).port;
-      server = await startTestServer(await make());
+      // A worker killed between a job's commit and its Task's leaves that Task to the sweep: soon, in this test.
+      server = await startTestServer(await make(), { TASK_RESYNC_MS: String(TASK_RESYNC_MS) });
     });
     after(async () => {
       for (const p of procs) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
@@ -64,6 +69,7 @@ for (const { kind, make } of databaseKinds) {
           JOB_LEASE_MS: '1500',
           JOB_POLL_MS: '100',
           JOB_STOP_TIMEOUT_MS: '300',
+          TASK_RESYNC_MS: String(TASK_RESYNC_MS),
           LOG_LEVEL: 'warn',
         },
         stdio: ['ignore', 'ignore', 'pipe'],
