@@ -79,7 +79,9 @@ for (const { kind, make } of databaseKinds) {
       return {
         back,
         before: async () => {
-          // The findings transaction will wait on this table lock; its backend is then terminated.
+          // The findings transaction will wait on this table lock; its backend is then terminated. The Task of the
+          // claim is written first: its transaction would wait on the lock too, and be the one terminated.
+          await core.queue.idle();
           const url = new URL(db.url);
           const locker = new pg.Client({
             host: url.hostname,
