@@ -80,6 +80,7 @@ export const CONFIG_KEYS: readonly string[] = [
   'MLLP_PORT',
   'WORKERS',
   'JOB_LIMITS',
+  'TASK_RESYNC_MS',
   'MODEL',
   'INFERENCE_PROVIDERS',
   'INFERENCE_INTRA_OP_THREADS',
