@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import type { Task } from 'fhir/r4.js';
 import { databaseKinds } from '../../support/databases.js';
 import { openStore, type StoreFixture } from '../store/helpers.js';
-import { mirrorJob, mirrorJobs } from '../../../src/pipeline/task-mirror.js';
+import { mirrorJob, mirrorJobs, taskMirrorSweep } from '../../../src/pipeline/task-mirror.js';
 import type { Job, JobStatus } from '../../../src/jobs/types.js';
 import type { Repository } from '../../../src/fhir/repository.js';
 import { conflict, OperationOutcomeError } from '../../../src/fhir/outcomes.js';
@@ -14,6 +14,7 @@ import type { Core } from '../../../src/core.js';
 import { DIAGNOSTIC_NOOP } from '../../../src/jobs/diagnostics.js';
 import { query } from '../../../src/jobs/sql.js';
 import { jobsWithStaleTasks } from '../../../src/jobs/task-sync.js';
+import { silentLogger } from '../../../src/log.js';
 import { openIdleCore } from '../../support/core.js';
 import type { TestDatabase } from '../../support/databases.js';
 
@@ -112,7 +113,8 @@ for (const { kind, make } of databaseKinds) {
     let core: Core;
     before(async () => {
       db = await make();
-      core = await openIdleCore(db.url, { TASK_RESYNC_MS: '300' });
+      // The core's own sweep is off: the test starts one when the unmirrored transition is in place.
+      core = await openIdleCore(db.url, { TASK_RESYNC_MS: '0' });
     });
     after(async () => {
       await core.close();
@@ -149,7 +151,8 @@ for (const { kind, make } of databaseKinds) {
           { id: Number(job.id) },
         ),
       );
-      // Within the grace it is left to the process that committed it; past it, it is the sweep's.
+      // Within the grace it is left to the process that committed it; past it (the +5 ms above), it is the sweep's.
+      await new Promise((r) => setTimeout(r, 50));
       assert.deepEqual(await jobsWithStaleTasks(core.queue, 60_000, 10), []);
       assert.deepEqual(
         (await jobsWithStaleTasks(core.queue, 0, 10)).map((j) => j.id),
@@ -157,18 +160,23 @@ for (const { kind, make } of databaseKinds) {
       );
       assert.equal((await taskOf(job.id)).status, 'requested');
 
-      const deadline = Date.now() + 15_000;
-      while ((await taskOf(job.id)).status !== 'completed') {
-        assert.ok(Date.now() < deadline, 'the sweep wrote the completed Task within 15 s');
-        await new Promise((r) => setTimeout(r, 100));
+      const stopSweep = taskMirrorSweep(core.queue, core.repo, silentLogger, 300);
+      try {
+        const deadline = Date.now() + 15_000;
+        while ((await taskOf(job.id)).status !== 'completed') {
+          assert.ok(Date.now() < deadline, 'the sweep wrote the completed Task within 15 s');
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        const swept = await row(job.id);
+        assert.equal(swept.synced, swept.updated);
+        const version = (await taskOf(job.id)).meta?.versionId;
+        // Several more sweep intervals: the job is in sync, so its Task is not written again.
+        await new Promise((r) => setTimeout(r, 1000));
+        assert.equal((await taskOf(job.id)).meta?.versionId, version);
+        assert.deepEqual(await jobsWithStaleTasks(core.queue, 0, 10), []);
+      } finally {
+        await stopSweep();
       }
-      const swept = await row(job.id);
-      assert.equal(swept.synced, swept.updated);
-      const version = (await taskOf(job.id)).meta?.versionId;
-      // Several more sweep intervals: the job is in sync, so its Task is not written again.
-      await new Promise((r) => setTimeout(r, 1000));
-      assert.equal((await taskOf(job.id)).meta?.versionId, version);
-      assert.deepEqual(await jobsWithStaleTasks(core.queue, 0, 10), []);
     });
   });
 }
