@@ -39,9 +39,12 @@ function encode(body: unknown, pretty: boolean): string | Buffer {
   return bytes;
 }
 
+/** The Content-Type of a FHIR JSON body. */
+const utf8 = (type: string): string => `${type}; charset=utf-8`;
+
 /** Writes a JSON body with its length; node:http leaves the body out for HEAD. */
 export function sendJson(res: ServerResponse, status: number, body: unknown, type: string, pretty = false): void {
-  writeResponse(res, status, [], encode(body, pretty), type);
+  writeResponse(res, status, [], encode(body, pretty), utf8(type));
 }
 
 /**
@@ -54,8 +57,7 @@ function writeResponse(
   status: number,
   headers: string[],
   body: string | Buffer | undefined,
-  type: string,
-  contentType = `${type}; charset=utf-8`,
+  contentType: string,
 ): void {
   if (body !== undefined) {
     const length = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
@@ -107,7 +109,7 @@ function writeFhir(res: ServerResponse, out: FhirResponse, headers: string[], ty
   let body: string | Buffer | undefined;
   if (out.json !== undefined) body = pretty ? encode(JSON.parse(out.json), true) : out.json;
   else if (out.body !== undefined) body = encode(out.body, pretty);
-  writeResponse(res, out.status, headers, body, type);
+  writeResponse(res, out.status, headers, body, utf8(type));
 }
 
 /**
@@ -159,15 +161,21 @@ export function fhirEndpoint({ ctx, logger, maxBodyBytes }: FhirEndpointOptions)
         // The bytes as stored, under their own type: nosniff and a sandbox so that stored HTML or SVG cannot run as a
         // page of this origin.
         const { bytes, type: contentType } = nativeBinary(out, native);
-        const headers = ['X-Request-Id', requestId, 'X-Content-Type-Options', 'nosniff'];
-        headers.push('Content-Security-Policy', 'sandbox');
-        writeResponse(res, 200, fhirHeaders(out, headers), bytes, contentType, contentType);
+        const headers = [
+          'X-Request-Id',
+          requestId,
+          'X-Content-Type-Options',
+          'nosniff',
+          'Content-Security-Policy',
+          'sandbox',
+        ];
+        writeResponse(res, 200, fhirHeaders(out, headers), bytes, contentType);
       } else writeFhir(res, out, ['X-Request-Id', requestId], type, pretty);
     } catch (err) {
       const e = toOutcomeError(err);
       if (e.status >= 500) logFailure(logger, requestId, e.status, err);
       if (res.headersSent) res.end();
-      else writeResponse(res, e.status, ['X-Request-Id', requestId], encode(e.outcome, pretty), type);
+      else writeResponse(res, e.status, ['X-Request-Id', requestId], encode(e.outcome, pretty), utf8(type));
     }
   };
 }
