@@ -56,8 +56,8 @@ async function mirrorChunk(repo: Repository, tasks: Task[]): Promise<void> {
 }
 
 /**
- * Writes the latest transition of each job; a chunk that meets a concurrent writer is redone job by job. Returns the
- * transitions written (or found superseded by a newer Task), in chunks as each commits; a failure throws.
+ * Writes the latest transition of each job; a chunk that meets a concurrent writer is redone job by job. `written` gets
+ * each chunk once its Tasks are committed (or found superseded by a newer Task); a failure throws.
  */
 export async function mirrorJobs(
   repo: Repository,
@@ -108,12 +108,29 @@ export function taskMirrorSweep(
 ): () => Promise<void> {
   let stopped = false;
   let pass: Promise<void> | undefined;
+  // A Task that cannot be written (whatever the reason) must not hold back the others of its pass: it is logged and
+  // stays stale, to be tried again on the next pass.
+  const oneByOne = async (jobs: Job[]): Promise<void> => {
+    const failed: string[] = [];
+    let error = '';
+    for (const job of jobs) {
+      try {
+        await mirrorJob(repo, job);
+        await markTasksSynced(queue, [job]);
+      } catch (err) {
+        failed.push(job.id);
+        error ||= (err as Error).message;
+      }
+    }
+    if (failed.length > 0)
+      logger.warn('task mirror sweep: Tasks not written', { jobs: failed.length, ids: failed.slice(0, 10), error });
+  };
   const sweep = async (): Promise<void> => {
     try {
       for (let full = true; full && !stopped;) {
         const stale = await jobsWithStaleTasks(queue, afterMs, SWEEP_BATCH);
         if (stale.length === 0) return;
-        await mirrorJobs(repo, stale, (chunk) => markTasksSynced(queue, chunk));
+        await mirrorJobs(repo, stale, (chunk) => markTasksSynced(queue, chunk)).catch(() => oneByOne(stale));
         logger.info('task mirror: wrote Tasks of transitions left unmirrored', {
           jobs: stale.length,
           ids: stale.slice(0, 10).map((j) => j.id),

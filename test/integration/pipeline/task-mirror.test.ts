@@ -178,5 +178,45 @@ for (const { kind, make } of databaseKinds) {
         await stopSweep();
       }
     });
+
+    it('a Task that cannot be written does not hold back the others of its pass; it stays stale', async () => {
+      const unmirrored = async (): Promise<string> => {
+        const { job } = await core.queue.enqueue({ type: DIAGNOSTIC_NOOP, payload: {} });
+        await core.queue.idle();
+        await core.queue.run((m) =>
+          query(m, core.queue.dialect, 'UPDATE job SET status = :s, updated_at = updated_at + 5 WHERE id = :id', {
+            s: 'dead',
+            id: Number(job.id),
+          }),
+        );
+        return job.id;
+      };
+      const poison = await unmirrored();
+      const healthy = await unmirrored();
+      // Every chunk transaction fails, and so does the one Task's own write.
+      const failing = bind(core.repo, {
+        transaction: () => Promise.reject(new Error('chunk refused')),
+        update: (task: Task, options: unknown) =>
+          task.id === `job-${poison}`
+            ? Promise.reject(new Error('this Task refused'))
+            : core.repo.update(task, options as Parameters<Repository['update']>[1]),
+      });
+      await new Promise((r) => setTimeout(r, 50));
+      const stopSweep = taskMirrorSweep(core.queue, failing, silentLogger, 20);
+      try {
+        const deadline = Date.now() + 15_000;
+        while ((await taskOf(healthy)).status !== 'failed') {
+          assert.ok(Date.now() < deadline, 'the healthy job got its Task past the poisoned one');
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      } finally {
+        await stopSweep();
+      }
+      assert.equal((await taskOf(poison)).status, 'requested');
+      assert.deepEqual(
+        (await jobsWithStaleTasks(core.queue, 0, 10)).map((j) => j.id),
+        [poison],
+      );
+    });
   });
 }
