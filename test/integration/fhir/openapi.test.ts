@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import type { Patient } from 'fhir/r4.js';
 import { sqliteDatabase } from '../../support/databases.js';
+import { freePort } from '../../support/ports.js';
 import { fhirFetch, startTestServer, type TestServer } from '../../support/server.js';
 
 interface Operation {
@@ -30,7 +31,8 @@ describe('openapi.yaml matches the running app', () => {
   let server: TestServer;
   let patient: Patient;
   before(async () => {
-    server = await startTestServer(sqliteDatabase());
+    // With the MLLP listener on: the HL7 admin API exists only then.
+    server = await startTestServer(sqliteDatabase(), { MLLP_PORT: String(await freePort()) });
     patient = (
       await fhirFetch(server, 'Patient', {
         method: 'POST',
