@@ -2,14 +2,13 @@
 // an ORU^R01's report text is a Binary, a DocumentReference's attachment and the DiagnosticReport's presentedForm
 // share its url; a resend updates all three rather than adding any, a correction (OBR-25 C) updates both, and a
 // version that withdraws the text (OBX-11 D) leaves the DocumentReference entered-in-error.
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Binary, Bundle, DiagnosticReport, DocumentReference, Resource } from 'fhir/r4.js';
+import type { Binary, DiagnosticReport, DocumentReference, Resource } from 'fhir/r4.js';
 import type { Core } from '../../../src/core.js';
 import { dispatch } from '../../../src/fhir/router.js';
-import type { MllpListener } from '../../../src/hl7v2/index.js';
-import { databaseKinds, type TestDatabase } from '../../support/databases.js';
-import { listenHl7, openCoreWithHl7 } from './open-core.js';
+import { databaseKinds } from '../../support/databases.js';
+import { hl7Suite, searchStore } from './open-core.js';
 import { msa, RawClient } from './raw-client.js';
 
 const FINDINGS = 'FINDINGS: 6 mm nodule in the left lower lobe.\\.br\\No effusion.';
@@ -26,12 +25,6 @@ function oru(controlId: string, status: string, findings = FINDINGS, obx11 = sta
   ].join('\r');
 }
 
-async function search<T extends Resource>(core: Core, type: string, query: string): Promise<T[]> {
-  const res = await dispatch(core.ctx, { method: 'GET', path: type, query: new URLSearchParams(query) });
-  assert.equal(res.status, 200, JSON.stringify(res.body));
-  return ((res.body as Bundle).entry ?? []).map((e) => e.resource as T);
-}
-
 async function read<T extends Resource>(core: Core, path: string): Promise<T> {
   const res = await dispatch(core.ctx, { method: 'GET', path, query: new URLSearchParams() });
   assert.equal(res.status, 200, `${path}: ${JSON.stringify(res.body)}`);
@@ -42,23 +35,10 @@ const decode = (b64: string | undefined): string => Buffer.from(b64 ?? '', 'base
 
 for (const { kind, make } of databaseKinds) {
   describe(`ORU^R01 report text as DiagnosticReport + DocumentReference + Binary (${kind})`, () => {
-    let db: TestDatabase;
-    let core: Core;
-    let listener: MllpListener;
-    let port: number;
-    before(async () => {
-      db = await make();
-      core = await openCoreWithHl7(db.url);
-      ({ listener, port } = await listenHl7(core));
-    });
-    after(async () => {
-      await listener?.close();
-      await core?.close();
-      await db?.drop();
-    });
+    const suite = hl7Suite(make);
 
     async function send(message: string): Promise<void> {
-      const client = await RawClient.connect(port);
+      const client = await RawClient.connect(suite.port);
       try {
         client.send(message);
         const [ack] = await client.next();
@@ -70,8 +50,8 @@ for (const { kind, make } of databaseKinds) {
 
     /** The one report, DocumentReference and Binary of the accession, checked to point at one url. */
     async function current(): Promise<{ report: DiagnosticReport; doc: DocumentReference; binary: Binary }> {
-      const reports = await search<DiagnosticReport>(core, 'DiagnosticReport', 'identifier=ACC-NOTE');
-      const docs = await search<DocumentReference>(core, 'DocumentReference', 'identifier=ACC-NOTE');
+      const reports = await searchStore<DiagnosticReport>(suite.core, 'DiagnosticReport', 'identifier=ACC-NOTE');
+      const docs = await searchStore<DocumentReference>(suite.core, 'DocumentReference', 'identifier=ACC-NOTE');
       assert.equal(reports.length, 1, 'one DiagnosticReport');
       assert.equal(docs.length, 1, 'one DocumentReference');
       const report = reports[0]!;
@@ -81,7 +61,7 @@ for (const { kind, make } of databaseKinds) {
       assert.equal(report.presentedForm?.[0]?.url, url, 'presentedForm url == DocumentReference attachment url');
       assert.equal(doc.subject?.reference, report.subject?.reference);
       assert.deepEqual(doc.context?.related, [{ reference: `DiagnosticReport/${report.id}` }]);
-      const binary = await read<Binary>(core, url);
+      const binary = await read<Binary>(suite.core, url);
       assert.equal(binary.contentType, 'text/plain; charset=utf-8');
       assert.deepEqual(binary.securityContext, { reference: `DiagnosticReport/${report.id}` });
       return { report, doc, binary };
@@ -98,8 +78,8 @@ for (const { kind, make } of databaseKinds) {
       assert.equal(doc.content[0]!.attachment.size, Buffer.byteLength(text));
       // The US Core searches find it: patient + category, patient + type.
       const patient = report.subject!.reference!;
-      const byCategory = await search<DocumentReference>(
-        core,
+      const byCategory = await searchStore<DocumentReference>(
+        suite.core,
         'DocumentReference',
         `patient=${patient}&category=http://hl7.org/fhir/us/core/CodeSystem/us-core-documentreference-category|clinical-note`,
       );
@@ -107,7 +87,11 @@ for (const { kind, make } of databaseKinds) {
         byCategory.map((d) => d.id),
         [doc.id],
       );
-      const byType = await search<DocumentReference>(core, 'DocumentReference', `patient=${patient}&type=18748-4`);
+      const byType = await searchStore<DocumentReference>(
+        suite.core,
+        'DocumentReference',
+        `patient=${patient}&type=18748-4`,
+      );
       assert.deepEqual(
         byType.map((d) => d.id),
         [doc.id],
@@ -121,7 +105,7 @@ for (const { kind, make } of databaseKinds) {
       assert.equal(after.report.id, before.report.id);
       assert.equal(after.doc.id, before.doc.id);
       assert.equal(after.binary.id, before.binary.id);
-      assert.equal((await search(core, 'Binary', `_id=${after.binary.id}`)).length, 1);
+      assert.equal((await searchStore(suite.core, 'Binary', `_id=${after.binary.id}`)).length, 1);
     });
 
     it('a corrected report (OBR-25 C) updates the Binary text and both the report and the DocumentReference', async () => {
@@ -143,16 +127,16 @@ for (const { kind, make } of databaseKinds) {
     it('a version whose text OBX are all withdrawn (OBX-11 D) leaves the DocumentReference entered-in-error', async () => {
       const before = await current();
       await send(oru('NOTE-4', 'C', FINDINGS, 'D'));
-      const [report] = await search<DiagnosticReport>(core, 'DiagnosticReport', 'identifier=ACC-NOTE');
+      const [report] = await searchStore<DiagnosticReport>(suite.core, 'DiagnosticReport', 'identifier=ACC-NOTE');
       assert.equal(report?.presentedForm, undefined);
-      const docs = await search<DocumentReference>(core, 'DocumentReference', 'identifier=ACC-NOTE');
+      const docs = await searchStore<DocumentReference>(suite.core, 'DocumentReference', 'identifier=ACC-NOTE');
       assert.equal(docs.length, 1);
       const doc = docs[0]!;
       assert.equal(doc.id, before.doc.id);
       assert.equal(doc.status, 'entered-in-error');
       assert.equal(doc.docStatus, 'entered-in-error');
       // The Binary is kept for the record; the text coming back makes the DocumentReference current again.
-      await read<Binary>(core, before.doc.content[0]!.attachment.url!);
+      await read<Binary>(suite.core, before.doc.content[0]!.attachment.url!);
       await send(oru('NOTE-5', 'C'));
       const again = await current();
       assert.equal(again.doc.id, before.doc.id);

@@ -3,28 +3,14 @@
 // new; ORM then ORU update one ServiceRequest; ADT^A40 links patients or answers AE at MRG-1.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type {
-  Bundle,
-  DiagnosticReport,
-  Encounter,
-  ImagingStudy,
-  Observation,
-  Patient,
-  ServiceRequest,
-} from 'fhir/r4.js';
+import type { DiagnosticReport, Encounter, ImagingStudy, Observation, Patient, ServiceRequest } from 'fhir/r4.js';
 import { Client, Message } from 'node-hl7-client';
 import type { Core } from '../../../src/core.js';
-import { dispatch } from '../../../src/fhir/router.js';
 import { fhirBatchExecutor, fhirExecutor } from '../../../src/hl7v2/execute.js';
 import { createInboundProcessor, Hl7Message, Hl7MessageStore, MllpListener } from '../../../src/hl7v2/index.js';
 import { databaseKinds, type TestDatabase } from '../../support/databases.js';
 import { fixture } from '../../unit/hl7v2/fixtures.js';
-import { openCoreWithHl7 } from './open-core.js';
-
-async function search<T>(core: Core, type: string, query: string): Promise<T[]> {
-  const res = await dispatch(core.ctx, { method: 'GET', path: type, query: new URLSearchParams(query) });
-  return ((res.body as Bundle).entry ?? []).map((e) => e.resource as T);
-}
+import { openCoreWithHl7, searchStore } from './open-core.js';
 
 for (const { kind, make } of databaseKinds) {
   describe(`HL7 v2 to FHIR through the store (${kind})`, () => {
@@ -59,9 +45,9 @@ for (const { kind, make } of databaseKinds) {
         client.closeAll();
         await listener.close();
       }
-      const [patient] = await search<Patient>(core, 'Patient', 'identifier=MRN456');
+      const [patient] = await searchStore<Patient>(core, 'Patient', 'identifier=MRN456');
       assert.ok(patient?.id);
-      const reports = await search<DiagnosticReport>(
+      const reports = await searchStore<DiagnosticReport>(
         core,
         'DiagnosticReport',
         `patient=Patient/${patient.id}&category=http://loinc.org|LP29684-5`,
@@ -73,9 +59,9 @@ for (const { kind, make } of databaseKinds) {
         /8 mm nodule in the right upper lobe/,
       );
       assert.equal(reports[0]!.result?.length, 2);
-      const obs = await search(core, 'Observation', `patient=${patient.id}`);
+      const obs = await searchStore(core, 'Observation', `patient=${patient.id}`);
       assert.equal(obs.length, 2);
-      const studies = await search(
+      const studies = await searchStore(
         core,
         'ImagingStudy',
         `identifier=urn:dicom:uid|urn:oid:1.2.840.113619.2.55.3.1111.2222`,
@@ -90,7 +76,7 @@ for (const { kind, make } of databaseKinds) {
       const count = async (): Promise<number[]> =>
         Promise.all(
           ['Patient', 'DiagnosticReport', 'ServiceRequest', 'ImagingStudy', 'Encounter'].map(
-            async (t) => (await search(core, t, '_count=100')).length,
+            async (t) => (await searchStore(core, t, '_count=100')).length,
           ),
         );
       const before = await count();
@@ -148,24 +134,24 @@ for (const { kind, make } of databaseKinds) {
       const row = await store.get(out.messageId!);
       assert.equal(row?.status, 'error');
       assert.match(row?.ack ?? '', /MSA\|AR\|MSG00969/);
-      assert.equal((await search(core, 'ServiceRequest', 'identifier=ACC5969')).length, 0);
+      assert.equal((await searchStore(core, 'ServiceRequest', 'identifier=ACC5969')).length, 0);
       // Resent, the message is applied (AR invites a resend) and marked processed.
       const again = await proc.processMessage(text);
       assert.equal(again.code, 'AA');
       assert.equal((await store.get(out.messageId!))?.status, 'processed');
-      assert.equal((await search(core, 'ServiceRequest', 'identifier=ACC5969')).length, 1);
+      assert.equal((await searchStore(core, 'ServiceRequest', 'identifier=ACC5969')).length, 1);
     });
 
     it('ORM^O01 NW then an ORU^R01 for the same accession update one ServiceRequest to completed', async () => {
       assert.equal((await proc.processMessage(fixture('orm-o01-nw.hl7'))).code, 'AA');
-      const [ordered] = await search<ServiceRequest>(core, 'ServiceRequest', 'identifier=ACC5005');
+      const [ordered] = await searchStore<ServiceRequest>(core, 'ServiceRequest', 'identifier=ACC5005');
       assert.equal(ordered?.status, 'active');
       const oru = fixture('oru-r01-v23.hl7')
         .replace('MSG00023', 'MSG00024')
         .replace(/ACC5001/g, 'ACC5005')
         .replace('1.2.840.113619.2.55.3.604688119.969.1268071029.320', '1.2.840.113619.2.55.3.5005');
       assert.equal((await proc.processMessage(oru)).code, 'AA');
-      const after = await search<ServiceRequest>(core, 'ServiceRequest', 'identifier=ACC5005');
+      const after = await searchStore<ServiceRequest>(core, 'ServiceRequest', 'identifier=ACC5005');
       assert.equal(after.length, 1);
       assert.equal(after[0]!.id, ordered!.id);
       assert.equal(after[0]!.status, 'completed');
@@ -179,7 +165,11 @@ for (const { kind, make } of databaseKinds) {
         [],
         'every identifier of the order is still there',
       );
-      const studies = await search(core, 'ImagingStudy', 'identifier=urn:dicom:uid|urn:oid:1.2.840.113619.2.55.3.5005');
+      const studies = await searchStore(
+        core,
+        'ImagingStudy',
+        'identifier=urn:dicom:uid|urn:oid:1.2.840.113619.2.55.3.5005',
+      );
       assert.equal(studies.length, 1, 'the ORU reuses the ImagingStudy the order registered');
     });
 
@@ -199,10 +189,11 @@ for (const { kind, make } of databaseKinds) {
         'OBX|5|ST|110180^Study Instance UID^DCM||1.2.840.113619.2.55.3.5951||||||F',
       ].join('\r');
       assert.equal((await proc.processMessage(twoGroups)).code, 'AA');
-      const count = async (type: string, query: string): Promise<number> => (await search(core, type, query)).length;
+      const count = async (type: string, query: string): Promise<number> =>
+        (await searchStore(core, type, query)).length;
       assert.equal(await count('ServiceRequest', 'identifier=ACC5951'), 1);
       assert.equal(await count('ImagingStudy', 'identifier=urn:dicom:uid|urn:oid:1.2.840.113619.2.55.3.5951'), 1);
-      const [report] = await search<DiagnosticReport>(core, 'DiagnosticReport', 'identifier=ACC5951');
+      const [report] = await searchStore<DiagnosticReport>(core, 'DiagnosticReport', 'identifier=ACC5951');
       assert.equal(report?.result?.length, 3, "both groups' Observations");
       assert.equal(await count('DiagnosticReport', 'identifier=ACC5951'), 1);
       const later = await proc.processMessage(base.replace('MSG00251', 'MSG05952'));
@@ -226,7 +217,7 @@ for (const { kind, make } of databaseKinds) {
           .replace(/FI2005/g, `FI${n}`)
           .replace(/ACC5005/g, `ACC${n}`);
       const study = async (n: string): Promise<ImagingStudy> => {
-        const found = await search<ImagingStudy>(
+        const found = await searchStore<ImagingStudy>(
           core,
           'ImagingStudy',
           `identifier=urn:dicom:uid|urn:oid:1.2.840.113619.2.55.3.${n}`,
@@ -238,7 +229,7 @@ for (const { kind, make } of databaseKinds) {
       assert.equal((await study('5941')).status, 'registered');
       assert.equal((await proc.processMessage(cancel('5941', 'MSGCAN02'))).code, 'AA');
       assert.equal((await study('5941')).status, 'cancelled');
-      const [revoked] = await search<ServiceRequest>(core, 'ServiceRequest', 'identifier=ACC5941');
+      const [revoked] = await searchStore<ServiceRequest>(core, 'ServiceRequest', 'identifier=ACC5941');
       assert.equal(revoked?.status, 'revoked');
 
       // Images arrived before the cancellation: the study is the PACS's record of them and stays.
@@ -257,7 +248,7 @@ for (const { kind, make } of databaseKinds) {
       assert.equal(out.code, 'AE');
       const err = Hl7Message.parse(out.acks[0]!).segment('ERR')!;
       assert.equal(err.rawField(2), 'MRG^1^1^1');
-      assert.equal((await search(core, 'Patient', 'identifier=MRN900')).length, 0);
+      assert.equal((await searchStore(core, 'Patient', 'identifier=MRN900')).length, 0);
     });
 
     it('concurrent ORUs for one new patient (one transaction each) create one Patient, not one per message', async () => {
@@ -273,8 +264,8 @@ for (const { kind, make } of databaseKinds) {
       );
       const outs = await Promise.all(texts.map((t) => proc.processMessage(t)));
       assert.deepEqual(new Set(outs.map((o) => o.code)), new Set(['AA']));
-      assert.equal((await search(core, 'Patient', 'identifier=MRN940')).length, 1);
-      assert.equal((await search(core, 'Encounter', 'identifier=V0940')).length, 1);
+      assert.equal((await searchStore(core, 'Patient', 'identifier=MRN940')).length, 1);
+      assert.equal((await searchStore(core, 'Encounter', 'identifier=V0940')).length, 1);
     });
 
     it('group commit: ORUs arriving together for one new patient create one Patient and a report each', async () => {
@@ -295,9 +286,13 @@ for (const { kind, make } of databaseKinds) {
         ['AA', 'AA', 'AE', 'AA'],
       );
       assert.equal(Hl7Message.parse(outs[2]!.acks[0]!).segment('ERR')!.rawField(2), 'MRG^1^1^1');
-      const patients = await search<Patient>(core, 'Patient', 'identifier=MRN930');
+      const patients = await searchStore<Patient>(core, 'Patient', 'identifier=MRN930');
       assert.equal(patients.length, 1);
-      const reports = await search<DiagnosticReport>(core, 'DiagnosticReport', `patient=Patient/${patients[0]!.id}`);
+      const reports = await searchStore<DiagnosticReport>(
+        core,
+        'DiagnosticReport',
+        `patient=Patient/${patients[0]!.id}`,
+      );
       assert.equal(reports.length, 3);
       for (const o of outs)
         assert.equal((await store.get(o.messageId!))?.status, o.code === 'AA' ? 'processed' : 'error');
@@ -307,8 +302,8 @@ for (const { kind, make } of databaseKinds) {
       assert.equal((await proc.processMessage(fixture('adt-a08.hl7').replace('MRN900', 'MRN901'))).code, 'AA');
       const out = await proc.processMessage(fixture('adt-a40.hl7'));
       assert.equal(out.code, 'AA');
-      const [prior] = await search<Patient>(core, 'Patient', 'identifier=MRN901');
-      const [survivor] = await search<Patient>(core, 'Patient', 'identifier=MRN900');
+      const [prior] = await searchStore<Patient>(core, 'Patient', 'identifier=MRN901');
+      const [survivor] = await searchStore<Patient>(core, 'Patient', 'identifier=MRN900');
       assert.equal(prior!.active, false);
       assert.deepEqual(prior!.link, [{ other: { reference: `Patient/${survivor!.id}` }, type: 'replaced-by' }]);
       assert.deepEqual(survivor!.link, [{ other: { reference: `Patient/${prior!.id}` }, type: 'replaces' }]);
@@ -339,8 +334,8 @@ for (const { kind, make } of databaseKinds) {
       const a08 = fixture('adt-a08.hl7').replace('MRN900', 'MRN910').replace('MSG00702', 'MSG00974');
       assert.equal((await proc.processMessage(a08)).code, 'AA');
       assert.equal((await proc.processMessage(oru('MRN911', 2))).code, 'AA');
-      const [survivor] = await search<Patient>(core, 'Patient', 'identifier=MRN910');
-      const [prior] = await search<Patient>(core, 'Patient', 'identifier=MRN911');
+      const [survivor] = await searchStore<Patient>(core, 'Patient', 'identifier=MRN910');
+      const [prior] = await searchStore<Patient>(core, 'Patient', 'identifier=MRN911');
       assert.deepEqual(survivor!.link, [{ other: { reference: `Patient/${prior!.id}` }, type: 'replaces' }]);
       assert.deepEqual(prior!.link, [{ other: { reference: `Patient/${survivor!.id}` }, type: 'replaced-by' }]);
       assert.equal(prior!.active, false, 'a result under the prior MRN does not reactivate it');
@@ -350,7 +345,7 @@ for (const { kind, make } of databaseKinds) {
         'DUBLIN',
         'the A08 left PID-11 empty, which keeps the A01 address (HL7 v2.5.1 2.5.3); the ORU never touches it',
       );
-      const late = await search<DiagnosticReport>(core, 'DiagnosticReport', `patient=Patient/${prior!.id}`);
+      const late = await searchStore<DiagnosticReport>(core, 'DiagnosticReport', `patient=Patient/${prior!.id}`);
       assert.equal(late.length, 1, 'the late result is filed to the prior record');
     });
 
@@ -366,8 +361,8 @@ for (const { kind, make } of databaseKinds) {
           .replace(/ACC5002/g, 'ACC5931')
           .replace('1.2.840.113619.2.55.3.1111.2222', '1.2.840.113619.2.55.3.1111.2931');
       assert.equal((await proc.processMessage(oru('MSGCORR01'))).code, 'AA');
-      const [patient] = await search<Patient>(core, 'Patient', 'identifier=MRN931');
-      const [first] = await search<DiagnosticReport>(core, 'DiagnosticReport', `patient=${patient!.id}`);
+      const [patient] = await searchStore<Patient>(core, 'Patient', 'identifier=MRN931');
+      const [first] = await searchStore<DiagnosticReport>(core, 'DiagnosticReport', `patient=${patient!.id}`);
       assert.equal(first!.result?.length, 2);
       const [nodule, size] = await Promise.all(
         first!.result!.map((r) => core.ctx.repo.read<Observation>('Observation', r.reference!.split('/')[1]!)),
@@ -388,7 +383,7 @@ for (const { kind, make } of databaseKinds) {
       // The correction keeps the nodule (OBX-1 3) and withdraws the size (OBX-1 4).
       const corrected = oru('MSGCORR02').replace(/\rOBX\|4\|NM\|[^\r]*/, '');
       assert.equal((await proc.processMessage(corrected)).code, 'AA');
-      const [report] = await search<DiagnosticReport>(core, 'DiagnosticReport', `patient=${patient!.id}`);
+      const [report] = await searchStore<DiagnosticReport>(core, 'DiagnosticReport', `patient=${patient!.id}`);
       assert.deepEqual(
         report!.result?.map((r) => r.reference),
         [`Observation/${nodule!.id}`],
@@ -400,7 +395,11 @@ for (const { kind, make } of databaseKinds) {
       const untouched = await core.ctx.repo.read<Observation>('Observation', own.id!);
       assert.equal(untouched.status, 'final');
       assert.equal(untouched.meta?.versionId, '1');
-      const live = await search<Observation>(core, 'Observation', `patient=${patient!.id}&status:not=entered-in-error`);
+      const live = await searchStore<Observation>(
+        core,
+        'Observation',
+        `patient=${patient!.id}&status:not=entered-in-error`,
+      );
       assert.deepEqual(live.map((o) => o.id).sort(), [nodule!.id, own.id].sort());
 
       // Sent again under a new control id: nothing more changes.
@@ -414,7 +413,7 @@ for (const { kind, make } of databaseKinds) {
         .replace('MSG00701', 'MSG00975')
         .replace('V0009', 'V0977');
       assert.equal((await proc.processMessage(a01)).code, 'AA');
-      const [admitted] = await search<Encounter>(core, 'Encounter', 'identifier=V0977');
+      const [admitted] = await searchStore<Encounter>(core, 'Encounter', 'identifier=V0977');
       assert.ok(admitted?.period?.start, 'the A01 set the visit start');
       const oru = fixture('oru-r01-v23.hl7')
         .replace('MSG00023', 'MSG00976')
@@ -423,13 +422,13 @@ for (const { kind, make } of databaseKinds) {
         .replace(/ACC5001/g, 'ACC5976')
         .replace('V0001', 'V0977');
       assert.equal((await proc.processMessage(oru)).code, 'AA');
-      const patients = await search<Patient>(core, 'Patient', 'identifier=MRN920');
+      const patients = await searchStore<Patient>(core, 'Patient', 'identifier=MRN920');
       assert.equal(patients.length, 1);
       assert.equal(patients[0]!.address?.[0]?.city, 'DUBLIN');
       assert.equal(patients[0]!.telecom?.length, 1);
       assert.equal(patients[0]!.meta?.versionId, '1', 'matched, not rewritten');
       // The visit: the ORU's PV1 (outpatient, an attending doctor, no admit time) updates it but keeps the A01's start.
-      const [visit] = await search<Encounter>(core, 'Encounter', 'identifier=V0977');
+      const [visit] = await searchStore<Encounter>(core, 'Encounter', 'identifier=V0977');
       assert.equal(visit!.class.code, 'AMB');
       assert.equal(visit!.period?.start, admitted!.period!.start);
       assert.equal(visit!.participant?.length, 1);

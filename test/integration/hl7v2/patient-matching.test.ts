@@ -3,22 +3,15 @@
 // assigning authority, whatever their order; PID-2/PID-4 are identifiers too; a Patient keeps the identifiers every
 // feed sent; merged matches lead to the survivor; unrelated matches are AE at PID-3 and write nothing; concurrent
 // messages for one new patient create one Patient.
-import { after, before, describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Bundle, DiagnosticReport, Patient } from 'fhir/r4.js';
+import type { DiagnosticReport, Patient } from 'fhir/r4.js';
 import { Client, Message } from 'node-hl7-client';
-import type { Core } from '../../../src/core.js';
-import { dispatch } from '../../../src/fhir/router.js';
-import { Hl7Message, type MllpListener } from '../../../src/hl7v2/index.js';
-import { databaseKinds, type TestDatabase } from '../../support/databases.js';
-import { listenHl7, openCoreWithHl7 } from './open-core.js';
+import { Hl7Message } from '../../../src/hl7v2/index.js';
+import { databaseKinds } from '../../support/databases.js';
+import { hl7Suite, searchStore } from './open-core.js';
 
 const SYS = 'urn:ct-fhir:hl7v2:';
-
-async function search<T>(core: Core, type: string, query: string): Promise<T[]> {
-  const res = await dispatch(core.ctx, { method: 'GET', path: type, query: new URLSearchParams(query) });
-  return ((res.body as Bundle).entry ?? []).map((e) => e.resource as T);
-}
 
 /** MSH for a feed: sending application and facility (the default assigning authority), control id, version. */
 const msh = (facility: string, type: string, id: string, version = '2.5.1'): string =>
@@ -40,16 +33,15 @@ const tokens = (p: Patient): string[] => (p.identifier ?? []).map((i) => `${i.sy
 
 for (const { kind, make } of databaseKinds) {
   describe(`HL7 v2 patient matching over MLLP (${kind})`, () => {
-    let db: TestDatabase;
-    let core: Core;
-    let listener: MllpListener;
-    let port: number;
+    const suite = hl7Suite(make);
     const client = new Client({ host: '127.0.0.1' });
 
     /** Sends one message with node-hl7-client on its own connection and returns its ACK. */
     async function send(text: string): Promise<Hl7Message> {
       const ack = await new Promise<string>((resolve) => {
-        const conn = client.createConnection({ port, waitAck: false }, (res) => resolve(res.getMessage().toString()));
+        const conn = client.createConnection({ port: suite.port, waitAck: false }, (res) =>
+          resolve(res.getMessage().toString()),
+        );
         void conn.sendMessage(new Message({ text }));
       });
       return Hl7Message.parse(ack);
@@ -58,25 +50,15 @@ for (const { kind, make } of databaseKinds) {
       const ack = await send(text);
       assert.equal(ack.get('MSA-1'), 'AA', ack.segment('ERR')?.get(8));
     };
-    const patients = (query: string): Promise<Patient[]> => search<Patient>(core, 'Patient', query);
+    const patients = (query: string): Promise<Patient[]> => searchStore<Patient>(suite.core, 'Patient', query);
     /** The one Patient a report (by accession) is filed to. */
     async function subjectOf(acc: string): Promise<string> {
-      const reports = await search<DiagnosticReport>(core, 'DiagnosticReport', `identifier=${acc}`);
+      const reports = await searchStore<DiagnosticReport>(suite.core, 'DiagnosticReport', `identifier=${acc}`);
       assert.equal(reports.length, 1);
       return reports[0]!.subject!.reference!;
     }
 
-    before(async () => {
-      db = await make();
-      core = await openCoreWithHl7(db.url);
-      ({ listener, port } = await listenHl7(core));
-    });
-    after(async () => {
-      client.closeAll();
-      await listener?.close();
-      await core?.close();
-      await db?.drop();
-    });
+    after(() => client.closeAll());
 
     it('identifiers in another order match the patient by any of them, and the patient gains the one it lacked', async () => {
       await accepted(adt('GENHOSP', 'A01', 'PM0101', 'PID|1||MRN960^^^GENHOSP^MR||DOE^JANE||19600412|F'));
@@ -196,8 +178,8 @@ for (const { kind, make } of databaseKinds) {
       const err = ack.segment('ERR')!;
       assert.equal(err.rawField(2), 'PID^1^3^1');
       assert.equal(err.get(3), '204');
-      assert.equal((await search(core, 'DiagnosticReport', 'identifier=ACC9651')).length, 0);
-      assert.equal((await search(core, 'ServiceRequest', 'identifier=ACC9651')).length, 0);
+      assert.equal((await searchStore(suite.core, 'DiagnosticReport', 'identifier=ACC9651')).length, 0);
+      assert.equal((await searchStore(suite.core, 'ServiceRequest', 'identifier=ACC9651')).length, 0);
       const now = await patients('identifier=MRN965,888');
       assert.deepEqual(
         now.map((p) => `${p.id}/${p.meta?.versionId}`).sort(),

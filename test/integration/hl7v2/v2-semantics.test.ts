@@ -2,22 +2,15 @@
 // PostgreSQL). An empty field leaves the stored value alone and "" deletes it (HL7 v2.5.1 2.5.3); PV1-4 gives
 // Encounter.type, which a result's thinner PV1 does not erase; times without an offset are in the sender's zone
 // (MSH-7); a Latin-1 sender without MSH-18 keeps its accented names.
-import { after, before, describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Bundle, DiagnosticReport, Encounter, Patient } from 'fhir/r4.js';
+import type { DiagnosticReport, Encounter, Patient } from 'fhir/r4.js';
 import { Client, Message } from 'node-hl7-client';
-import type { Core } from '../../../src/core.js';
-import { dispatch } from '../../../src/fhir/router.js';
-import { Hl7Message, type MllpListener } from '../../../src/hl7v2/index.js';
-import { databaseKinds, type TestDatabase } from '../../support/databases.js';
-import { listenHl7, openCoreWithHl7 } from './open-core.js';
+import { Hl7Message } from '../../../src/hl7v2/index.js';
+import { databaseKinds } from '../../support/databases.js';
+import { hl7Suite, searchStore } from './open-core.js';
 
 const DAR = 'http://hl7.org/fhir/StructureDefinition/data-absent-reason';
-
-async function search<T>(core: Core, type: string, query: string): Promise<T[]> {
-  const res = await dispatch(core.ctx, { method: 'GET', path: type, query: new URLSearchParams(query) });
-  return ((res.body as Bundle).entry ?? []).map((e) => e.resource as T);
-}
 
 const adt = (event: string, id: string, pid: string, pv1?: string): string =>
   [
@@ -29,16 +22,13 @@ const adt = (event: string, id: string, pid: string, pv1?: string): string =>
 
 for (const { kind, make } of databaseKinds) {
   describe(`HL7 v2 field semantics over MLLP (${kind})`, () => {
-    let db: TestDatabase;
-    let core: Core;
-    let listener: MllpListener;
-    let port: number;
+    const suite = hl7Suite(make);
     const client = new Client({ host: '127.0.0.1' });
 
     /** Sends one message with node-hl7-client (bytes in `encoding`) and returns its ACK. */
     async function send(text: string, encoding: BufferEncoding = 'utf-8'): Promise<Hl7Message> {
       const ack = await new Promise<string>((resolve) => {
-        const conn = client.createConnection({ port, waitAck: false, encoding }, (res) =>
+        const conn = client.createConnection({ port: suite.port, waitAck: false, encoding }, (res) =>
           resolve(res.getMessage().toString()),
         );
         void conn.sendMessage(new Message({ text }));
@@ -46,22 +36,12 @@ for (const { kind, make } of databaseKinds) {
       return Hl7Message.parse(ack);
     }
     const patient = async (mrn = 'MRN970'): Promise<Patient> => {
-      const found = await search<Patient>(core, 'Patient', `identifier=${mrn}`);
+      const found = await searchStore<Patient>(suite.core, 'Patient', `identifier=${mrn}`);
       assert.equal(found.length, 1);
       return found[0]!;
     };
 
-    before(async () => {
-      db = await make();
-      core = await openCoreWithHl7(db.url);
-      ({ listener, port } = await listenHl7(core));
-    });
-    after(async () => {
-      client.closeAll();
-      await listener?.close();
-      await core?.close();
-      await db?.drop();
-    });
+    after(() => client.closeAll());
 
     it('ADT^A08: an empty field keeps the stored value, "" deletes it, a defaulted name or gender never overwrites one', async () => {
       const a01 = adt('A01', 'SEM01', "||O'BRIEN^SEAN||19801231|M|||1 HIGH ST^^DUBLIN^^D01^IE||^PRN^PH^^^555^1234567");
@@ -115,7 +95,7 @@ for (const { kind, make } of databaseKinds) {
       const pv1 = (admissionType: string): string =>
         `PV1|1|E|ER^1^1|${admissionType}|||||||||||||||V0970^^^GENHOSP^VN|||||||||||||||||||||||||20240320065500`;
       assert.equal((await send(adt('A01', 'SEM11', '||ROE^RICK', pv1('E')))).get('MSA-1'), 'AA');
-      const [enc] = await search<Encounter>(core, 'Encounter', 'identifier=V0970');
+      const [enc] = await searchStore<Encounter>(suite.core, 'Encounter', 'identifier=V0970');
       assert.deepEqual(enc?.type, [
         { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0007', code: 'E', display: 'Emergency' }] },
       ]);
@@ -128,13 +108,13 @@ for (const { kind, make } of databaseKinds) {
         'OBX|1|TX|18782-3^Findings^LN||No acute findings.||||||F',
       ].join('\r');
       assert.equal((await send(oru)).get('MSA-1'), 'AA');
-      const [after] = await search<Encounter>(core, 'Encounter', 'identifier=V0970');
+      const [after] = await searchStore<Encounter>(suite.core, 'Encounter', 'identifier=V0970');
       assert.deepEqual(after?.type, enc?.type);
       assert.equal(after?.period?.start, enc?.period?.start, 'PV1-44 from the A01 is kept too');
       // A new visit without PV1-4: US Core's type 1..* is met with DataAbsentReason unknown.
       const noType = pv1('').replace('V0970', 'V0971');
       assert.equal((await send(adt('A04', 'SEM13', '||ROE^RICK', noType))).get('MSA-1'), 'AA');
-      const [other] = await search<Encounter>(core, 'Encounter', 'identifier=V0971');
+      const [other] = await searchStore<Encounter>(suite.core, 'Encounter', 'identifier=V0971');
       assert.deepEqual(other?.type, [
         {
           coding: [
@@ -155,7 +135,7 @@ for (const { kind, make } of databaseKinds) {
         'OBX|1|TX|18782-3^Findings^LN||No acute findings.||||||F',
       ].join('\r');
       assert.equal((await send(oru)).get('MSA-1'), 'AA');
-      const [visit] = await search<Encounter>(core, 'Encounter', 'identifier=V0972');
+      const [visit] = await searchStore<Encounter>(suite.core, 'Encounter', 'identifier=V0972');
       assert.equal(visit?.period?.end, '2024-03-21T10:00:00Z');
       assert.equal(visit?.status, 'finished');
     });
@@ -168,7 +148,7 @@ for (const { kind, make } of databaseKinds) {
         'OBX|1|TX|18782-3^Findings^LN||No acute findings.||||||F',
       ].join('\r');
       assert.equal((await send(oru)).get('MSA-1'), 'AA');
-      const [report] = await search<DiagnosticReport>(core, 'DiagnosticReport', 'identifier=ACC971');
+      const [report] = await searchStore<DiagnosticReport>(suite.core, 'DiagnosticReport', 'identifier=ACC971');
       assert.equal(report?.effectiveDateTime, '2024-03-16T11:00:00+01:00');
       assert.equal(report?.issued, '2024-03-16T11:55:30.25-05:00');
     });
