@@ -1,10 +1,10 @@
 // `ct-fhir inspect` end to end through the CLI entry (bin/ct-fhir.js), on folders written by the test writer.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runCli } from '../../support/cli.js';
 import { writeSyntheticSeries } from '../../support/ct-series.js';
 
 let dir = '';
@@ -28,12 +28,11 @@ before(() => {
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-const run = (...args: string[]) =>
-  spawnSync(process.execPath, ['bin/ct-fhir.js', 'inspect', ...args], { encoding: 'utf8' });
+const run = (...args: string[]) => runCli(['inspect', ...args]);
 
 test('inspect prints the chosen series and why, size, spacing, orientation, HU range, transfer syntax and problems', () => {
   const r = run('--dicom', join(dir, 'good'));
-  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.code, 0, r.stderr);
   assert.match(
     r.stdout,
     /series\s+series 1 \(2\.25\.\d+\): CT, ORIGINAL, axial, 40 instances \(>= 31\), the most of 1 qualifying of 2 series/,
@@ -50,7 +49,7 @@ test('inspect prints the chosen series and why, size, spacing, orientation, HU r
 
 test('inspect --json gives the same facts as data', () => {
   const r = run('--dicom', join(dir, 'good'), '--json');
-  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.code, 0, r.stderr);
   const report = JSON.parse(r.stdout) as {
     ok: boolean;
     size: { slices: number };
@@ -70,26 +69,26 @@ test('inspect --json gives the same facts as data', () => {
 
 test('an unusable series is one line on stderr and exit code 1 (text and --json)', () => {
   const r = run('--dicom', join(dir, 'tilted'));
-  assert.equal(r.status, 1);
+  assert.equal(r.code, 1);
   assert.equal(r.stdout, '');
   assert.match(
     r.stderr,
     /^ct-fhir inspect: slices are stacked 13\.50 deg off their normal \(gantry tilt\); limit 0\.5 deg \[gantry-tilt\]\n$/,
   );
   const j = run('--dicom', join(dir, 'tilted'), '--json');
-  assert.equal(j.status, 1);
+  assert.equal(j.code, 1);
   assert.equal((JSON.parse(j.stdout) as { error: { code: string } }).error.code, 'gantry-tilt');
 });
 
 test('empty and missing folders, and bad flags, are clear one-line errors', () => {
   const empty = run('--dicom', join(dir, 'empty'));
-  assert.equal(empty.status, 1);
+  assert.equal(empty.code, 1);
   assert.match(empty.stderr, /^ct-fhir inspect: no DICOM instances under .* \(0 files\) \[no-series\]\n$/);
   const missing = run('--dicom', join(dir, 'nope'));
-  assert.equal(missing.status, 1);
+  assert.equal(missing.code, 1);
   assert.match(missing.stderr, /^ct-fhir inspect: --dicom .*nope: no such file or folder\n$/);
   const usage = run();
-  assert.equal(usage.status, 1);
+  assert.equal(usage.code, 1);
   assert.match(usage.stderr, /--dicom <dir> is required/);
   const badInt = run('--dicom', dir, '--min-slices', 'x');
   assert.match(badInt.stderr, /--min-slices must be a positive integer, got "x"/);
@@ -97,15 +96,15 @@ test('empty and missing folders, and bad flags, are clear one-line errors', () =
 
 test('the slice limit and the voxel limit are honoured', () => {
   const few = run('--dicom', join(dir, 'good', 'scout'), '--min-slices', '2');
-  assert.equal(few.status, 0, few.stderr);
+  assert.equal(few.code, 0, few.stderr);
   const big = run('--dicom', join(dir, 'good'), '--max-voxels', '1000');
-  assert.equal(big.status, 1);
+  assert.equal(big.code, 1);
   assert.match(big.stderr, /over the limit of 1000 voxels \(maxVoxels\) \[too-large\]/);
 });
 
 test('a truncated file in the chosen series is one clear error naming the file, offset and PS3.5 section', () => {
   const r = run('--dicom', join(dir, 'truncated'));
-  assert.equal(r.status, 1);
+  assert.equal(r.code, 1);
   assert.match(
     r.stderr,
     /^ct-fhir inspect: .*00004\.dcm: truncated DICOM: value of \(7FE0,0010\) PixelData at offset \d+ needs 8192 bytes but only \d+ remain \(PS3\.5 section 7\.1\.1\) \[unreadable\]\n$/,

@@ -3,23 +3,15 @@
 // must say so (not NaN, not a flat ROC curve that reads as AUROC 0).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runCli, type CliResult } from '../../support/cli.js';
 
-const BIN = fileURLToPath(new URL('../../../bin/ct-fhir.js', import.meta.url));
 const MODEL = fileURLToPath(new URL('../../../models/ctnet-phantom', import.meta.url));
 
-function run(args: string[]): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [BIN, ...args], {
-    encoding: 'utf8',
-    env: { ...process.env, LOG_LEVEL: '' },
-    timeout: 120_000,
-  });
-  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-}
+const run = (args: string[]): CliResult => runCli(args);
 
 const work = mkdtempSync(join(tmpdir(), 'ctfhir-eval-phantoms-'));
 test.after(() => rmSync(work, { recursive: true, force: true }));

@@ -2,13 +2,12 @@
 // a database it cannot open is one line naming it, exit 1 (it printed the driver's stack).
 import { describe, it, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { main } from '../../../src/cli.js';
 import { databaseKinds } from '../../support/databases.js';
+import { runCli, type CliResult } from '../../support/cli.js';
 
 /** Runs the CLI; returns its exit code and the migration names it printed (the test runner shares stdout). */
 async function run(args: string[]): Promise<{ code: number; names: string[] }> {
@@ -45,18 +44,12 @@ for (const { kind, make } of databaseKinds) {
   });
 }
 
-const BIN = fileURLToPath(new URL('../../../bin/ct-fhir.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'ctfhir-migrate-'));
 test.after(() => rmSync(dir, { recursive: true, force: true }));
 
 /** The command as a child process: what the user sees on stderr, and the exit code. */
-function migrate(url: string): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [BIN, 'migrate', '--database-url', url], {
-    encoding: 'utf8',
-    env: { ...process.env, LOG_LEVEL: 'warn' },
-    timeout: 60_000,
-  });
-  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+function migrate(url: string): CliResult {
+  return runCli(['migrate', '--database-url', url], { LOG_LEVEL: 'warn' }, 60_000);
 }
 
 test('migrate: a PostgreSQL database that does not exist is one line naming it, exit 1', () => {

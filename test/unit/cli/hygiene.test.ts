@@ -9,8 +9,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runCli, type CliResult } from '../../support/cli.js';
 
-const BIN = fileURLToPath(new URL('../../../bin/ct-fhir.js', import.meta.url));
 const COMMANDS = [
   'serve',
   'worker',
@@ -23,16 +23,7 @@ const COMMANDS = [
   'eval-model',
 ];
 
-function run(args: string[], env: NodeJS.ProcessEnv = {}): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [BIN, ...args], {
-    encoding: 'utf8',
-    env: { ...process.env, LOG_LEVEL: '', ...env },
-    timeout: 60_000,
-  });
-  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-}
-
-type Result = { code: number; stdout: string; stderr: string };
+const run = (args: string[], env: NodeJS.ProcessEnv = {}): CliResult => runCli(args, env, 60_000);
 
 const CLI = fileURLToPath(new URL('../../../src/cli.ts', import.meta.url));
 
@@ -40,7 +31,7 @@ const CLI = fileURLToPath(new URL('../../../src/cli.ts', import.meta.url));
  * Runs main() once per argument list in ONE child process (one node start for many cases), each call's stdout and
  * stderr captured there; a rejection, which the bin would print as a stack trace, comes back as exit -1 with it.
  */
-function cli(cases: string[][], env: NodeJS.ProcessEnv = {}): Result[] {
+function cli(cases: string[][], env: NodeJS.ProcessEnv = {}): CliResult[] {
   const script = `
     const { main } = await import(${JSON.stringify(CLI)});
     const results = [];
@@ -60,11 +51,11 @@ function cli(cases: string[][], env: NodeJS.ProcessEnv = {}): Result[] {
     timeout: 120_000,
   });
   assert.equal(r.status, 0, r.stderr);
-  return JSON.parse(r.stdout) as Result[];
+  return JSON.parse(r.stdout) as CliResult[];
 }
 
 /** A user error: exit 1, the message on the first stderr line, no stack frame anywhere. */
-function userError(r: Result, message: RegExp): void {
+function userError(r: CliResult, message: RegExp): void {
   assert.equal(r.code, 1, `${message}: ${r.stderr}`);
   assert.match(r.stderr.split('\n')[0]!, message);
   assert.doesNotMatch(r.stderr, /^\s+at /m, 'no stack trace');

@@ -1,18 +1,12 @@
 // The extract and eval-labels commands end to end through the CLI entry (a child process per run).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { runCli, type CliResult } from '../../support/cli.js';
 
-const BIN = fileURLToPath(new URL('../../../bin/ct-fhir.js', import.meta.url));
-
-function run(args: string[]): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
-  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-}
+const run = (args: string[]): CliResult => runCli(args);
 
 const dir = mkdtempSync(join(tmpdir(), 'ctfhir-extract-'));
 test.after(() => rmSync(dir, { recursive: true, force: true }));
