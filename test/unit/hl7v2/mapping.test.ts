@@ -12,7 +12,7 @@ import type {
 } from 'fhir/r4.js';
 import { Hl7Message } from '../../../src/hl7v2/message.js';
 import { mapMessage, MappingError } from '../../../src/hl7v2/mapping/index.js';
-import { fixture } from './fixtures.js';
+import { fixture, mappingErrorOf } from './fixtures.js';
 import { checkResource } from '../../../src/fhir/validation.js';
 
 const map = (name: string) => mapMessage(Hl7Message.parse(fixture(name)));
@@ -25,15 +25,6 @@ const one = <T>(b: Bundle, type: string): { entry: BundleEntry; resource: T } =>
 };
 const reportText = (dr: DiagnosticReport): string =>
   Buffer.from(dr.presentedForm![0]!.data!, 'base64').toString('utf8');
-const mappingErrorOf = (text: string): MappingError => {
-  try {
-    mapMessage(Hl7Message.parse(text));
-  } catch (err) {
-    assert.ok(err instanceof MappingError);
-    return err;
-  }
-  assert.fail('expected a MappingError');
-};
 const mappingError = (name: string): MappingError => mappingErrorOf(fixture(name));
 
 describe('ORU^R01 mapping', () => {

@@ -5,7 +5,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Patient } from 'fhir/r4.js';
 import { Hl7Message } from '../../../src/hl7v2/message.js';
-import { mapMessage, MappingError, type MappingResult } from '../../../src/hl7v2/mapping/index.js';
+import { mapMessage, type MappingResult } from '../../../src/hl7v2/mapping/index.js';
+import { mappingErrorOf } from './fixtures.js';
 
 const SYS = 'urn:ct-fhir:hl7v2:';
 
@@ -13,16 +14,6 @@ const adt = (pid: string, facility = 'GENHOSP', event = 'A08', version = '2.3'):
   `MSH|^~\\&|ADT|${facility}|CTFHIR|CTF|20240320070000||ADT^${event}|U1|P|${version}\rEVN|${event}\r${pid}`;
 
 const patientOf = (r: MappingResult): Patient => r.bundle.entry![0]!.resource as Patient;
-
-function mappingErrorOf(text: string): MappingError {
-  try {
-    mapMessage(Hl7Message.parse(text));
-  } catch (err) {
-    assert.ok(err instanceof MappingError);
-    return err;
-  }
-  assert.fail('expected a MappingError');
-}
 
 describe('PID identifiers and the patient match', () => {
   it('PID-2 and PID-4 are identifiers; without CX-4 they get no system and are not matched on', () => {
